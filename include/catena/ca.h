@@ -1,0 +1,314 @@
+/*
+ * ca.h - the issuing core: profiles, serials, validity, the revocation
+ * reason table, the signer client, issuance and revocation.
+ */
+#ifndef CATENA_CA_H
+#define CATENA_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catena/err.h"
+#include "catena/lint.h"
+
+struct catena_config;
+struct catena_store;
+struct catena_signer;
+struct catena_ca;
+
+/* ---- revocation reasons (RFC 5280 5.3.1) -------------------------------
+ * One table between names and codes; no arithmetic mapping. 7 does not
+ * exist. "unspecified" (0) is expressed by omitting the reasonCode
+ * extension. */
+
+enum catena_reason {
+    CATENA_REASON_UNSPECIFIED = 0,
+    CATENA_REASON_KEY_COMPROMISE = 1,
+    CATENA_REASON_CA_COMPROMISE = 2,
+    CATENA_REASON_AFFILIATION_CHANGED = 3,
+    CATENA_REASON_SUPERSEDED = 4,
+    CATENA_REASON_CESSATION_OF_OPERATION = 5,
+    CATENA_REASON_CERTIFICATE_HOLD = 6,
+    /* 7 is unassigned and must never appear. */
+    CATENA_REASON_REMOVE_FROM_CRL = 8,
+    CATENA_REASON_PRIVILEGE_WITHDRAWN = 9,
+    CATENA_REASON_AA_COMPROMISE = 10,
+};
+
+/*
+ * catena_reason_from_name maps an RFC 5280 name ("keyCompromise", ...) to its
+ * code. Unknown names return CATENA_ERR_INVALID.
+ */
+enum catena_rc catena_reason_from_name(const char *name, int *code) CATENA_WUR;
+
+/* catena_reason_name returns the name of |code|, or NULL if no such code
+ * (7, negatives, > 10). */
+const char *catena_reason_name(int code);
+
+/*
+ * catena_reason_crl_code returns the value for a CRL entry / OCSP reasonCode
+ * extension, or -1 when the extension must be omitted (unspecified).
+ */
+int catena_reason_crl_code(int code);
+
+/*
+ * catena_reason_allowed says whether |code| may be used when revoking a
+ * certificate of |profile| (e.g. certificateHold and removeFromCRL are never
+ * allowed for TLS subscriber certificates; aACompromise never applies to
+ * public-key certificates). Returns 1 or 0; |why| gets a static reason.
+ */
+int catena_reason_allowed(const char *profile, int code, const char **why);
+
+/* ---- profiles -------------------------------------------------------- */
+
+#define CATENA_KEY_P256 0x01u
+#define CATENA_KEY_P384 0x02u
+#define CATENA_KEY_RSA2048 0x04u
+#define CATENA_KEY_RSA3072 0x08u
+#define CATENA_KEY_RSA4096 0x10u
+#define CATENA_KEY_ED25519 0x20u
+
+struct catena_profile {
+    const char *name;                  /* "tls-server", ... */
+    enum catena_lint_profile lint_profile;
+    int64_t max_lifetime;              /* inclusive, seconds */
+    int64_t default_lifetime;          /* seconds */
+    unsigned key_types;                /* CATENA_KEY_* accepted */
+    int is_ca;
+};
+
+/* catena_profile_find returns the built-in profile |name| or NULL. */
+const struct catena_profile *catena_profile_find(const char *name);
+
+/* ---- serials and validity ---------------------------------------------- */
+
+#define CATENA_SERIAL_RANDOM_BYTES 16  /* >= 15 CSPRNG bytes, see DESIGN.md */
+#define CATENA_SERIAL_MAX_BYTES 20
+
+/*
+ * catena_serial_generate writes a serial of 1 prefix byte + 16 CSPRNG bytes
+ * into |out| (DER INTEGER content octets, positive, minimal) and sets
+ * |*out_len|. Fails closed if the CSPRNG fails.
+ */
+enum catena_rc catena_serial_generate(uint8_t prefix,
+                                      uint8_t out[CATENA_SERIAL_MAX_BYTES],
+                                      size_t *out_len) CATENA_WUR;
+
+/* catena_serial_hex writes lower-case hex of |len| bytes into |hex| (41). */
+void catena_serial_hex(const uint8_t *serial, size_t len, char hex[41]);
+
+/*
+ * catena_validity_not_after returns notBefore + lifetime - 1 s: RFC 5280
+ * validity is inclusive, so this certificate is valid for exactly
+ * |lifetime| seconds.
+ */
+int64_t catena_validity_not_after(int64_t not_before, int64_t lifetime);
+
+/* catena_validity_inclusive_length returns notAfter - notBefore + 1. */
+int64_t catena_validity_inclusive_length(int64_t not_before,
+                                         int64_t not_after);
+
+/* ---- signer (client side) ------------------------------------------------
+ * The only process that opens CA private keys. "catena signer" runs
+ * catena_signer_main in a child forked+exec'd on a socketpair. */
+
+enum catena_signer_req {
+    CATENA_SIGNER_SIGN_CERT = 1, /* issuer, profile, TBSCertificate */
+    CATENA_SIGNER_SIGN_CRL = 2,  /* issuer, TBSCertList */
+    CATENA_SIGNER_SIGN_OCSP = 3, /* issuer, ResponseData (responder key) */
+    CATENA_SIGNER_SIGN_JWS = 4,  /* key name, JWS signing input */
+    CATENA_SIGNER_REQ__MAX
+};
+
+/*
+ * catena_signer_start forks and execs "|exe| signer --config |config_path|
+ * --fd N" (|exe| NULL = /proc/self/exe) and returns a client handle. The
+ * handle is safe to use from several threads (requests are serialised or
+ * pipelined by id).
+ */
+enum catena_rc catena_signer_start(const char *exe, const char *config_path,
+                                   struct catena_signer **out,
+                                   struct catena_err *err) CATENA_WUR;
+
+/* catena_signer_stop closes the channel and reaps the child; NULL no-op. */
+void catena_signer_stop(struct catena_signer *signer);
+
+/* catena_signer_pid returns the child's pid (for tests), or -1. */
+int catena_signer_pid(const struct catena_signer *signer);
+
+/*
+ * catena_signer_sign_cert asks for |tbs| (TBSCertificate DER) to be linted
+ * against |profile| and signed by issuer |issuer|. On success |*cert_der|
+ * (malloc'd, caller frees) holds the whole Certificate. A lint refusal
+ * returns CATENA_ERR_LINT with the failing rule names in err->msg; a dead
+ * signer CATENA_ERR_SIGNER.
+ */
+enum catena_rc catena_signer_sign_cert(struct catena_signer *signer,
+                                       const char *issuer,
+                                       const char *profile,
+                                       const uint8_t *tbs, size_t tbs_len,
+                                       uint8_t **cert_der,
+                                       size_t *cert_der_len,
+                                       struct catena_err *err) CATENA_WUR;
+
+/* catena_signer_sign_crl: TBSCertList in, whole CertificateList out. */
+enum catena_rc catena_signer_sign_crl(struct catena_signer *signer,
+                                      const char *issuer, const uint8_t *tbs,
+                                      size_t tbs_len, uint8_t **crl_der,
+                                      size_t *crl_der_len,
+                                      struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_signer_sign_ocsp: ResponseData in (signed with the delegated OCSP
+ * key of issuer |issuer|), whole BasicOCSPResponse out, with the responder
+ * certificate in its certs field.
+ */
+enum catena_rc catena_signer_sign_ocsp(struct catena_signer *signer,
+                                       const char *issuer,
+                                       const uint8_t *response_data,
+                                       size_t response_data_len,
+                                       uint8_t **basic_der,
+                                       size_t *basic_der_len,
+                                       struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_signer_sign_jws signs a JWS signing input with key |key_name| and
+ * returns the JOSE-format signature (ES256: r||s, 64 bytes).
+ */
+enum catena_rc catena_signer_sign_jws(struct catena_signer *signer,
+                                      const char *key_name,
+                                      const uint8_t *input, size_t input_len,
+                                      uint8_t **sig, size_t *sig_len,
+                                      struct catena_err *err) CATENA_WUR;
+
+/* catena_signer_main is "catena signer": the child's entry point. */
+int catena_signer_main(int argc, char **argv);
+
+/* ---- the CA handle ----------------------------------------------------- */
+
+/*
+ * catena_ca_open loads issuer certificates (never keys) from |cfg|, and,
+ * if |start_signer|, starts the signer. |cfg| is borrowed and must outlive
+ * the handle. Store connections are passed to each call so that each
+ * thread uses its own.
+ */
+enum catena_rc catena_ca_open(const struct catena_config *cfg,
+                              int start_signer, struct catena_ca **out,
+                              struct catena_err *err) CATENA_WUR;
+void catena_ca_close(struct catena_ca *ca);
+
+/* catena_ca_signer returns the signer handle (borrowed) or NULL. */
+struct catena_signer *catena_ca_signer(struct catena_ca *ca);
+
+/* catena_ca_store_url returns the configured store URL. */
+const char *catena_ca_store_url(const struct catena_ca *ca);
+
+/* catena_ca_base_url returns the public HTTP base URL (no trailing /). */
+const char *catena_ca_base_url(const struct catena_ca *ca);
+
+/* catena_ca_issuer_names lists the configured issuers (borrowed). */
+const char *const *catena_ca_issuer_names(const struct catena_ca *ca,
+                                          size_t *num);
+
+/*
+ * catena_ca_issuer_cert returns issuer |name|'s certificate DER (borrowed)
+ * or NULL. catena_ca_issuer_chain_pem returns its chain up to but not
+ * including the root, as PEM (borrowed).
+ */
+const uint8_t *catena_ca_issuer_cert(const struct catena_ca *ca,
+                                     const char *name, size_t *len);
+const char *catena_ca_issuer_chain_pem(const struct catena_ca *ca,
+                                       const char *name);
+
+/* catena_ca_issuer_num_shards returns the number of CRL shards (>= 1). */
+int catena_ca_issuer_num_shards(const struct catena_ca *ca, const char *name);
+
+/*
+ * catena_ca_shard_url writes the URL of CRL shard |shard| of issuer |name|
+ * ("<base_url>/crl/<name>/<shard>.crl"). Certificates' CRLDP and the CRL's
+ * IDP both come from here, so they are byte-identical.
+ */
+enum catena_rc catena_ca_shard_url(const struct catena_ca *ca,
+                                   const char *name, int shard, char *buf,
+                                   size_t buf_len) CATENA_WUR;
+
+/* catena_ca_ocsp_url writes "<base_url>/ocsp". */
+void catena_ca_ocsp_url(const struct catena_ca *ca, char *buf,
+                        size_t buf_len);
+
+/* ---- issuance ---------------------------------------------------------- */
+
+struct catena_issue_req {
+    const char *profile;      /* "tls-server", "smime-mailbox", ... */
+    const char *issuer;       /* NULL = the issuer configured for profile */
+    /* Exactly one of a CSR (signature checked) or a bare SPKI (SVIDs). */
+    const uint8_t *csr_der;
+    size_t csr_der_len;
+    const uint8_t *spki_der;
+    size_t spki_der_len;
+    const char *const *dns_names;
+    size_t num_dns_names;
+    const char *const *ips;
+    size_t num_ips;
+    const char *const *emails;
+    size_t num_emails;
+    const char *const *uris;
+    size_t num_uris;
+    int64_t lifetime;          /* seconds; 0 = profile default */
+    int64_t account_id;        /* ACME account or 0 */
+    const char *replaces;      /* serial hex this certificate replaces */
+};
+
+struct catena_issued {
+    char serial[41];
+    uint8_t *der;
+    size_t der_len;
+    char *chain_pem;           /* leaf first, then intermediates */
+    int64_t not_before;
+    int64_t not_after;
+};
+
+/*
+ * catena_csr_check parses a DER CSR (<= 16 KiB), verifies its signature and
+ * checks the key type against |key_types| (CATENA_KEY_*). On success
+ * |*spki_der| (malloc'd) holds its SubjectPublicKeyInfo.
+ */
+enum catena_rc catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
+                                unsigned key_types, uint8_t **spki_der,
+                                size_t *spki_der_len,
+                                struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_ca_issue issues one certificate: checks the key (type, size,
+ * blocked), records the serial, builds the TBS, has the signer lint and
+ * sign it, stores the DER and appends the audit record. Refusals are
+ * audited too. On success |*out| is new (free with catena_issued_free).
+ */
+enum catena_rc catena_ca_issue(struct catena_ca *ca,
+                               struct catena_store *store,
+                               const struct catena_issue_req *req,
+                               struct catena_issued **out,
+                               struct catena_err *err) CATENA_WUR;
+
+void catena_issued_free(struct catena_issued *issued);
+
+/*
+ * catena_ca_revoke revokes |serial| with |reason| (an RFC 5280 code) after
+ * checking the reason is allowed for the certificate's profile. Revoking
+ * again is idempotent. keyCompromise also blocks the key. Audited.
+ */
+enum catena_rc catena_ca_revoke(struct catena_ca *ca,
+                                struct catena_store *store,
+                                const char *serial, int reason,
+                                struct catena_err *err) CATENA_WUR;
+
+/*
+ * Revocation listeners: crl/ registers one so a revocation triggers CRL and
+ * OCSP refreshes within seconds. Called after the revocation committed.
+ */
+typedef void (*catena_revoke_listener)(void *ctx, const char *issuer,
+                                       const char *serial);
+void catena_ca_on_revoke(struct catena_ca *ca, catena_revoke_listener fn,
+                         void *ctx);
+
+#endif
