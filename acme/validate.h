@@ -1,0 +1,52 @@
+/*
+ * validate.h (acme internal) - challenge validation: http-01 (libcurl),
+ * dns-01 (ldns), tls-alpn-01 (OpenSSL). Synchronous; the ACME server runs
+ * it on its worker pool. Key authorization = token "." thumbprint.
+ */
+#ifndef CATENA_ACME_VALIDATE_H
+#define CATENA_ACME_VALIDATE_H
+
+#include <stddef.h>
+
+#include "catena/err.h"
+
+enum acme_chal_type {
+    ACME_CHAL_HTTP01,
+    ACME_CHAL_DNS01,
+    ACME_CHAL_TLSALPN01,
+    ACME_CHAL__MAX
+};
+
+/* The ACME problem type a failed validation maps to (RFC 8555 6.7). */
+enum acme_validation_problem {
+    ACME_VPROB_NONE,
+    ACME_VPROB_CONNECTION,         /* "connection" */
+    ACME_VPROB_DNS,                /* "dns" */
+    ACME_VPROB_INCORRECT_RESPONSE, /* "incorrectResponse" */
+    ACME_VPROB_TLS,                /* "tls" */
+    ACME_VPROB_UNAUTHORIZED,       /* "unauthorized" */
+    ACME_VPROB_MALFORMED,          /* "malformed" */
+    ACME_VPROB__MAX
+};
+
+struct acme_validation_opts {
+    const char *resolver;     /* DNS server "ip:port" for dns-01 and A/AAAA */
+    int http_port;            /* port for http-01 (80 in production) */
+    int tlsalpn_port;         /* port for tls-alpn-01 (443 in production) */
+    unsigned timeout_ms;      /* whole validation; 0 = 10000 */
+};
+
+/*
+ * acme_validate checks one challenge for identifier (|id_type| "dns" or
+ * "ip", |id_value|) with |token| and |key_authorization|. Returns CATENA_OK
+ * if it validated; otherwise an error with |*problem| set to the ACME
+ * problem to report and err->msg a client-safe detail (no internal paths).
+ */
+enum catena_rc acme_validate(const struct acme_validation_opts *opts,
+                             enum acme_chal_type type, const char *id_type,
+                             const char *id_value, const char *token,
+                             const char *key_authorization,
+                             enum acme_validation_problem *problem,
+                             struct catena_err *err) CATENA_WUR;
+
+#endif
