@@ -232,6 +232,15 @@ enum catena_rc catena_ca_shard_url(const struct catena_ca *ca,
                                    const char *name, int shard, char *buf,
                                    size_t buf_len) CATENA_WUR;
 
+/*
+ * catena_ca_shard_for_serial returns the shard of a serial: the last four
+ * serial bytes as a big-endian number modulo |num_shards|. Deterministic,
+ * so the signer can check a TBS's CRLDP names the right shard; fixed at
+ * issuance because the store records it.
+ */
+int catena_ca_shard_for_serial(const uint8_t *serial, size_t serial_len,
+                               int num_shards);
+
 /* catena_ca_ocsp_url writes "<base_url>/ocsp". */
 void catena_ca_ocsp_url(const struct catena_ca *ca, char *buf,
                         size_t buf_len);

@@ -61,6 +61,26 @@ enum catena_rc catena_store_commit(struct catena_store *store,
                                    struct catena_err *err) CATENA_WUR;
 void catena_store_rollback(struct catena_store *store);
 
+/*
+ * A module's own numbered migrations (acme/, crl/, spiffe/ keep their tables
+ * this way; the core's are applied by catena_store_open). |sql| is one or
+ * more ";"-separated statements in the common dialect; the driver
+ * translates the type words documented in ca/store/README or store.c
+ * (e.g. BLOB -> BYTEA, ID_PK -> INTEGER PRIMARY KEY / BIGSERIAL PRIMARY
+ * KEY). Versions start at 1 and are applied in order, each in its own
+ * transaction, recorded per module.
+ */
+struct catena_store_migration {
+    int version;
+    const char *sql;
+};
+
+enum catena_rc catena_store_migrate(struct catena_store *store,
+                                    const char *module,
+                                    const struct catena_store_migration *migs,
+                                    size_t num_migs,
+                                    struct catena_err *err) CATENA_WUR;
+
 /* ---- generic statements ------------------------------------------- */
 
 enum catena_sql_type {
