@@ -80,6 +80,14 @@ struct catena_profile {
 /* catena_profile_find returns the built-in profile |name| or NULL. */
 const struct catena_profile *catena_profile_find(const char *name);
 
+/*
+ * catena_profile_max_lifetime_at returns the longest inclusive lifetime
+ * |p| may have for a certificate signed at |now|: for tls-server the BR
+ * 6.3.2 date schedule (one day under each limit), otherwise max_lifetime.
+ */
+int64_t catena_profile_max_lifetime_at(const struct catena_profile *p,
+                                       int64_t now);
+
 /* ---- serials and validity ---------------------------------------------- */
 
 #define CATENA_SERIAL_RANDOM_BYTES 16  /* >= 15 CSPRNG bytes, see DESIGN.md */

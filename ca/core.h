@@ -1,0 +1,171 @@
+/*
+ * core.h - internal interfaces shared by the files of the issuing core
+ * (the .c files in ca/ and ca/cli/). Not a public header: nothing outside ca/ includes
+ * it.
+ */
+#ifndef CATENA_CA_CORE_H
+#define CATENA_CA_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "catena/ca.h"
+
+#define CATENA_CSR_MAX_LEN (16u * 1024u)
+#define CATENA_SPKI_MAX_LEN 4096u
+
+/*
+ * catena_key_classify checks |pk| against the key policy (RSA 2048/3072/
+ * 4096 with an odd exponent >= 65537; EC P-256/P-384 on a named curve
+ * with a valid point; Ed25519) and sets |*type| to its CATENA_KEY_* bit.
+ * CATENA_ERR_POLICY if the key is weak or of an unsupported type.
+ */
+enum catena_rc catena_key_classify(EVP_PKEY *pk, unsigned *type,
+                                   struct catena_err *err) CATENA_WUR;
+
+/* catena_key_type_name returns "P-256", "RSA-2048", ... for one bit. */
+const char *catena_key_type_name(unsigned type);
+
+/*
+ * catena_spki_parse parses SubjectPublicKeyInfo DER (no trailing bytes,
+ * named curves only) and checks it like catena_key_classify. On success
+ * |*pk| is new (caller frees).
+ */
+enum catena_rc catena_spki_parse(const uint8_t *der, size_t len,
+                                 unsigned key_types, EVP_PKEY **pk,
+                                 unsigned *type,
+                                 struct catena_err *err) CATENA_WUR;
+
+/* catena_spki_sha256 hashes the DER SubjectPublicKeyInfo of |pk|. */
+enum catena_rc catena_spki_sha256(EVP_PKEY *pk, uint8_t out[32],
+                                  struct catena_err *err) CATENA_WUR;
+
+/* ---- TBS building (tbs.c) ---------------------------------------------- */
+
+/* Which hierarchy a sub-CA serves: decides its EKU and policy OIDs. */
+enum catena_ca_kind {
+    CATENA_CA_KIND_NONE,
+    CATENA_CA_KIND_TLS,
+    CATENA_CA_KIND_SMIME,
+    CATENA_CA_KIND_SPIFFE,
+};
+
+struct catena_tbs_params {
+    const struct catena_profile *profile;
+    const uint8_t *serial; /* DER INTEGER content octets */
+    size_t serial_len;
+    /* The issuer: its certificate, or NULL when self-signing. */
+    X509 *issuer_cert;
+    /* The key that will sign (public part): picks the signature
+     * AlgorithmIdentifier and, when self-signing, the AKI/SKI. */
+    EVP_PKEY *issuer_key;
+    const X509_NAME *subject; /* NULL = empty subject */
+    EVP_PKEY *subject_key;
+    int64_t not_before;
+    int64_t not_after;
+    const char *const *dns_names; /* canonical */
+    size_t num_dns_names;
+    const char *const *ips; /* textual */
+    size_t num_ips;
+    const char *const *emails;
+    size_t num_emails;
+    const char *const *uris;
+    size_t num_uris;
+    const char *ocsp_url;       /* NULL = no OCSP in AIA */
+    const char *ca_issuers_url; /* NULL = no caIssuers in AIA */
+    const char *crl_url;        /* NULL = no CRLDP */
+    enum catena_ca_kind ca_kind;
+};
+
+/*
+ * catena_tbs_build builds the TBSCertificate DER for |p|. On success
+ * |*tbs| (malloc'd via OPENSSL_malloc, free with OPENSSL_free) holds it.
+ */
+enum catena_rc catena_tbs_build(const struct catena_tbs_params *p,
+                                uint8_t **tbs, size_t *tbs_len,
+                                struct catena_err *err) CATENA_WUR;
+
+/* catena_name_canonical_dns lower-cases |in|, strips one trailing dot and
+ * refuses non-ASCII, empty names and characters outside LDH, '.', '*'.
+ * |out| must hold 254 bytes. */
+enum catena_rc catena_name_canonical_dns(const char *in, char out[254],
+                                         struct catena_err *err) CATENA_WUR;
+
+/* ---- CA handle internals (ca.c) ------------------------------------------ */
+
+/*
+ * catena_ca_open_ex is catena_ca_open that, with |allow_missing|, skips
+ * issuers whose certificate file does not exist yet (used by "catena init"
+ * while it creates them).
+ */
+enum catena_rc catena_ca_open_ex(const struct catena_config *cfg,
+                                 int start_signer, int allow_missing,
+                                 struct catena_ca **out,
+                                 struct catena_err *err) CATENA_WUR;
+
+/* catena_ca_issuer_x509 returns issuer |name|'s certificate (borrowed). */
+X509 *catena_ca_issuer_x509(const struct catena_ca *ca, const char *name);
+
+/* catena_ca_issuer_for_profile returns the first issuer whose "profiles"
+ * list names |profile|, or NULL. */
+const char *catena_ca_issuer_for_profile(const struct catena_ca *ca,
+                                         const char *profile);
+
+/* catena_ca_instance_prefix returns the configured serial prefix. */
+uint8_t catena_ca_instance_prefix(const struct catena_ca *ca);
+
+/* catena_ca_trust_domain returns [catena] trust_domain or "". */
+const char *catena_ca_trust_domain(const struct catena_ca *ca);
+
+/* catena_ca_profile_lifetimes applies [profile "x"] overrides. */
+enum catena_rc catena_ca_profile_lifetimes(const struct catena_ca *ca,
+                                           const struct catena_profile *p,
+                                           int64_t now, int64_t *def,
+                                           int64_t *max,
+                                           struct catena_err *err) CATENA_WUR;
+
+/* catena_ca_is_ca_key says whether |spki_sha256| is one of the loaded
+ * issuers' keys. */
+int catena_ca_is_ca_key(const struct catena_ca *ca,
+                        const uint8_t spki_sha256[32]);
+
+/* catena_ca_notify_revoke calls the revocation listeners. */
+void catena_ca_notify_revoke(struct catena_ca *ca, const char *issuer,
+                             const char *serial);
+
+/* catena_ca_issuer_name_by_id maps a store issuer id back to its name. */
+const char *catena_ca_issuer_name_by_id(const struct catena_ca *ca,
+                                        int64_t id);
+
+/* catena_ca_set_signer replaces the signer handle (init restarts it). */
+void catena_ca_set_signer(struct catena_ca *ca, struct catena_signer *s);
+
+
+/* catena_ca_issuer_signs says whether issuer |name| signs |profile|. */
+int catena_ca_issuer_signs(const struct catena_ca *ca, const char *name,
+                           const char *profile);
+
+/* catena_ca_issuer_store_id returns the store id of issuer |name|, or 0. */
+int64_t catena_ca_issuer_store_id(const struct catena_ca *ca,
+                                  const char *name);
+
+/* ---- issuance internals (issue.c) ------------------------------------- */
+
+struct catena_issue_extra {
+    const X509_NAME *subject;  /* CA and OCSP-signer certificates */
+    enum catena_ca_kind ca_kind;
+    EVP_PKEY *self_key;        /* root-ca: the public key that self-signs */
+};
+
+/* catena_ca_issue_ex is catena_ca_issue with a subject and CA kind. */
+enum catena_rc catena_ca_issue_ex(struct catena_ca *ca,
+                                  struct catena_store *store,
+                                  const struct catena_issue_req *req,
+                                  const struct catena_issue_extra *extra,
+                                  struct catena_issued **out,
+                                  struct catena_err *err) CATENA_WUR;
+
+#endif

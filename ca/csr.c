@@ -1,0 +1,335 @@
+/*
+ * csr.c - checking subscriber keys and PKCS#10 requests.
+ *
+ * Everything here parses untrusted bytes: lengths are capped before any
+ * parsing, DER must be consumed exactly (no trailing data), and the key
+ * policy is checked on the parsed key, not on what the request claims.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "catena/ca.h"
+#include "core.h"
+
+const char *
+catena_key_type_name(unsigned type)
+{
+    switch (type) {
+    case CATENA_KEY_P256:
+        return "P-256";
+    case CATENA_KEY_P384:
+        return "P-384";
+    case CATENA_KEY_RSA2048:
+        return "RSA-2048";
+    case CATENA_KEY_RSA3072:
+        return "RSA-3072";
+    case CATENA_KEY_RSA4096:
+        return "RSA-4096";
+    case CATENA_KEY_ED25519:
+        return "Ed25519";
+    default:
+        return "unknown";
+    }
+}
+
+static enum catena_rc
+classify_rsa(EVP_PKEY *pk, unsigned *type, struct catena_err *err)
+{
+    BIGNUM *e = NULL;
+    BIGNUM *n = NULL;
+    enum catena_rc rc = CATENA_ERR_POLICY;
+    int bits = EVP_PKEY_get_bits(pk);
+
+    if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) ||
+        !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n)) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "cannot read RSA key parameters");
+        goto out;
+    }
+    switch (bits) {
+    case 2048:
+        *type = CATENA_KEY_RSA2048;
+        break;
+    case 3072:
+        *type = CATENA_KEY_RSA3072;
+        break;
+    case 4096:
+        *type = CATENA_KEY_RSA4096;
+        break;
+    default:
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "RSA modulus of %d bits refused: only 2048, "
+                            "3072 and 4096 are accepted (BR 6.1.5)",
+                            bits);
+        goto out;
+    }
+    /* BR 6.1.6: odd exponent in [2^16+1, 2^256-1]; a smaller one is
+     * legal in RFC terms but draws a lint warning, which blocks. */
+    if (!BN_is_odd(e) || BN_num_bits(e) > 256 ||
+        BN_cmp(e, BN_value_one()) <= 0 || BN_num_bits(e) < 17) {
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "RSA public exponent refused: it must be odd "
+                            "and between 65537 and 2^256-1 (BR 6.1.6)");
+        goto out;
+    }
+    if (!BN_is_odd(n)) {
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "RSA modulus is even");
+        goto out;
+    }
+    rc = CATENA_OK;
+out:
+    BN_free(e);
+    BN_free(n);
+    return rc;
+}
+
+static enum catena_rc
+classify_ec(EVP_PKEY *pk, unsigned *type, struct catena_err *err)
+{
+    char group[64];
+    size_t group_len = 0;
+    EVP_PKEY_CTX *ctx = NULL;
+    enum catena_rc rc = CATENA_ERR_POLICY;
+
+    if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+                                        group, sizeof(group), &group_len)) {
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "EC key without a named curve refused "
+                            "(BR 7.1.3.1.2)");
+        goto out;
+    }
+    if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) {
+        *type = CATENA_KEY_P256;
+    } else if (strcmp(group, "secp384r1") == 0 ||
+               strcmp(group, "P-384") == 0) {
+        *type = CATENA_KEY_P384;
+    } else {
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "EC curve %s refused: only P-256 and P-384 are "
+                            "accepted",
+                            group);
+        goto out;
+    }
+    /* SP 800-56A 5.6.2.3.3 full public key validation: on the curve, not
+     * the point at infinity, n*Q = infinity. */
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+    if (ctx == NULL) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_NOMEM, "EVP_PKEY_CTX");
+        goto out;
+    }
+    if (EVP_PKEY_public_check(ctx) != 1) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_POLICY,
+                                    "EC public key fails point validation");
+        goto out;
+    }
+    rc = CATENA_OK;
+out:
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
+enum catena_rc
+catena_key_classify(EVP_PKEY *pk, unsigned *type, struct catena_err *err)
+{
+    *type = 0;
+    if (pk == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "no public key");
+    }
+    if (EVP_PKEY_is_a(pk, "RSA")) {
+        return classify_rsa(pk, type, err);
+    }
+    if (EVP_PKEY_is_a(pk, "EC")) {
+        return classify_ec(pk, type, err);
+    }
+    if (EVP_PKEY_is_a(pk, "ED25519")) {
+        *type = CATENA_KEY_ED25519;
+        return CATENA_OK;
+    }
+    return catena_err_set(err, CATENA_ERR_POLICY,
+                          "public key type %s refused",
+                          EVP_PKEY_get0_type_name(pk) != NULL
+                              ? EVP_PKEY_get0_type_name(pk)
+                              : "(unknown)");
+}
+
+/*
+ * The SPKI AlgorithmIdentifier of an EC key must name its curve; explicit
+ * parameters are refused even when OpenSSL recognises them (B9).
+ */
+static enum catena_rc
+check_spki_alg(const X509_PUBKEY *xpk, struct catena_err *err)
+{
+    X509_ALGOR *alg = NULL;
+    const ASN1_OBJECT *obj = NULL;
+    int ptype = 0;
+    const void *pval = NULL;
+
+    if (!X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, xpk) || alg == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "malformed SPKI");
+    }
+    X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+    if (OBJ_obj2nid(obj) == NID_X9_62_id_ecPublicKey &&
+        ptype != V_ASN1_OBJECT) {
+        return catena_err_set(err, CATENA_ERR_POLICY,
+                              "EC key with explicit curve parameters "
+                              "refused (BR 7.1.3.1.2)");
+    }
+    return CATENA_OK;
+}
+
+static enum catena_rc
+check_key_types(unsigned type, unsigned key_types, struct catena_err *err)
+{
+    if ((type & key_types) == 0) {
+        return catena_err_set(err, CATENA_ERR_POLICY,
+                              "%s keys are not accepted for this profile",
+                              catena_key_type_name(type));
+    }
+    return CATENA_OK;
+}
+
+enum catena_rc
+catena_spki_parse(const uint8_t *der, size_t len, unsigned key_types,
+                  EVP_PKEY **pk, unsigned *type, struct catena_err *err)
+{
+    X509_PUBKEY *xpk = NULL;
+    const unsigned char *p = der;
+    enum catena_rc rc;
+
+    *pk = NULL;
+    if (der == NULL || len == 0) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "empty public key");
+    }
+    if (len > CATENA_SPKI_MAX_LEN) {
+        return catena_err_set(err, CATENA_ERR_TOO_BIG,
+                              "public key of %zu bytes is over the %u-byte "
+                              "limit",
+                              len, CATENA_SPKI_MAX_LEN);
+    }
+    xpk = d2i_X509_PUBKEY(NULL, &p, (long)len);
+    if (xpk == NULL || p != der + len) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "malformed SubjectPublicKeyInfo DER");
+        goto out;
+    }
+    if ((rc = check_spki_alg(xpk, err)) != CATENA_OK) {
+        goto out;
+    }
+    *pk = X509_PUBKEY_get(xpk);
+    if (*pk == NULL) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "unusable public key");
+        goto out;
+    }
+    if ((rc = catena_key_classify(*pk, type, err)) != CATENA_OK ||
+        (rc = check_key_types(*type, key_types, err)) != CATENA_OK) {
+        goto out;
+    }
+out:
+    X509_PUBKEY_free(xpk);
+    if (rc != CATENA_OK) {
+        EVP_PKEY_free(*pk);
+        *pk = NULL;
+    }
+    return rc;
+}
+
+enum catena_rc
+catena_spki_sha256(EVP_PKEY *pk, uint8_t out[32], struct catena_err *err)
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(pk, &der);
+
+    if (len <= 0) {
+        return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
+                                      "cannot encode public key");
+    }
+    SHA256(der, (size_t)len, out);
+    OPENSSL_free(der);
+    return CATENA_OK;
+}
+
+enum catena_rc
+catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
+                 unsigned key_types, uint8_t **spki_der,
+                 size_t *spki_der_len, struct catena_err *err)
+{
+    X509_REQ *req = NULL;
+    EVP_PKEY *pk = NULL;
+    const unsigned char *p = csr_der;
+    unsigned char *der = NULL;
+    unsigned type = 0;
+    int len;
+    enum catena_rc rc;
+
+    *spki_der = NULL;
+    *spki_der_len = 0;
+    if (csr_der == NULL || csr_der_len == 0) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "empty CSR");
+    }
+    if (csr_der_len > CATENA_CSR_MAX_LEN) {
+        return catena_err_set(err, CATENA_ERR_TOO_BIG,
+                              "CSR of %zu bytes is over the %u-byte limit",
+                              csr_der_len, CATENA_CSR_MAX_LEN);
+    }
+    req = d2i_X509_REQ(NULL, &p, (long)csr_der_len);
+    if (req == NULL) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "malformed CSR DER");
+        goto out;
+    }
+    if (p != csr_der + csr_der_len) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID,
+                            "CSR has %zu trailing bytes",
+                            (size_t)(csr_der + csr_der_len - p));
+        goto out;
+    }
+    if ((rc = check_spki_alg(X509_REQ_get_X509_PUBKEY(req), err)) !=
+        CATENA_OK) {
+        goto out;
+    }
+    pk = X509_REQ_get_pubkey(req);
+    if (pk == NULL) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "CSR public key unusable");
+        goto out;
+    }
+    if ((rc = catena_key_classify(pk, &type, err)) != CATENA_OK ||
+        (rc = check_key_types(type, key_types, err)) != CATENA_OK) {
+        goto out;
+    }
+    /* Proof of possession: the request is signed by the key it names. */
+    if (X509_REQ_verify(req, pk) != 1) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
+                                    "CSR signature does not verify");
+        goto out;
+    }
+    len = i2d_PUBKEY(pk, &der);
+    if (len <= 0) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
+                                    "cannot encode CSR public key");
+        goto out;
+    }
+    *spki_der = malloc((size_t)len);
+    if (*spki_der == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(*spki_der, der, (size_t)len);
+    *spki_der_len = (size_t)len;
+    rc = CATENA_OK;
+out:
+    OPENSSL_free(der);
+    EVP_PKEY_free(pk);
+    X509_REQ_free(req);
+    return rc;
+}
