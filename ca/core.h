@@ -168,4 +168,15 @@ enum catena_rc catena_ca_issue_ex(struct catena_ca *ca,
                                   struct catena_issued **out,
                                   struct catena_err *err) CATENA_WUR;
 
+/* ---- key ceremony (keygen.c) ------------------------------------------ */
+
+/*
+ * catena_keygen generates a key of |type| (p256, p384, rsa2048, rsa3072,
+ * rsa4096, ed25519), writes it to |path| (PKCS#8 PEM, 0600, created
+ * exclusively) and returns only its public half in |*pub_out|.
+ */
+enum catena_rc catena_keygen(const char *type, const char *path,
+                             EVP_PKEY **pub_out,
+                             struct catena_err *err) CATENA_WUR;
+
 #endif

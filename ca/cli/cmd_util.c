@@ -1,0 +1,104 @@
+/* cmd_util.c - configuration loading and bounded file reads for the CLI. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catena/acme.h"
+#include "catena/config.h"
+#include "catena/crl.h"
+#include "catena/log.h"
+#include "catena/service.h"
+#include "cmd_util.h"
+
+const struct catena_service *const catena_cli_services[] = {
+    &catena_crl_service,
+    &catena_acme_service,
+};
+const size_t catena_cli_num_services =
+    sizeof(catena_cli_services) / sizeof(catena_cli_services[0]);
+
+#define MAX_SCHEMAS 64
+
+int
+catena_cli_load_config(const char *path, struct catena_config **out)
+{
+    const struct catena_config_schema *schemas[MAX_SCHEMAS];
+    size_t n = 0;
+    struct catena_err err;
+
+    catena_err_clear(&err);
+    for (size_t i = 0; i < catena_core_num_config_schemas && n < MAX_SCHEMAS;
+         i++) {
+        schemas[n++] = catena_core_config_schemas[i];
+    }
+    for (size_t s = 0; s < catena_cli_num_services; s++) {
+        const struct catena_service *svc = catena_cli_services[s];
+
+        for (size_t i = 0; i < svc->num_schemas && n < MAX_SCHEMAS; i++) {
+            schemas[n++] = svc->schemas[i];
+        }
+    }
+    if (catena_config_load(path, schemas, n, out, &err) != CATENA_OK) {
+        fprintf(stderr, "catena: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+void
+catena_cli_apply_log_level(const struct catena_config *cfg)
+{
+    static const char *const names[CATENA_LOG_LEVEL__MAX] = {
+        "debug", "info", "warn", "error"};
+    const char *level =
+        catena_config_get(cfg, "catena", NULL, "log_level", "info");
+
+    for (int i = 0; i < CATENA_LOG_LEVEL__MAX; i++) {
+        if (strcmp(level, names[i]) == 0) {
+            catena_log_set_level((enum catena_log_level)i);
+        }
+    }
+}
+
+enum catena_rc
+catena_cli_read_file(const char *path, size_t cap, uint8_t **out,
+                     size_t *out_len, struct catena_err *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t n;
+    enum catena_rc rc;
+
+    *out = NULL;
+    *out_len = 0;
+    if (f == NULL) {
+        return catena_err_set_errno(err, CATENA_ERR_IO, "cannot open %s",
+                                    path);
+    }
+    buf = malloc(cap + 1);
+    if (buf == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    n = fread(buf, 1, cap + 1, f);
+    if (ferror(f)) {
+        rc = catena_err_set_errno(err, CATENA_ERR_IO, "cannot read %s", path);
+        goto out;
+    }
+    if (n > cap) {
+        rc = catena_err_set(err, CATENA_ERR_TOO_BIG,
+                            "%s is larger than %zu bytes", path, cap);
+        goto out;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    buf = NULL;
+    rc = CATENA_OK;
+out:
+    free(buf);
+    if (f != stdin) {
+        fclose(f);
+    }
+    return rc;
+}

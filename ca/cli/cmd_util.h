@@ -1,0 +1,38 @@
+/*
+ * cmd_util.h - helpers shared by the core's sub-commands (cmd_init.c,
+ * cmd_issue.c, cmd_revoke.c, cmd_status.c, cmd_serve.c).
+ */
+#ifndef CATENA_CLI_CMD_UTIL_H
+#define CATENA_CLI_CMD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catena/err.h"
+
+struct catena_config;
+struct catena_service;
+
+/* The services "catena serve" runs, in start order. */
+extern const struct catena_service *const catena_cli_services[];
+extern const size_t catena_cli_num_services;
+
+/*
+ * catena_cli_load_config loads |path| checked against the core schemas and
+ * every service's schemas. Prints the error and returns non-zero on
+ * failure.
+ */
+int catena_cli_load_config(const char *path, struct catena_config **out);
+
+/*
+ * catena_cli_read_file reads at most |cap| bytes of |path| ("-" = stdin).
+ * Over the cap is an error. |*out| is malloc'd and NUL-terminated.
+ */
+enum catena_rc catena_cli_read_file(const char *path, size_t cap,
+                                    uint8_t **out, size_t *out_len,
+                                    struct catena_err *err) CATENA_WUR;
+
+/* catena_cli_apply_log_level sets the logger from [catena] log_level. */
+void catena_cli_apply_log_level(const struct catena_config *cfg);
+
+#endif
