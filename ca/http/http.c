@@ -1,0 +1,624 @@
+/*
+ * http.c - catena_http_* over libmicrohttpd.
+ *
+ * MHD runs its own thread pool (internal polling threads). Each request
+ * body is accumulated up to a cap (over it: 413 without reading further),
+ * idle connections time out so a silent client cannot pin a worker, and
+ * routes are matched by longest path prefix, then by method (404 / 405).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "catena/config.h"
+#include "catena/http.h"
+#include "catena/log.h"
+
+#define MAX_ROUTES 64
+#define DEFAULT_MAX_BODY (64u * 1024u)
+#define DEFAULT_THREADS 4u
+#define CONN_TIMEOUT_S 10u
+#define MAX_CONNECTIONS 1024u
+#define MAX_PEM_FILE (256u * 1024u)
+
+struct route {
+    char *method; /* NULL = any */
+    char *prefix;
+    size_t prefix_len;
+    catena_http_handler handler;
+    void *ctx;
+};
+
+struct catena_http_server {
+    struct MHD_Daemon *daemon;
+    int listen_fd;
+    int port;
+    int tls;
+    char *cert_pem;
+    char *key_pem;
+    unsigned num_threads;
+    size_t max_body;
+    struct route routes[MAX_ROUTES];
+    size_t num_routes;
+};
+
+/* Per-request state kept by MHD between calls of the access handler. */
+struct req_ctx {
+    uint8_t *body;
+    size_t body_len;
+    int too_big;
+};
+
+static char *
+read_pem(const char *path, struct catena_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n;
+
+    if (f == NULL) {
+        catena_err_set_errno(err, CATENA_ERR_IO, "cannot open %s", path);
+        return NULL;
+    }
+    buf = malloc(MAX_PEM_FILE + 1);
+    if (buf == NULL) {
+        catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    n = fread(buf, 1, MAX_PEM_FILE + 1, f);
+    if (ferror(f) || n > MAX_PEM_FILE) {
+        catena_err_set(err, CATENA_ERR_IO, "cannot read %s (or too big)",
+                       path);
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    buf[n] = '\0';
+out:
+    fclose(f);
+    return buf;
+}
+
+/* parse_listen splits "host:port" / "[v6]:port" and binds a socket. */
+static enum catena_rc
+bind_listen(const char *listen_addr, int *fd_out, int *port_out,
+            struct catena_err *err)
+{
+    char host[256];
+    const char *port;
+    const char *colon;
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    struct sockaddr_storage ss;
+    socklen_t ss_len = sizeof(ss);
+    int fd = -1;
+    int one = 1;
+    int gai;
+    size_t hlen;
+    enum catena_rc rc;
+
+    *fd_out = -1;
+    if (listen_addr == NULL || (colon = strrchr(listen_addr, ':')) == NULL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "listen address must be host:port");
+    }
+    port = colon + 1;
+    if (listen_addr[0] == '[') {
+        if (colon == listen_addr || colon[-1] != ']') {
+            return catena_err_set(err, CATENA_ERR_CONFIG,
+                                  "bad IPv6 listen address");
+        }
+        hlen = (size_t)(colon - listen_addr) - 2;
+        if (hlen >= sizeof(host)) {
+            return catena_err_set(err, CATENA_ERR_CONFIG, "host too long");
+        }
+        memcpy(host, listen_addr + 1, hlen);
+    } else {
+        hlen = (size_t)(colon - listen_addr);
+        if (hlen >= sizeof(host)) {
+            return catena_err_set(err, CATENA_ERR_CONFIG, "host too long");
+        }
+        memcpy(host, listen_addr, hlen);
+    }
+    host[hlen] = '\0';
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    gai = getaddrinfo(hlen > 0 ? host : NULL, port, &hints, &res);
+    if (gai != 0) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "cannot resolve listen address %s: %s",
+                              listen_addr, gai_strerror(gai));
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = catena_err_set_errno(err, CATENA_ERR_IO, "socket");
+        goto out;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, 128) != 0) {
+        rc = catena_err_set_errno(err, CATENA_ERR_IO, "cannot listen on %s",
+                                  listen_addr);
+        goto out;
+    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &ss_len) != 0) {
+        rc = catena_err_set_errno(err, CATENA_ERR_IO, "getsockname");
+        goto out;
+    }
+    *port_out = ntohs(ss.ss_family == AF_INET6
+                          ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                          : ((struct sockaddr_in *)&ss)->sin_port);
+    *fd_out = fd;
+    fd = -1;
+    rc = CATENA_OK;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return rc;
+}
+
+static int
+health(void *ctx, const struct catena_http_request *req,
+       struct catena_http_response *resp)
+{
+    static const char ok[] = "{\"status\":\"ok\"}";
+
+    (void)ctx;
+    if (strcmp(req->path, "/health") != 0) {
+        return catena_http_response_body(resp, 404, "text/plain",
+                                         "not found\n", 10);
+    }
+    return catena_http_response_body(resp, 200, "application/json", ok,
+                                     sizeof(ok) - 1);
+}
+
+static void
+route_free(struct route *r)
+{
+    free(r->method);
+    free(r->prefix);
+    memset(r, 0, sizeof(*r));
+}
+
+enum catena_rc
+catena_http_route(struct catena_http_server *srv, const char *method,
+                  const char *prefix, catena_http_handler handler, void *ctx,
+                  struct catena_err *err)
+{
+    struct route *r;
+
+    if (srv->daemon != NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "routes must be added before the start");
+    }
+    if (prefix == NULL || prefix[0] != '/' || handler == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "bad route");
+    }
+    if (srv->num_routes >= MAX_ROUTES) {
+        return catena_err_set(err, CATENA_ERR_TOO_BIG, "too many routes");
+    }
+    r = &srv->routes[srv->num_routes];
+    r->prefix = strdup(prefix);
+    r->method = method != NULL ? strdup(method) : NULL;
+    if (r->prefix == NULL || (method != NULL && r->method == NULL)) {
+        route_free(r);
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    r->prefix_len = strlen(prefix);
+    r->handler = handler;
+    r->ctx = ctx;
+    srv->num_routes++;
+    return CATENA_OK;
+}
+
+enum catena_rc
+catena_http_server_new(const struct catena_http_options *opts,
+                       struct catena_http_server **out,
+                       struct catena_err *err)
+{
+    struct catena_http_server *srv;
+    enum catena_rc rc;
+
+    *out = NULL;
+    srv = calloc(1, sizeof(*srv));
+    if (srv == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    srv->listen_fd = -1;
+    srv->num_threads = opts->num_threads ? opts->num_threads : DEFAULT_THREADS;
+    if (srv->num_threads > 256) {
+        srv->num_threads = 256;
+    }
+    srv->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    if ((opts->tls_cert_file != NULL) != (opts->tls_key_file != NULL)) {
+        rc = catena_err_set(err, CATENA_ERR_CONFIG,
+                            "TLS needs both a certificate and a key");
+        goto out;
+    }
+    if (opts->tls_cert_file != NULL) {
+        srv->tls = 1;
+        srv->cert_pem = read_pem(opts->tls_cert_file, err);
+        srv->key_pem = srv->cert_pem != NULL
+                           ? read_pem(opts->tls_key_file, err)
+                           : NULL;
+        if (srv->key_pem == NULL) {
+            rc = err != NULL ? err->code : CATENA_ERR_IO;
+            goto out;
+        }
+    }
+    if ((rc = bind_listen(opts->listen, &srv->listen_fd, &srv->port, err)) !=
+            CATENA_OK ||
+        (rc = catena_http_route(srv, NULL, "/health", health, NULL, err)) !=
+            CATENA_OK) {
+        goto out;
+    }
+    *out = srv;
+    srv = NULL;
+out:
+    catena_http_server_free(srv);
+    return rc;
+}
+
+static enum MHD_Result
+send_simple(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (r == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static const struct route *
+find_route(const struct catena_http_server *srv, const char *method,
+           const char *path, int *method_mismatch)
+{
+    const struct route *best = NULL;
+    size_t best_len = 0;
+    int any_prefix = 0;
+
+    *method_mismatch = 0;
+    for (size_t i = 0; i < srv->num_routes; i++) {
+        const struct route *r = &srv->routes[i];
+
+        if (strncmp(path, r->prefix, r->prefix_len) != 0) {
+            continue;
+        }
+        if (r->prefix_len < best_len) {
+            continue;
+        }
+        if (r->method != NULL && strcmp(r->method, method) != 0 &&
+            !(strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+            if (r->prefix_len >= best_len) {
+                any_prefix = 1;
+            }
+            continue;
+        }
+        best = r;
+        best_len = r->prefix_len;
+    }
+    /* A longer prefix that only failed on the method wins over a shorter
+     * one that matched: /acme/x with POST only is a 405, not "/" 's page. */
+    if (any_prefix) {
+        for (size_t i = 0; i < srv->num_routes; i++) {
+            const struct route *r = &srv->routes[i];
+
+            if (strncmp(path, r->prefix, r->prefix_len) == 0 &&
+                r->prefix_len > best_len) {
+                *method_mismatch = 1;
+                return NULL;
+            }
+        }
+    }
+    return best;
+}
+
+static void
+response_clear(struct catena_http_response *resp)
+{
+    free(resp->body);
+    for (size_t i = 0; i < resp->num_headers; i++) {
+        free(resp->headers[i].value);
+    }
+    memset(resp, 0, sizeof(*resp));
+}
+
+static enum MHD_Result
+dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
+         const char *url, const char *method, struct req_ctx *rc)
+{
+    struct catena_http_request req;
+    struct catena_http_response resp;
+    struct MHD_Response *r;
+    const struct route *route;
+    const union MHD_ConnectionInfo *ci;
+    char addr[NI_MAXHOST] = "";
+    int mismatch = 0;
+    enum MHD_Result ret;
+
+    route = find_route(srv, method, url, &mismatch);
+    if (route == NULL) {
+        return mismatch ? send_simple(conn, 405, "method not allowed\n")
+                        : send_simple(conn, 404, "not found\n");
+    }
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        socklen_t len = ci->client_addr->sa_family == AF_INET6
+                            ? sizeof(struct sockaddr_in6)
+                            : sizeof(struct sockaddr_in);
+
+        if (getnameinfo(ci->client_addr, len, addr, sizeof(addr), NULL, 0,
+                        NI_NUMERICHOST) != 0) {
+            addr[0] = '\0';
+        }
+    }
+    memset(&req, 0, sizeof(req));
+    memset(&resp, 0, sizeof(resp));
+    req.method = method;
+    req.path = url;
+    req.body = rc->body;
+    req.body_len = rc->body_len;
+    req.remote_addr = addr;
+    req.conn = conn;
+    if (route->handler(route->ctx, &req, &resp) != 0 || resp.status < 100 ||
+        resp.status > 599) {
+        response_clear(&resp);
+        return send_simple(conn, 500, "internal error\n");
+    }
+    /* MHD frees the body with free() once sent. */
+    r = MHD_create_response_from_buffer(resp.body_len,
+                                        resp.body != NULL ? (void *)resp.body : (void *)"",
+                                        resp.body != NULL
+                                            ? MHD_RESPMEM_MUST_FREE
+                                            : MHD_RESPMEM_PERSISTENT);
+    if (r == NULL) {
+        response_clear(&resp);
+        return MHD_NO;
+    }
+    resp.body = NULL;
+    if (resp.content_type != NULL) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                resp.content_type);
+    }
+    for (size_t i = 0; i < resp.num_headers; i++) {
+        MHD_add_response_header(r, resp.headers[i].name,
+                                resp.headers[i].value);
+    }
+    ret = MHD_queue_response(conn, (unsigned)resp.status, r);
+    MHD_destroy_response(r);
+    response_clear(&resp);
+    return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+           const char *method, const char *version, const char *upload_data,
+           size_t *upload_data_size, void **con_cls)
+{
+    struct catena_http_server *srv = cls;
+    struct req_ctx *rc = *con_cls;
+
+    (void)version;
+    if (rc == NULL) {
+        const char *cl = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t declared = 0;
+
+        rc = calloc(1, sizeof(*rc));
+        if (rc == NULL) {
+            return MHD_NO;
+        }
+        *con_cls = rc;
+        /* Refuse a declared oversize body before reading any of it. */
+        if (cl != NULL && (catena_parse_int64(cl, 0, INT64_MAX, &declared) != CATENA_OK ||
+                           (uint64_t)declared > srv->max_body)) {
+            rc->too_big = 1;
+            return send_simple(conn, 413, "request body too large\n");
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+
+        *upload_data_size = 0;
+        if (rc->too_big || n > srv->max_body - rc->body_len) {
+            rc->too_big = 1;
+            free(rc->body);
+            rc->body = NULL;
+            rc->body_len = 0;
+            return MHD_YES;
+        }
+        if (rc->body == NULL) {
+            /* Allocate the cap once: never sized by what the peer says. */
+            rc->body = malloc(srv->max_body);
+            if (rc->body == NULL) {
+                return MHD_NO;
+            }
+        }
+        memcpy(rc->body + rc->body_len, upload_data, n);
+        rc->body_len += n;
+        return MHD_YES;
+    }
+    if (rc->too_big) {
+        return send_simple(conn, 413, "request body too large\n");
+    }
+    return dispatch(srv, conn, url, method, rc);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct req_ctx *rc = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (rc != NULL) {
+        free(rc->body);
+        free(rc);
+        *con_cls = NULL;
+    }
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    char safe[512];
+
+    (void)cls;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    buf[strcspn(buf, "\n")] = '\0';
+    /* MHD's messages can quote what the peer sent. */
+    CATENA_INFO("http: %s", catena_log_escape(safe, sizeof(safe), buf,
+                                              strlen(buf)));
+}
+
+enum catena_rc
+catena_http_server_start(struct catena_http_server *srv,
+                         struct catena_err *err)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem opts[12];
+    size_t n = 0;
+
+    if (srv->daemon != NULL) {
+        return CATENA_OK;
+    }
+    if (srv->tls) {
+        flags |= MHD_USE_TLS;
+    }
+    /* epoll where available; MHD_USE_AUTO picks it. */
+    flags |= MHD_USE_AUTO;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
+                                        (intptr_t)on_mhd_log, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
+                                        srv->listen_fd, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                        (intptr_t)srv->num_threads, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                        CONN_TIMEOUT_S, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                        MAX_CONNECTIONS, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+                                        (intptr_t)on_completed, NULL};
+    if (srv->tls) {
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                            srv->cert_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                            srv->key_pem};
+    }
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        return catena_err_set(err, CATENA_ERR_IO,
+                              "cannot start the HTTP server");
+    }
+    /* MHD owns and closes the listening socket from here on. */
+    srv->listen_fd = -1;
+    return CATENA_OK;
+}
+
+int
+catena_http_server_port(const struct catena_http_server *srv)
+{
+    return srv->port;
+}
+
+void
+catena_http_server_free(struct catena_http_server *srv)
+{
+    if (srv == NULL) {
+        return;
+    }
+    if (srv->daemon != NULL) {
+        /* Joins the worker threads: in-flight handlers finish first. */
+        MHD_stop_daemon(srv->daemon);
+    }
+    if (srv->listen_fd >= 0) {
+        close(srv->listen_fd);
+    }
+    for (size_t i = 0; i < srv->num_routes; i++) {
+        route_free(&srv->routes[i]);
+    }
+    if (srv->key_pem != NULL) {
+        OPENSSL_cleanse(srv->key_pem, strlen(srv->key_pem));
+    }
+    free(srv->key_pem);
+    free(srv->cert_pem);
+    free(srv);
+}
+
+const char *
+catena_http_request_header(const struct catena_http_request *req,
+                           const char *name)
+{
+    if (req == NULL || req->conn == NULL) {
+        return NULL;
+    }
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
+                                       MHD_HEADER_KIND, name);
+}
+
+int
+catena_http_response_header(struct catena_http_response *resp,
+                            const char *name, const char *value)
+{
+    char *copy;
+
+    if (resp->num_headers >= CATENA_HTTP_MAX_HEADERS) {
+        return -1;
+    }
+    copy = strdup(value);
+    if (copy == NULL) {
+        return -1;
+    }
+    resp->headers[resp->num_headers].name = name;
+    resp->headers[resp->num_headers].value = copy;
+    resp->num_headers++;
+    return 0;
+}
+
+int
+catena_http_response_body(struct catena_http_response *resp, int status,
+                          const char *content_type, const void *data,
+                          size_t len)
+{
+    uint8_t *copy = NULL;
+
+    if (len > 0) {
+        copy = malloc(len);
+        if (copy == NULL) {
+            return -1;
+        }
+        memcpy(copy, data, len);
+    }
+    free(resp->body);
+    resp->body = copy;
+    resp->body_len = len;
+    resp->status = status;
+    resp->content_type = content_type;
+    return 0;
+}

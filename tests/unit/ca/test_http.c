@@ -1,0 +1,244 @@
+/*
+ * test_http.c - the HTTP listener on a real loopback socket: routing,
+ * 404/405, body cap (413), /health, idle clients not blocking others.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "catena/http.h"
+
+static int
+echo(void *ctx, const struct catena_http_request *req,
+     struct catena_http_response *resp)
+{
+    (void)ctx;
+    if (catena_http_response_header(resp, "X-Method", req->method) != 0) {
+        return -1;
+    }
+    return catena_http_response_body(resp, 200, "application/octet-stream",
+                                     req->body, req->body_len);
+}
+
+static int
+fixed(void *ctx, const struct catena_http_request *req,
+      struct catena_http_response *resp)
+{
+    (void)req;
+    return catena_http_response_body(resp, 200, "text/plain", ctx,
+                                     strlen(ctx));
+}
+
+static int
+broken(void *ctx, const struct catena_http_request *req,
+       struct catena_http_response *resp)
+{
+    (void)ctx;
+    (void)req;
+    (void)resp;
+    return -1;
+}
+
+static int
+connect_port(int port)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+/* roundtrip sends |req| (|len| bytes) and returns the status; the whole
+ * response lands in |resp|. */
+static int
+roundtrip(int port, const char *req, size_t len, char *resp, size_t cap)
+{
+    int fd = connect_port(port);
+    size_t got = 0;
+    ssize_t n;
+    int status = 0;
+
+    assert_int_equal(write(fd, req, len), (ssize_t)len);
+    while (got < cap - 1 && (n = read(fd, resp + got, cap - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
+    resp[got] = '\0';
+    close(fd);
+    if (strncmp(resp, "HTTP/1.1 ", 9) == 0) {
+        status = (resp[9] - '0') * 100 + (resp[10] - '0') * 10 +
+                 (resp[11] - '0');
+    }
+    return status;
+}
+
+static struct catena_http_server *
+start(void)
+{
+    struct catena_http_options o = {.listen = "127.0.0.1:0",
+                                    .num_threads = 2,
+                                    .max_body = 1024};
+    struct catena_http_server *srv = NULL;
+    struct catena_err err;
+
+    assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_int_equal(catena_http_route(srv, "POST", "/echo", echo, NULL,
+                                       &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_route(srv, NULL, "/a", fixed, "short",
+                                       &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_route(srv, NULL, "/a/b", fixed, "long",
+                                       &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_route(srv, NULL, "/broken", broken, NULL,
+                                       &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
+    /* too late for routes */
+    assert_int_not_equal(catena_http_route(srv, NULL, "/late", broken, NULL,
+                                           &err),
+                         CATENA_OK);
+    assert_true(catena_http_server_port(srv) > 0);
+    return srv;
+}
+
+#define GET(p) "GET " p " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+static void
+test_routes(void **state)
+{
+    struct catena_http_server *srv = start();
+    int port = catena_http_server_port(srv);
+    char resp[8192];
+
+    (void)state;
+    assert_int_equal(roundtrip(port, GET("/health"), strlen(GET("/health")),
+                               resp, sizeof(resp)),
+                     200);
+    assert_non_null(strstr(resp, "{\"status\":\"ok\"}"));
+    assert_int_equal(roundtrip(port, GET("/nothing"),
+                               strlen(GET("/nothing")), resp, sizeof(resp)),
+                     404);
+    assert_int_equal(roundtrip(port, GET("/a/x"), strlen(GET("/a/x")), resp,
+                               sizeof(resp)),
+                     200);
+    assert_non_null(strstr(resp, "short"));
+    assert_int_equal(roundtrip(port, GET("/a/b/c"), strlen(GET("/a/b/c")),
+                               resp, sizeof(resp)),
+                     200);
+    assert_non_null(strstr(resp, "long"));
+    assert_int_equal(roundtrip(port, GET("/echo"), strlen(GET("/echo")), resp,
+                               sizeof(resp)),
+                     405);
+    assert_int_equal(roundtrip(port, GET("/broken"), strlen(GET("/broken")),
+                               resp, sizeof(resp)),
+                     500);
+    catena_http_server_free(srv);
+}
+
+static void
+test_body_and_cap(void **state)
+{
+    struct catena_http_server *srv = start();
+    int port = catena_http_server_port(srv);
+    char resp[8192];
+    char req[4096];
+    char body[2000];
+    int n;
+
+    (void)state;
+    memset(body, 'z', sizeof(body));
+    n = snprintf(req, sizeof(req),
+                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Content-Length: 5\r\n\r\nhello");
+    assert_int_equal(roundtrip(port, req, (size_t)n, resp, sizeof(resp)),
+                     200);
+    assert_non_null(strstr(resp, "\r\n\r\nhello"));
+    assert_non_null(strstr(resp, "X-Method: POST"));
+    /* declared too large: refused before reading */
+    n = snprintf(req, sizeof(req),
+                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Content-Length: 99999999\r\n\r\n");
+    assert_int_equal(roundtrip(port, req, (size_t)n, resp, sizeof(resp)),
+                     413);
+    /* chunked, no length declared, over the cap */
+    n = snprintf(req, sizeof(req),
+                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n7d0\r\n%.*s\r\n0\r\n\r\n",
+                 2000, body);
+    assert_int_equal(roundtrip(port, req, (size_t)n, resp, sizeof(resp)),
+                     413);
+    /* malformed Content-Length */
+    n = snprintf(req, sizeof(req),
+                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Content-Length: -5\r\n\r\n");
+    assert_true(roundtrip(port, req, (size_t)n, resp, sizeof(resp)) >= 400);
+    catena_http_server_free(srv);
+}
+
+static void
+test_idle_clients(void **state)
+{
+    struct catena_http_server *srv = start();
+    int port = catena_http_server_port(srv);
+    int idle[8];
+    char resp[8192];
+
+    (void)state;
+    /* More silent connections than threads: others must still be served. */
+    for (size_t i = 0; i < 8; i++) {
+        idle[i] = connect_port(port);
+    }
+    assert_int_equal(write(idle[0], "GET /he", 7), 7);
+    assert_int_equal(roundtrip(port, GET("/health"), strlen(GET("/health")),
+                               resp, sizeof(resp)),
+                     200);
+    for (size_t i = 0; i < 8; i++) {
+        close(idle[i]);
+    }
+    catena_http_server_free(srv);
+}
+
+static void
+test_bad_options(void **state)
+{
+    struct catena_http_options o = {.listen = "no-port"};
+    struct catena_http_server *srv = NULL;
+    struct catena_err err;
+
+    (void)state;
+    assert_int_not_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_null(srv);
+    o.listen = "127.0.0.1:0";
+    o.tls_cert_file = "/nonexistent.pem";
+    assert_int_not_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_null(srv);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_body_and_cap),
+        cmocka_unit_test(test_idle_clients),
+        cmocka_unit_test(test_bad_options),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
