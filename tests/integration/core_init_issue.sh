@@ -1,0 +1,135 @@
+#!/bin/sh
+# core_init_issue.sh - catena init for every key type, issuance verified by
+# openssl, the revocation rules, blocked keys and the audit chain.
+# usage: core_init_issue.sh CATENA
+set -eu
+CATENA=$1
+for tool in openssl sqlite3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool"; exit 77; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# split CHAIN LEAF REST: first certificate into LEAF, the others into REST.
+split() {
+    awk -v leaf="$2" -v rest="$3" '
+        /-----BEGIN CERTIFICATE-----/ { n++ }
+        { if (n == 1) print > leaf; else print > rest }' "$1"
+    [ -s "$3" ] || : >"$3"
+}
+
+newcsr() { # newcsr KEYSPEC OUT.csr OUT.key
+    case $1 in
+    rsa*) openssl req -new -newkey "rsa:${1#rsa}" -nodes -keyout "$3" \
+              -subj "/CN=ignored" -out "$2" 2>/dev/null ;;
+    ed25519) openssl req -new -newkey ed25519 -nodes -keyout "$3" \
+                 -subj "/CN=ignored" -out "$2" 2>/dev/null ;;
+    *) openssl req -new -newkey ec -pkeyopt "ec_paramgen_curve:$1" -nodes \
+           -keyout "$3" -subj "/CN=ignored" -out "$2" 2>/dev/null ;;
+    esac
+}
+
+verify() { # verify DIR CHAIN.pem
+    split "$2" "$2.leaf" "$2.rest"
+    cat "$1/tls-chain.pem" "$1/smime-chain.pem" "$1/spiffe-chain.pem" \
+        "$2.rest" >"$2.untrusted"
+    openssl verify -CAfile "$1/root.pem" -untrusted "$2.untrusted" \
+        "$2.leaf" || fail "openssl verify $2"
+}
+
+for kt in p256 p384 rsa2048 rsa3072 rsa4096 ed25519; do
+    d="$tmp/$kt"
+    "$CATENA" init --dir "$d" --key-type "$kt" --name "Catena $kt" \
+        --trust-domain example.org >"$d.log" 2>&1 || {
+        cat "$d.log"; fail "init $kt"; }
+    [ "$(stat -c %a "$d/keys")" = 700 ] || fail "keys dir mode"
+    [ "$(stat -c %a "$d/keys/root.key")" = 600 ] || fail "key mode"
+    for ca in tls smime spiffe; do
+        openssl verify -CAfile "$d/root.pem" "$d/$ca.pem" >/dev/null ||
+            fail "$kt: $ca CA does not chain to the root"
+        openssl verify -CAfile "$d/root.pem" -untrusted "$d/$ca.pem" \
+            "$d/$ca-ocsp.pem" >/dev/null || fail "$kt: $ca OCSP signer"
+    done
+    conf="$d/catena.conf"
+    newcsr P-256 "$d/leaf.csr" "$d/leaf.key"
+    "$CATENA" issue --config "$conf" --profile tls-server --csr "$d/leaf.csr" \
+        --dns www.example.com --dns Example.COM. >"$d/tls.chain" ||
+        fail "$kt: issue tls-server"
+    verify "$d" "$d/tls.chain"
+    openssl x509 -in "$d/tls.chain.leaf" -noout -ext subjectAltName |
+        grep -q 'DNS:example.com' || fail "$kt: name not canonicalised"
+    "$CATENA" issue --config "$conf" --profile smime-mailbox \
+        --csr "$d/leaf.csr" --email alice@Example.com >"$d/smime.chain" ||
+        fail "$kt: issue smime-mailbox"
+    verify "$d" "$d/smime.chain"
+    "$CATENA" issue --config "$conf" --profile x509-svid --csr "$d/leaf.csr" \
+        --uri spiffe://example.org/workload/a >"$d/svid.chain" ||
+        fail "$kt: issue x509-svid"
+    verify "$d" "$d/svid.chain"
+    echo "$kt: init, tls-server, smime-mailbox, x509-svid verified"
+done
+
+# Profile policy: the TLS profile takes no Ed25519 key, no mail address.
+d="$tmp/p256"
+conf="$d/catena.conf"
+newcsr ed25519 "$d/ed.csr" "$d/ed.key"
+if "$CATENA" issue --config "$conf" --profile tls-server --csr "$d/ed.csr" \
+    --dns www.example.com >/dev/null 2>"$d/err"; then
+    fail "Ed25519 accepted for tls-server"
+fi
+grep -q 'not accepted' "$d/err" || fail "unclear key type refusal"
+newcsr rsa1024 "$d/weak.csr" "$d/weak.key" || true
+if [ -s "$d/weak.csr" ] && "$CATENA" issue --config "$conf" \
+    --profile tls-server --csr "$d/weak.csr" --dns www.example.com \
+    >/dev/null 2>&1; then
+    fail "RSA-1024 accepted"
+fi
+
+# Revocation.
+serial=$(openssl x509 -in "$d/tls.chain.leaf" -noout -serial | cut -d= -f2)
+out=$("$CATENA" revoke --config "$conf" --serial "$serial" --reason 7 2>&1) &&
+    fail "reason 7 accepted"
+echo "$out" | grep -q 'no reason 7' || fail "unclear message for 7: $out"
+"$CATENA" revoke --config "$conf" --serial "$serial" --reason bogus \
+    >/dev/null 2>&1 && fail "unknown reason accepted"
+out=$("$CATENA" revoke --config "$conf" --serial "$serial" \
+    --reason certificateHold 2>&1) && fail "certificateHold accepted"
+echo "$out" | grep -q 'cannot be used' || fail "unclear hold refusal: $out"
+out=$("$CATENA" revoke --config "$conf" --serial 01deadbeef \
+    --reason superseded 2>&1) && fail "unknown serial accepted"
+echo "$out" | grep -q 'no certificate with serial' ||
+    fail "unclear unknown-serial error: $out"
+"$CATENA" revoke --config "$conf" --serial "$serial" --reason superseded ||
+    fail "revoke"
+"$CATENA" revoke --config "$conf" --serial "$serial" --reason superseded ||
+    fail "revoke is not idempotent"
+
+# keyCompromise blocks the key for every later request.
+newcsr P-256 "$d/k2.csr" "$d/k2.key"
+"$CATENA" issue --config "$conf" --profile tls-server --csr "$d/k2.csr" \
+    --dns a.example.com >"$d/k2.chain" || fail "issue k2"
+split "$d/k2.chain" "$d/k2.leaf" "$d/k2.rest"
+s2=$(openssl x509 -in "$d/k2.leaf" -noout -serial | cut -d= -f2)
+"$CATENA" revoke --config "$conf" --serial "$s2" --reason keyCompromise ||
+    fail "revoke keyCompromise"
+out=$("$CATENA" issue --config "$conf" --profile tls-server \
+    --csr "$d/k2.csr" --dns b.example.com 2>&1) && fail "blocked key accepted"
+echo "$out" | grep -q 'blocked' || fail "unclear blocked-key refusal: $out"
+
+# Audit chain: intact, then tampered.
+"$CATENA" status --config "$conf" >"$d/status" || {
+    cat "$d/status"; fail "status on an intact chain"; }
+grep -q 'audit chain: ok' "$d/status" || fail "status output"
+db="$d/catena.db"
+table=$(sqlite3 "$db" "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%audit%' ORDER BY length(name) LIMIT 1")
+[ -n "$table" ] || fail "no audit table"
+col=$(sqlite3 "$db" "SELECT name FROM pragma_table_info('$table') WHERE name IN ('detail','details','data','payload','body') LIMIT 1")
+[ -n "$col" ] || fail "no audit detail column"
+sqlite3 "$db" "UPDATE $table SET $col = $col || ' ' WHERE rowid = (SELECT MIN(rowid) + 1 FROM $table)"
+if "$CATENA" status --config "$conf" >"$d/status2" 2>&1; then
+    cat "$d/status2"; fail "status did not notice the tampered audit log"
+fi
+grep -q 'BROKEN' "$d/status2" || fail "status output on a broken chain"
+echo "core_init_issue: ok"
