@@ -33,9 +33,8 @@ newcsr() { # newcsr KEYSPEC OUT.csr OUT.key
 
 verify() { # verify DIR CHAIN.pem
     split "$2" "$2.leaf" "$2.rest"
-    cat "$1/tls-chain.pem" "$1/smime-chain.pem" "$1/spiffe-chain.pem" \
-        "$2.rest" >"$2.untrusted"
-    openssl verify -CAfile "$1/root.pem" -untrusted "$2.untrusted" \
+    # Only what catena issue printed: the chain must be complete.
+    openssl verify -CAfile "$1/root.pem" -untrusted "$2.rest" \
         "$2.leaf" || fail "openssl verify $2"
 }
 

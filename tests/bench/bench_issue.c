@@ -1,0 +1,91 @@
+/*
+ * bench_issue.c - certificates per second through the whole issuance path:
+ * CSR check, store (reserve, set_issued, audit), TBS, signer IPC, lint,
+ * signature, verification. No assertions on speed: figures only.
+ *
+ * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catena/ca.h"
+#include "catena/config.h"
+#include "catena/store.h"
+#include "core.h"
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+    static uint8_t csr[16384];
+    size_t csr_len;
+    const char *dns[] = {"bench.example.com"};
+    struct catena_issue_req req;
+    struct catena_config *cfg = NULL;
+    struct catena_ca *ca = NULL;
+    struct catena_store *store = NULL;
+    struct catena_signer *signer = NULL;
+    struct catena_err err;
+    int64_t count = 0;
+    double t0;
+    double dt;
+    FILE *f;
+
+    if (argc != 5 || catena_parse_int64(argv[4], 1, 10000000, &count) !=
+                         CATENA_OK) {
+        fprintf(stderr, "usage: %s CATENA CONFIG CSR_DER COUNT\n", argv[0]);
+        return 2;
+    }
+    f = fopen(argv[3], "rb");
+    if (f == NULL) {
+        perror(argv[3]);
+        return 2;
+    }
+    csr_len = fread(csr, 1, sizeof(csr), f);
+    fclose(f);
+    catena_err_clear(&err);
+    if (catena_config_load(argv[2], catena_core_config_schemas,
+                           catena_core_num_config_schemas, &cfg,
+                           &err) != CATENA_OK ||
+        catena_ca_open(cfg, 0, &ca, &err) != CATENA_OK ||
+        catena_store_open(catena_ca_store_url(ca), &store, &err) !=
+            CATENA_OK ||
+        catena_signer_start(argv[1], argv[2], &signer, &err) != CATENA_OK) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return 1;
+    }
+    catena_ca_set_signer(ca, signer);
+    memset(&req, 0, sizeof(req));
+    req.profile = "tls-server";
+    req.csr_der = csr;
+    req.csr_der_len = csr_len;
+    req.dns_names = dns;
+    req.num_dns_names = 1;
+    t0 = now_s();
+    for (int64_t i = 0; i < count; i++) {
+        struct catena_issued *out = NULL;
+
+        if (catena_ca_issue(ca, store, &req, &out, &err) != CATENA_OK) {
+            fprintf(stderr, "issue %lld: %s\n", (long long)i, err.msg);
+            return 1;
+        }
+        catena_issued_free(out);
+    }
+    dt = now_s() - t0;
+    printf("issued %lld certificates in %.3f s: %.1f certificates/s\n",
+           (long long)count, dt, (double)count / dt);
+    catena_store_close(store);
+    catena_ca_close(ca);
+    catena_config_free(cfg);
+    return 0;
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# bench_issue.sh - issuance throughput (store + lint + signer IPC + sign)
+# for a P-256 and an RSA-2048 CA, next to the raw single-core signing rate
+# that "openssl speed" measures in the same run, with peak RSS.
+# usage: bench_issue.sh CATENA BENCH_ISSUE [COUNT]
+set -eu
+CATENA=$1
+BENCH=$2
+COUNT=${3:-2000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/leaf.key" -subj "/CN=bench" -outform DER \
+    -out "$tmp/leaf.csr" 2>/dev/null
+
+raw_rate() { # raw_rate ecdsap256|rsa2048 -> signs/s on one core
+    case $1 in
+    ecdsap256)
+        openssl speed -seconds 3 ecdsap256 2>/dev/null |
+            awk '/256 bits ecdsa \(nistp256\)/ { print $(NF-1) }' ;;
+    rsa2048)
+        openssl speed -seconds 3 rsa2048 2>/dev/null |
+            awk '/^rsa 2048 bits/ { print $(NF-1) }' ;;
+    esac
+}
+
+printf '%-8s %12s %14s %8s %12s\n' "CA key" "catena c/s" "openssl sig/s" \
+    "ratio" "peak RSS kB"
+for kt in p256 rsa2048; do
+    "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null
+    /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
+        "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" >"$tmp/$kt.out"
+    rate=$(awk '{ print $(NF-1) }' "$tmp/$kt.out")
+    rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
+        "$tmp/$kt.time")
+    case $kt in p256) peer=ecdsap256 ;; *) peer=rsa2048 ;; esac
+    raw=$(raw_rate "$peer")
+    ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')
+    printf '%-8s %12s %14s %8s %12s\n' "$kt" "$rate" "$raw" "$ratio" "$rss"
+done
+echo "(peak RSS is the client process; the signer runs in its own process)"
