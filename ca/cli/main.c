@@ -1,4 +1,5 @@
 /* main.c - the catena binary: dispatch to a sub-command. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
+    /* A peer that goes away (the signer, an HTTP client, a closed stdout
+     * pipe) must become an EPIPE error we report, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;
