@@ -71,47 +71,6 @@ find_issuer(const struct catena_ca *ca, const char *name)
     return NULL;
 }
 
-/* read_small_file reads a whole configuration-named file, capped. */
-static enum catena_rc
-read_small_file(const char *path, size_t cap, char **out,
-                struct catena_err *err)
-{
-    FILE *f = NULL;
-    char *buf = NULL;
-    size_t n;
-    enum catena_rc rc;
-
-    *out = NULL;
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return catena_err_set_errno(err, CATENA_ERR_IO, "cannot open %s",
-                                    path);
-    }
-    buf = malloc(cap + 1);
-    if (buf == NULL) {
-        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    n = fread(buf, 1, cap + 1, f);
-    if (ferror(f)) {
-        rc = catena_err_set_errno(err, CATENA_ERR_IO, "cannot read %s", path);
-        goto out;
-    }
-    if (n > cap) {
-        rc = catena_err_set(err, CATENA_ERR_TOO_BIG, "%s is over %zu bytes",
-                            path, cap);
-        goto out;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    buf = NULL;
-    rc = CATENA_OK;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
-}
-
 static enum catena_rc
 load_issuer(struct catena_ca *ca, const char *name, int allow_missing,
             struct catena_err *err)
@@ -184,7 +143,8 @@ load_issuer(struct catena_ca *ca, const char *name, int allow_missing,
         goto out;
     }
     if (chain_path != NULL) {
-        rc = read_small_file(chain_path, MAX_CHAIN_FILE, &is->chain_pem, err);
+        rc = catena_file_read(chain_path, MAX_CHAIN_FILE,
+                              (uint8_t **)&is->chain_pem, NULL, err);
         if (rc != CATENA_OK) {
             goto out;
         }

@@ -179,4 +179,15 @@ enum catena_rc catena_keygen(const char *type, const char *path,
                              EVP_PKEY **pub_out,
                              struct catena_err *err) CATENA_WUR;
 
+/* ---- files (file.c) ---------------------------------------------------- */
+
+/*
+ * catena_file_read reads all of |path| ("-" = stdin), at most |cap|
+ * bytes (more is CATENA_ERR_TOO_BIG). |*out| is malloc'd and
+ * NUL-terminated; |out_len| may be NULL.
+ */
+enum catena_rc catena_file_read(const char *path, size_t cap, uint8_t **out,
+                                size_t *out_len,
+                                struct catena_err *err) CATENA_WUR;
+
 #endif

@@ -15,6 +15,7 @@
 #include "catena/store.h"
 #include "cmd_util.h"
 #include "commands.h"
+#include "core.h"
 
 #define MAX_ARGS_NAMES 100
 /* A PEM CSR is base64 of at most 16 KiB DER plus armour. */
@@ -185,7 +186,7 @@ catena_cmd_issue(int argc, char **argv)
         fprintf(stderr, "catena issue: unknown profile %s\n", req.profile);
         return 2;
     }
-    if (catena_cli_read_file(csr_path, CSR_FILE_CAP, &file, &file_len,
+    if (catena_file_read(csr_path, CSR_FILE_CAP, &file, &file_len,
                              &err) != CATENA_OK ||
         csr_der(file, file_len, &der, &der_len, &err) != CATENA_OK) {
         fprintf(stderr, "catena issue: %s\n", err.msg);

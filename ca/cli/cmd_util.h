@@ -24,14 +24,6 @@ extern const size_t catena_cli_num_services;
  */
 int catena_cli_load_config(const char *path, struct catena_config **out);
 
-/*
- * catena_cli_read_file reads at most |cap| bytes of |path| ("-" = stdin).
- * Over the cap is an error. |*out| is malloc'd and NUL-terminated.
- */
-enum catena_rc catena_cli_read_file(const char *path, size_t cap,
-                                    uint8_t **out, size_t *out_len,
-                                    struct catena_err *err) CATENA_WUR;
-
 /* catena_cli_apply_log_level sets the logger from [catena] log_level. */
 void catena_cli_apply_log_level(const struct catena_config *cfg);
 

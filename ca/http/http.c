@@ -24,6 +24,7 @@
 #include "catena/config.h"
 #include "catena/http.h"
 #include "catena/log.h"
+#include "core.h"
 
 #define MAX_ROUTES 64
 #define DEFAULT_MAX_BODY (64u * 1024u)
@@ -59,36 +60,6 @@ struct req_ctx {
     size_t body_len;
     int too_big;
 };
-
-static char *
-read_pem(const char *path, struct catena_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n;
-
-    if (f == NULL) {
-        catena_err_set_errno(err, CATENA_ERR_IO, "cannot open %s", path);
-        return NULL;
-    }
-    buf = malloc(MAX_PEM_FILE + 1);
-    if (buf == NULL) {
-        catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    n = fread(buf, 1, MAX_PEM_FILE + 1, f);
-    if (ferror(f) || n > MAX_PEM_FILE) {
-        catena_err_set(err, CATENA_ERR_IO, "cannot read %s (or too big)",
-                       path);
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[n] = '\0';
-out:
-    fclose(f);
-    return buf;
-}
 
 /* parse_listen splits "host:port" / "[v6]:port" and binds a socket. */
 static enum catena_rc
@@ -251,12 +222,12 @@ catena_http_server_new(const struct catena_http_options *opts,
     }
     if (opts->tls_cert_file != NULL) {
         srv->tls = 1;
-        srv->cert_pem = read_pem(opts->tls_cert_file, err);
-        srv->key_pem = srv->cert_pem != NULL
-                           ? read_pem(opts->tls_key_file, err)
-                           : NULL;
-        if (srv->key_pem == NULL) {
-            rc = err != NULL ? err->code : CATENA_ERR_IO;
+        if ((rc = catena_file_read(opts->tls_cert_file, MAX_PEM_FILE,
+                                   (uint8_t **)&srv->cert_pem, NULL, err)) !=
+                CATENA_OK ||
+            (rc = catena_file_read(opts->tls_key_file, MAX_PEM_FILE,
+                                   (uint8_t **)&srv->key_pem, NULL, err)) !=
+                CATENA_OK) {
             goto out;
         }
     }
