@@ -1,0 +1,507 @@
+/*
+ * publish.c - settings, crl/'s tables, CRL numbers, signing and storing
+ * shards, and the operator-facing publish/urls/show/export.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "catena/ca.h"
+#include "catena/config.h"
+#include "catena/crl.h"
+#include "catena/log.h"
+#include "catena/store.h"
+#include "internal.h"
+
+/* The advisory lock key shared by every node: "crl" in ASCII. */
+#define CRL_LOCK_KEY "6517356"
+
+static const struct catena_store_migration crl_migrations[] = {
+    {1, "CREATE TABLE crl_shards ("
+        " issuer TEXT NOT NULL,"
+        " shard INTEGER NOT NULL,"
+        " number BIGINT NOT NULL,"
+        " this_update BIGINT NOT NULL,"
+        " next_update BIGINT NOT NULL,"
+        " num_entries BIGINT NOT NULL,"
+        " der BLOB NOT NULL,"
+        " PRIMARY KEY (issuer, shard));"
+        /* Shard generation and the poll for revocations made by other
+         * processes read certificates by these columns. */
+        "CREATE INDEX crl_certificates_shard ON certificates"
+        " (issuer_id, shard, status);"
+        "CREATE INDEX crl_certificates_revoked ON certificates"
+        " (revoked_at)"},
+};
+
+enum catena_rc
+crl_migrate(struct catena_store *store, struct catena_err *err)
+{
+    return catena_store_migrate(store, "crl", crl_migrations,
+                                sizeof(crl_migrations) /
+                                    sizeof(crl_migrations[0]),
+                                err);
+}
+
+enum catena_rc
+crl_settings_load(const struct catena_config *cfg, struct crl_settings *out,
+                  struct catena_err *err)
+{
+    enum catena_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = catena_config_get_bool(cfg, "crl", NULL, "enabled", 1,
+                                     &out->crl_enabled, err)) != CATENA_OK ||
+        (rc = catena_config_get_duration(cfg, "crl", NULL, "next_update",
+                                         86400, &out->next_update, err)) !=
+            CATENA_OK ||
+        (rc = catena_config_get_duration(cfg, "crl", NULL, "refresh",
+                                         6 * 3600, &out->refresh, err)) !=
+            CATENA_OK ||
+        (rc = catena_config_get_bool(cfg, "ocsp", NULL, "enabled", 1,
+                                     &out->ocsp_enabled, err)) != CATENA_OK ||
+        (rc = catena_config_get_duration(cfg, "ocsp", NULL, "validity",
+                                         4 * 86400, &out->ocsp_validity,
+                                         err)) != CATENA_OK) {
+        return rc;
+    }
+    /* BR 4.9.7: nextUpdate at most ten days after thisUpdate. */
+    if (out->next_update < 3600 || out->next_update > CRL_MAX_INTERVAL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "[crl] next_update must be 1h..10d");
+    }
+    if (out->refresh < 60 || out->refresh >= out->next_update) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "[crl] refresh must be at least 1m and below "
+                              "next_update");
+    }
+    /* BR 4.9.10: OCSP validity between 8 hours and 10 days. */
+    if (out->ocsp_validity < 8 * 3600 ||
+        out->ocsp_validity > CRL_MAX_INTERVAL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "[ocsp] validity must be 8h..10d");
+    }
+    return CATENA_OK;
+}
+
+int64_t
+crl_next_number(int64_t prev)
+{
+    struct timespec ts;
+    int64_t n;
+
+    /* Nanoseconds since the epoch: time-based so that two nodes (which
+     * publish under one advisory lock) never reuse a number, below 2^63
+     * until 2262 and so far below the 2^159 limit (RFC 5280 5.2.3). Never
+     * below the stored number + 1, so a clock stepping back still yields
+     * strictly increasing numbers. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    n = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return n > prev ? n : prev + 1;
+}
+
+enum catena_rc
+crl_lock(struct catena_store *store, int *got, struct catena_err *err)
+{
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+
+    *got = 1;
+    if (catena_store_driver(store) != CATENA_STORE_POSTGRES) {
+        return CATENA_OK;
+    }
+    rc = catena_store_exec(store,
+                           "SELECT CASE WHEN pg_try_advisory_lock("
+                           CRL_LOCK_KEY ") THEN 1 ELSE 0 END",
+                           NULL, 0, &rows, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    row = catena_rows_get(rows, 0);
+    *got = row != NULL && catena_row_int(row, 0) == 1;
+    catena_rows_free(rows);
+    return CATENA_OK;
+}
+
+void
+crl_unlock(struct catena_store *store)
+{
+    struct catena_err err;
+
+    if (catena_store_driver(store) != CATENA_STORE_POSTGRES) {
+        return;
+    }
+    if (catena_store_exec(store,
+                          "SELECT pg_advisory_unlock(" CRL_LOCK_KEY ")",
+                          NULL, 0, NULL, &err) != CATENA_OK) {
+        CATENA_WARN("cannot release the CRL lock: %s", err.msg);
+    }
+}
+
+static enum catena_rc
+fill_shard(const struct catena_row *row, struct crl_shard *out,
+           struct catena_err *err)
+{
+    const char *issuer = catena_row_text(row, 0);
+    size_t len = 0;
+    const uint8_t *der = catena_row_blob(row, 6, &len);
+
+    memset(out, 0, sizeof(*out));
+    if (issuer == NULL || strlen(issuer) >= sizeof(out->issuer) ||
+        der == NULL || len == 0) {
+        return catena_err_set(err, CATENA_ERR_STORE, "malformed crl_shards");
+    }
+    memcpy(out->issuer, issuer, strlen(issuer) + 1);
+    out->shard = (int)catena_row_int(row, 1);
+    out->number = catena_row_int(row, 2);
+    out->this_update = catena_row_int(row, 3);
+    out->next_update = catena_row_int(row, 4);
+    out->num_entries = catena_row_int(row, 5);
+    if ((out->der = malloc(len)) == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    memcpy(out->der, der, len);
+    out->der_len = len;
+    return CATENA_OK;
+}
+
+#define SHARD_COLUMNS                                                         \
+    "issuer, shard, number, this_update, next_update, num_entries, der"
+
+enum catena_rc
+crl_load_shard(struct catena_store *store, const char *issuer, int shard,
+               struct crl_shard *out, struct catena_err *err)
+{
+    const struct catena_sql_param params[] = {CATENA_SQL_P_TEXT(issuer),
+                                              CATENA_SQL_P_INT(shard)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = catena_store_exec(store,
+                           "SELECT " SHARD_COLUMNS " FROM crl_shards "
+                           "WHERE issuer = $1 AND shard = $2",
+                           params, 2, &rows, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    row = catena_rows_get(rows, 0);
+    if (row == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOT_FOUND,
+                            "shard %d of %s not published", shard, issuer);
+    } else {
+        rc = fill_shard(row, out, err);
+    }
+    catena_rows_free(rows);
+    return rc;
+}
+
+static enum catena_rc
+stored_number(struct catena_store *store, const char *issuer, int shard,
+              int64_t *number, struct catena_err *err)
+{
+    const struct catena_sql_param params[] = {CATENA_SQL_P_TEXT(issuer),
+                                              CATENA_SQL_P_INT(shard)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+
+    *number = 0;
+    rc = catena_store_exec(store,
+                           "SELECT number FROM crl_shards "
+                           "WHERE issuer = $1 AND shard = $2",
+                           params, 2, &rows, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    row = catena_rows_get(rows, 0);
+    if (row != NULL) {
+        *number = catena_row_int(row, 0);
+    }
+    catena_rows_free(rows);
+    return CATENA_OK;
+}
+
+enum catena_rc
+crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
+                  struct catena_store *store, const struct crl_settings *st,
+                  const char *issuer, int shard, struct crl_shard *out,
+                  struct catena_err *err)
+{
+    struct catena_signer *signer = catena_ca_signer(ca);
+    uint8_t *tbs = NULL;
+    size_t tbs_len = 0;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    int64_t prev = 0, number, entries = 0;
+    int64_t now = (int64_t)time(NULL);
+    enum catena_rc rc;
+
+    if (out != NULL) {
+        memset(out, 0, sizeof(*out));
+    }
+    if (signer == NULL) {
+        return catena_err_set(err, CATENA_ERR_SIGNER, "no signer running");
+    }
+    if (strlen(issuer) >= CRL_MAX_ISSUER_NAME) {
+        return catena_err_set(err, CATENA_ERR_CONFIG, "issuer name too long");
+    }
+    if ((rc = stored_number(store, issuer, shard, &prev, err)) != CATENA_OK) {
+        return rc;
+    }
+    number = crl_next_number(prev);
+    rc = crl_build_tbs(ca, cfg, store, issuer, shard, now,
+                       now + st->next_update, number, &tbs, &tbs_len,
+                       &entries, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    /* The signer lints the exact bytes, signs, and verifies. */
+    rc = catena_signer_sign_crl(signer, issuer, tbs, tbs_len, &der, &der_len,
+                                err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    {
+        const struct catena_sql_param params[] = {
+            CATENA_SQL_P_TEXT(issuer),        CATENA_SQL_P_INT(shard),
+            CATENA_SQL_P_INT(number),         CATENA_SQL_P_INT(now),
+            CATENA_SQL_P_INT(now + st->next_update),
+            CATENA_SQL_P_INT(entries),        CATENA_SQL_P_BLOB(der, der_len),
+        };
+
+        /* One statement replaces the shard: readers see the previous CRL
+         * until this commits, never a half-written one. */
+        rc = catena_store_exec(
+            store,
+            "INSERT INTO crl_shards (" SHARD_COLUMNS ") "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (issuer, shard) DO UPDATE SET "
+            "number = excluded.number, this_update = excluded.this_update, "
+            "next_update = excluded.next_update, "
+            "num_entries = excluded.num_entries, der = excluded.der",
+            params, 7, NULL, err);
+        if (rc != CATENA_OK) {
+            goto out;
+        }
+    }
+    if (out != NULL) {
+        memcpy(out->issuer, issuer, strlen(issuer) + 1);
+        out->shard = shard;
+        out->number = number;
+        out->this_update = now;
+        out->next_update = now + st->next_update;
+        out->num_entries = entries;
+        out->der = der;
+        out->der_len = der_len;
+        der = NULL;
+    }
+    rc = CATENA_OK;
+out:
+    free(tbs);
+    free(der);
+    return rc;
+}
+
+enum catena_rc
+catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
+                       struct catena_store *store, FILE *report,
+                       struct catena_err *err)
+{
+    struct crl_settings st;
+    const char *const *names;
+    size_t num = 0;
+    int got = 0;
+    enum catena_rc rc;
+
+    if ((rc = crl_settings_load(cfg, &st, err)) != CATENA_OK ||
+        (rc = crl_migrate(store, err)) != CATENA_OK ||
+        (rc = crl_lock(store, &got, err)) != CATENA_OK) {
+        return rc;
+    }
+    if (!got) {
+        return catena_err_set(err, CATENA_ERR_EXISTS,
+                              "another node is publishing CRLs");
+    }
+    names = catena_ca_issuer_names(ca, &num);
+    for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
+        int shards = catena_ca_issuer_num_shards(ca, names[i]);
+
+        for (int s = 0; s < shards && rc == CATENA_OK; s++) {
+            struct crl_shard sh;
+
+            rc = crl_publish_shard(ca, cfg, store, &st, names[i], s, &sh,
+                                   err);
+            if (rc == CATENA_OK && report != NULL) {
+                fprintf(report, "%s/%d: number %lld, %lld entries, %zu "
+                                "bytes\n",
+                        names[i], s, (long long)sh.number,
+                        (long long)sh.num_entries, sh.der_len);
+            }
+            crl_shard_clear(&sh);
+        }
+    }
+    crl_unlock(store);
+    return rc;
+}
+
+enum catena_rc
+catena_crl_urls_json(const struct catena_ca *ca, char **out,
+                     struct catena_err *err)
+{
+    json_t *arr = json_array();
+    const char *const *names;
+    size_t num = 0;
+    char url[1024];
+    enum catena_rc rc = CATENA_OK;
+
+    *out = NULL;
+    if (arr == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    names = catena_ca_issuer_names(ca, &num);
+    for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
+        int shards = catena_ca_issuer_num_shards(ca, names[i]);
+
+        for (int s = 0; s < shards; s++) {
+            if (catena_ca_shard_url(ca, names[i], s, url, sizeof(url)) !=
+                    CATENA_OK ||
+                json_array_append_new(arr, json_string(url)) != 0) {
+                rc = catena_err_set(err, CATENA_ERR_NOMEM,
+                                    "cannot list shard URLs");
+                break;
+            }
+        }
+    }
+    if (rc == CATENA_OK &&
+        (*out = json_dumps(arr, JSON_INDENT(2))) == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    json_decref(arr);
+    return rc;
+}
+
+static void
+format_time(int64_t t, char buf[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL ||
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(buf, 32, "%lld", (long long)t);
+    }
+}
+
+struct show_ctx {
+    FILE *out;
+    const char *dir;
+    struct catena_err *err;
+};
+
+static int
+show_row(void *vctx, const struct catena_row *row)
+{
+    struct show_ctx *c = vctx;
+    char tu[32], nu[32];
+    size_t len = 0;
+
+    (void)catena_row_blob(row, 6, &len);
+    format_time(catena_row_int(row, 3), tu);
+    format_time(catena_row_int(row, 4), nu);
+    fprintf(c->out, "%-10s %5lld %20lld  %s  %s %9lld %10zu\n",
+            catena_row_text(row, 0) != NULL ? catena_row_text(row, 0) : "",
+            (long long)catena_row_int(row, 1),
+            (long long)catena_row_int(row, 2), tu, nu,
+            (long long)catena_row_int(row, 5), len);
+    return 0;
+}
+
+enum catena_rc
+catena_crl_show(struct catena_store *store, FILE *out, struct catena_err *err)
+{
+    struct show_ctx c = {out, NULL, err};
+    enum catena_rc rc;
+
+    if ((rc = crl_migrate(store, err)) != CATENA_OK) {
+        return rc;
+    }
+    fprintf(out, "%-10s %5s %20s  %-20s  %-20s %9s %10s\n", "issuer",
+            "shard", "number", "thisUpdate", "nextUpdate", "entries",
+            "bytes");
+    return catena_store_foreach(store,
+                                "SELECT " SHARD_COLUMNS " FROM crl_shards "
+                                "ORDER BY issuer, shard",
+                                NULL, 0, show_row, &c, err);
+}
+
+static int
+export_row(void *vctx, const struct catena_row *row)
+{
+    struct show_ctx *c = vctx;
+    struct crl_shard sh;
+    char path[4096];
+    FILE *f;
+    int n;
+    enum catena_rc rc;
+
+    if ((rc = fill_shard(row, &sh, c->err)) != CATENA_OK) {
+        return (int)rc;
+    }
+    /* Issuer names come from our own configuration, but keep them out of
+     * path games anyway. */
+    if (strchr(sh.issuer, '/') != NULL || sh.issuer[0] == '.') {
+        crl_shard_clear(&sh);
+        return (int)catena_err_set(c->err, CATENA_ERR_INVALID,
+                                   "unusable issuer name");
+    }
+    n = snprintf(path, sizeof(path), "%s/%s-%d.crl", c->dir, sh.issuer,
+                 sh.shard);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        crl_shard_clear(&sh);
+        return (int)catena_err_set(c->err, CATENA_ERR_TOO_BIG, "path");
+    }
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(sh.der, 1, sh.der_len, f) != sh.der_len) {
+        rc = catena_err_set_errno(c->err, CATENA_ERR_IO, "cannot write %s",
+                                  path);
+        if (f != NULL) {
+            fclose(f);
+        }
+        crl_shard_clear(&sh);
+        return (int)rc;
+    }
+    crl_shard_clear(&sh);
+    if (fclose(f) != 0) {
+        return (int)catena_err_set_errno(c->err, CATENA_ERR_IO,
+                                         "cannot write %s", path);
+    }
+    return 0;
+}
+
+enum catena_rc
+catena_crl_export(struct catena_store *store, const char *dir,
+                  struct catena_err *err)
+{
+    struct show_ctx c = {NULL, dir, err};
+    enum catena_rc rc;
+
+    if ((rc = crl_migrate(store, err)) != CATENA_OK) {
+        return rc;
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        return catena_err_set_errno(err, CATENA_ERR_IO, "cannot create %s",
+                                    dir);
+    }
+    return catena_store_foreach(store,
+                                "SELECT " SHARD_COLUMNS " FROM crl_shards "
+                                "ORDER BY issuer, shard",
+                                NULL, 0, export_row, &c, err);
+}
