@@ -99,4 +99,18 @@ extern const size_t catena_core_num_config_schemas;
 enum catena_rc catena_parse_int64(const char *s, int64_t min, int64_t max,
                                   int64_t *out) CATENA_WUR;
 
+/*
+ * catena_config_load_ex is catena_config_load with |flags|. With
+ * CATENA_CONFIG_SKIP_UNKNOWN_SECTIONS, sections no schema names are skipped
+ * (keys of known sections are still checked): the signer process loads
+ * only the core schemas, the front doors' sections having been checked
+ * strictly by the process that started it.
+ */
+#define CATENA_CONFIG_SKIP_UNKNOWN_SECTIONS 0x1u
+enum catena_rc catena_config_load_ex(const char *path,
+                                     const struct catena_config_schema *const *schemas,
+                                     size_t num_schemas, unsigned flags,
+                                     struct catena_config **out,
+                                     struct catena_err *err) CATENA_WUR;
+
 #endif
