@@ -102,43 +102,6 @@ sigalg_for_key(EVP_PKEY *pk, X509_ALGOR **out, struct catena_err *err)
     return CATENA_OK;
 }
 
-enum catena_rc
-crl_sigalg_der(const uint8_t *cert_der, size_t cert_der_len, uint8_t **alg,
-               size_t *alg_len, struct catena_err *err)
-{
-    const unsigned char *p = cert_der;
-    X509 *cert = d2i_X509(NULL, &p, (long)cert_der_len);
-    EVP_PKEY *pk = cert != NULL ? X509_get0_pubkey(cert) : NULL;
-    X509_ALGOR *a = NULL;
-    unsigned char *der = NULL;
-    int len;
-    enum catena_rc rc;
-
-    *alg = NULL;
-    *alg_len = 0;
-    if (pk == NULL) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                    "cannot parse the issuer certificate");
-        goto out;
-    }
-    if ((rc = sigalg_for_key(pk, &a, err)) != CATENA_OK) {
-        goto out;
-    }
-    len = i2d_X509_ALGOR(a, &der);
-    if (len <= 0 || (*alg = malloc((size_t)len)) == NULL) {
-        rc = catena_err_set(err, CATENA_ERR_NOMEM, "cannot encode algorithm");
-        goto out;
-    }
-    memcpy(*alg, der, (size_t)len);
-    *alg_len = (size_t)len;
-    rc = CATENA_OK;
-out:
-    OPENSSL_free(der);
-    X509_ALGOR_free(a);
-    X509_free(cert);
-    return rc;
-}
-
 /* hex_to_bytes decodes the store's lower-case serial hex (<= 20 octets). */
 static int
 hex_to_bytes(const char *hex, uint8_t out[CATENA_SERIAL_MAX_BYTES],

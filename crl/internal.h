@@ -97,12 +97,6 @@ enum catena_rc crl_load_shard(struct catena_store *store, const char *issuer,
 /* crl_next_number returns a time-based CRL number greater than |prev|. */
 int64_t crl_next_number(int64_t prev);
 
-/* crl_sigalg_der writes the DER AlgorithmIdentifier the key of |cert_der|
- * signs with (malloc'd). */
-enum catena_rc crl_sigalg_der(const uint8_t *cert_der, size_t cert_der_len,
-                              uint8_t **alg, size_t *alg_len,
-                              struct catena_err *err) CATENA_WUR;
-
 /* ---- OCSP (ocsp.c) ---------------------------------------------------- */
 
 struct crl_ocsp;
