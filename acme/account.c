@@ -1,0 +1,479 @@
+/*
+ * account.c - newAccount (incl. onlyReturnExisting), account update and
+ * deactivation, the account's orders list, and key rollover (RFC 8555
+ * 7.3 to 7.3.6).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catena/log.h"
+#include "catena/store.h"
+#include "internal.h"
+
+static int
+account_reply(struct acme_req *r, int status, int64_t id,
+              const char *acct_status, json_t *contact)
+{
+    char loc[ACME_MAX_URL + 32], orders[ACME_MAX_URL + 48];
+
+    acme_url(r->srv, loc, sizeof(loc), "/acct/%lld", (long long)id);
+    acme_url(r->srv, orders, sizeof(orders), "/acct/%lld/orders",
+             (long long)id);
+    acme_header(r, "Location", loc);
+    return acme_reply_json(
+        r, status,
+        json_pack("{s:s, s:O, s:s}", "status", acct_status, "contact",
+                  contact != NULL ? contact : json_array(), "orders", orders));
+}
+
+/* domain_ok checks an LDH domain name with at least two labels. */
+static int
+domain_ok(const char *d, size_t len)
+{
+    size_t label = 0;
+    int dots = 0;
+
+    if (len == 0 || len > ACME_MAX_DNS_NAME) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = d[i];
+        if (c == '.') {
+            if (label == 0 || d[i - 1] == '-') {
+                return 0;
+            }
+            label = 0;
+            dots++;
+            continue;
+        }
+        if (!(isalnum((unsigned char)c) || c == '-') || label >= 63 ||
+            (c == '-' && label == 0)) {
+            return 0;
+        }
+        label++;
+    }
+    return label > 0 && d[len - 1] != '-' && dots > 0;
+}
+
+/*
+ * contact_check validates one contact URL: only "mailto:" with a single
+ * addr-spec (dot-atom local part, LDH domain), no hfields or query.
+ */
+static enum acme_prob
+contact_check(const char *c, size_t len, char *detail, size_t dlen)
+{
+    const char *addr, *at;
+    size_t alen, llen;
+
+    if (len > ACME_MAX_CONTACT_LEN) {
+        snprintf(detail, dlen, "contact too long");
+        return ACME_PROB_INVALID_CONTACT;
+    }
+    if (len < 7 || strncasecmp(c, "mailto:", 7) != 0) {
+        snprintf(detail, dlen, "only mailto: contacts are supported");
+        return ACME_PROB_UNSUPPORTED_CONTACT;
+    }
+    addr = c + 7;
+    alen = len - 7;
+    if (memchr(addr, '?', alen) != NULL) {
+        snprintf(detail, dlen, "mailto: contacts may not carry hfields");
+        return ACME_PROB_INVALID_CONTACT;
+    }
+    at = memchr(addr, '@', alen);
+    if (at == NULL || memchr(at + 1, '@', alen - (size_t)(at + 1 - addr))) {
+        snprintf(detail, dlen, "contact is not one email address");
+        return ACME_PROB_INVALID_CONTACT;
+    }
+    llen = (size_t)(at - addr);
+    if (llen == 0 || llen > 64 || addr[0] == '.' || addr[llen - 1] == '.') {
+        snprintf(detail, dlen, "contact local part is invalid");
+        return ACME_PROB_INVALID_CONTACT;
+    }
+    for (size_t i = 0; i < llen; i++) {
+        unsigned char ch = (unsigned char)addr[i];
+        if (!(isalnum(ch) || strchr("!#$&'*+-/=^_`{|}~.", ch) != NULL) ||
+            (ch == '.' && addr[i + 1] == '.')) {
+            snprintf(detail, dlen, "contact local part is invalid");
+            return ACME_PROB_INVALID_CONTACT;
+        }
+    }
+    if (!domain_ok(at + 1, alen - llen - 1)) {
+        snprintf(detail, dlen, "contact domain is invalid");
+        return ACME_PROB_INVALID_CONTACT;
+    }
+    return ACME_PROB_NONE;
+}
+
+/* contacts_check validates the "contact" member; NULL |v| is an empty list. */
+static enum acme_prob
+contacts_check(const json_t *v, char *detail, size_t dlen)
+{
+    size_t i;
+    json_t *c;
+
+    if (v == NULL) {
+        return ACME_PROB_NONE;
+    }
+    if (!json_is_array(v) || json_array_size(v) > ACME_MAX_CONTACTS) {
+        snprintf(detail, dlen, "contact must be an array of at most %d URLs",
+                 ACME_MAX_CONTACTS);
+        return ACME_PROB_MALFORMED;
+    }
+    json_array_foreach(v, i, c) {
+        enum acme_prob p;
+        if (!json_is_string(c)) {
+            snprintf(detail, dlen, "contact entries must be strings");
+            return ACME_PROB_MALFORMED;
+        }
+        p = contact_check(json_string_value(c), json_string_length(c), detail,
+                          dlen);
+        if (p != ACME_PROB_NONE) {
+            return p;
+        }
+    }
+    return ACME_PROB_NONE;
+}
+
+/* find_by_thumbprint sets |*id| (0 if none) for the account of a key. */
+static enum catena_rc
+find_by_thumbprint(struct catena_store *st, const char *tp, int64_t *id,
+                   char status[16], struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(tp)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+
+    *id = 0;
+    rc = catena_store_exec(st,
+                           "SELECT id, status FROM acme_accounts WHERE "
+                           "thumbprint = $1",
+                           p, 1, &rows, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    row = catena_rows_get(rows, 0);
+    if (row != NULL) {
+        *id = catena_row_int(row, 0);
+        snprintf(status, 16, "%s", catena_row_text(row, 1));
+    }
+    catena_rows_free(rows);
+    return CATENA_OK;
+}
+
+int
+acme_h_new_account(struct acme_req *r)
+{
+    json_t *pl = NULL, *contact = NULL, *v;
+    char tp[48], detail[256] = "", status[16] = "valid";
+    char *jwk_text = NULL, *contact_text = NULL;
+    struct catena_err err = {0};
+    struct catena_rows *rows = NULL;
+    int64_t id = 0;
+    enum acme_prob p;
+    enum catena_rc rc;
+
+    if (acme_post_verify(r, 1, 0) != 0) {
+        return 0;
+    }
+    pl = acme_payload_object(r);
+    if (pl == NULL) {
+        return 0;
+    }
+    if (acme_jwk_thumbprint(r->jws.jwk, tp) != 0) {
+        acme_reply_problem(r, ACME_PROB_BAD_PUBLIC_KEY, "unusable jwk");
+        goto out;
+    }
+    rc = find_by_thumbprint(r->store, tp, &id, status, &err);
+    if (rc != CATENA_OK) {
+        CATENA_ERROR("acme: account lookup: %s", err.msg);
+        acme_reply_rc(r, rc, ACME_PROB_SERVER_INTERNAL);
+        goto out;
+    }
+    if (id != 0) {
+        struct acme_account a;
+        /* RFC 8555 7.3.1: an existing key answers 200 with its account. */
+        if (acme_account_load(r->store, id, &a, &err) != CATENA_OK) {
+            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+            goto out;
+        }
+        account_reply(r, 200, id, a.status, a.contact);
+        acme_account_clear(&a);
+        goto out;
+    }
+    v = json_object_get(pl, "onlyReturnExisting");
+    if (json_is_true(v)) {
+        acme_reply_problem(r, ACME_PROB_ACCOUNT_DNE,
+                           "no account exists for this key");
+        goto out;
+    }
+    v = json_object_get(pl, "termsOfServiceAgreed");
+    if (v != NULL && !json_is_boolean(v)) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "termsOfServiceAgreed must be a boolean");
+        goto out;
+    }
+    contact = json_object_get(pl, "contact");
+    p = contacts_check(contact, detail, sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_problem(r, p, detail);
+        goto out;
+    }
+    jwk_text = acme_jwk_canonical(r->jws.jwk);
+    contact_text = json_dumps(contact != NULL ? contact : json_array(),
+                              JSON_COMPACT | JSON_ENCODE_ANY);
+    if (jwk_text == NULL || contact_text == NULL) {
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "out of memory");
+        goto out;
+    }
+    {
+        struct catena_sql_param ps[] = {
+            CATENA_SQL_P_TEXT(tp), CATENA_SQL_P_TEXT(jwk_text),
+            CATENA_SQL_P_TEXT(contact_text), CATENA_SQL_P_INT(r->now)};
+        rc = catena_store_exec(r->store,
+                               "INSERT INTO acme_accounts (thumbprint, jwk, "
+                               "contact, status, created_at) VALUES ($1, $2, "
+                               "$3, 'valid', $4) RETURNING id",
+                               ps, 4, &rows, &err);
+    }
+    if (rc == CATENA_ERR_EXISTS) {
+        /* Two newAccount requests with one key raced: return the winner. */
+        if (find_by_thumbprint(r->store, tp, &id, status, &err) == CATENA_OK &&
+            id != 0) {
+            account_reply(r, 200, id, status, contact);
+        } else {
+            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        }
+        goto out;
+    }
+    if (rc != CATENA_OK || catena_rows_get(rows, 0) == NULL) {
+        CATENA_ERROR("acme: account insert: %s", err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        goto out;
+    }
+    id = catena_row_int(catena_rows_get(rows, 0), 0);
+    CATENA_INFO("acme: new account %lld", (long long)id);
+    account_reply(r, 201, id, "valid", contact);
+out:
+    catena_rows_free(rows);
+    free(jwk_text);
+    free(contact_text);
+    json_decref(pl);
+    return 0;
+}
+
+static int
+orders_list(struct acme_req *r, int64_t id)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
+    struct catena_rows *rows = NULL;
+    struct catena_err err = {0};
+    json_t *arr = json_array();
+    char u[ACME_MAX_URL + 32];
+
+    /* Bounded so that a busy account cannot make one answer huge. */
+    if (catena_store_exec(r->store,
+                          "SELECT id FROM acme_orders WHERE account_id = $1 "
+                          "ORDER BY id DESC LIMIT 1000",
+                          p, 1, &rows, &err) != CATENA_OK) {
+        json_decref(arr);
+        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+    }
+    for (size_t i = 0; i < catena_rows_count(rows); i++) {
+        acme_url(r->srv, u, sizeof(u), "/order/%lld",
+                 (long long)catena_row_int(catena_rows_get(rows, i), 0));
+        json_array_append_new(arr, json_string(u));
+    }
+    catena_rows_free(rows);
+    return acme_reply_json(r, 200, json_pack("{s:o}", "orders", arr));
+}
+
+int
+acme_h_account(struct acme_req *r, int64_t id, int list)
+{
+    json_t *pl = NULL, *v;
+    char detail[256] = "";
+    struct catena_err err = {0};
+    enum acme_prob p;
+
+    if (acme_post_verify(r, 0, 1) != 0) {
+        return 0;
+    }
+    if (r->acct.id != id) {
+        return acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
+                                  "kid does not match the account URL");
+    }
+    if (list) {
+        return orders_list(r, id);
+    }
+    if (r->jws.payload_len == 0) {
+        return account_reply(r, 200, id, r->acct.status, r->acct.contact);
+    }
+    pl = acme_payload_object(r);
+    if (pl == NULL) {
+        return 0;
+    }
+    v = json_object_get(pl, "status");
+    if (v != NULL) {
+        struct catena_sql_param ps[] = {CATENA_SQL_P_INT(id)};
+        if (!json_is_string(v) ||
+            strcmp(json_string_value(v), "deactivated") != 0) {
+            acme_reply_problem(r, ACME_PROB_MALFORMED,
+                               "status may only be set to deactivated");
+            goto out;
+        }
+        if (catena_store_exec(r->store,
+                              "UPDATE acme_accounts SET status = "
+                              "'deactivated' WHERE id = $1",
+                              ps, 1, NULL, &err) != CATENA_OK) {
+            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+            goto out;
+        }
+        CATENA_INFO("acme: account %lld deactivated", (long long)id);
+        account_reply(r, 200, id, "deactivated", r->acct.contact);
+        goto out;
+    }
+    v = json_object_get(pl, "contact");
+    if (v != NULL) {
+        char *text = NULL;
+        p = contacts_check(v, detail, sizeof(detail));
+        if (p != ACME_PROB_NONE) {
+            acme_reply_problem(r, p, detail);
+            goto out;
+        }
+        text = json_dumps(v, JSON_COMPACT);
+        {
+            struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(text),
+                                            CATENA_SQL_P_INT(id)};
+            if (text == NULL ||
+                catena_store_exec(r->store,
+                                  "UPDATE acme_accounts SET contact = $1 "
+                                  "WHERE id = $2",
+                                  ps, 2, NULL, &err) != CATENA_OK) {
+                free(text);
+                acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                   "store error");
+                goto out;
+            }
+        }
+        free(text);
+        account_reply(r, 200, id, r->acct.status, v);
+        goto out;
+    }
+    account_reply(r, 200, id, r->acct.status, r->acct.contact);
+out:
+    json_decref(pl);
+    return 0;
+}
+
+int
+acme_h_key_change(struct acme_req *r)
+{
+    struct acme_jws inner = {0};
+    EVP_PKEY *newkey = NULL;
+    json_t *ipl = NULL;
+    char detail[256] = "", tp[48], old_tp[48], status[16] = "";
+    char *jwk_text = NULL;
+    struct catena_err err = {0};
+    json_error_t jerr;
+    const json_t *old_key, *acct_url;
+    int64_t other = 0;
+    enum acme_prob p;
+
+    if (acme_post_verify(r, 0, 1) != 0) {
+        return 0;
+    }
+    /* RFC 8555 7.3.5: the payload is a JWS signed by the new key. */
+    p = acme_jws_parse(r->jws.payload, r->jws.payload_len, 0, &inner, detail,
+                       sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_problem(r, p, detail);
+        goto out;
+    }
+    if (inner.jwk == NULL) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED, "inner JWS must use jwk");
+        goto out;
+    }
+    if (strcmp(inner.url, r->jws.url) != 0) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "inner JWS url differs from the outer url");
+        goto out;
+    }
+    newkey = acme_jwk_to_pkey(inner.jwk, detail, sizeof(detail));
+    if (newkey == NULL) {
+        acme_reply_problem(r, ACME_PROB_BAD_PUBLIC_KEY, detail);
+        goto out;
+    }
+    p = acme_jws_verify(&inner, newkey, detail, sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_problem(r, p, detail);
+        goto out;
+    }
+    ipl = json_loadb((const char *)inner.payload, inner.payload_len,
+                     JSON_REJECT_DUPLICATES, &jerr);
+    acct_url = json_object_get(ipl, "account");
+    old_key = json_object_get(ipl, "oldKey");
+    if (!json_is_object(ipl) || !json_is_string(acct_url) ||
+        !json_is_object(old_key)) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "inner payload needs account and oldKey");
+        goto out;
+    }
+    if (strcmp(json_string_value(acct_url), r->jws.kid) != 0) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "inner account differs from the outer kid");
+        goto out;
+    }
+    if (acme_jwk_thumbprint(old_key, old_tp) != 0 ||
+        acme_jwk_thumbprint(r->acct.jwk, tp) != 0 || strcmp(old_tp, tp) != 0) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "oldKey is not the account's current key");
+        goto out;
+    }
+    if (acme_jwk_thumbprint(inner.jwk, tp) != 0 ||
+        find_by_thumbprint(r->store, tp, &other, status, &err) != CATENA_OK) {
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        goto out;
+    }
+    if (other != 0) {
+        char loc[ACME_MAX_URL + 32];
+        acme_url(r->srv, loc, sizeof(loc), "/acct/%lld", (long long)other);
+        acme_header(r, "Location", loc);
+        acme_reply_problem(r, ACME_PROB_CONFLICT,
+                           "the new key already belongs to an account");
+        goto out;
+    }
+    jwk_text = acme_jwk_canonical(inner.jwk);
+    {
+        struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(tp),
+                                        CATENA_SQL_P_TEXT(jwk_text),
+                                        CATENA_SQL_P_INT(r->acct.id)};
+        enum catena_rc rc =
+            jwk_text == NULL
+                ? CATENA_ERR_NOMEM
+                : catena_store_exec(r->store,
+                                    "UPDATE acme_accounts SET thumbprint = "
+                                    "$1, jwk = $2 WHERE id = $3",
+                                    ps, 3, NULL, &err);
+        if (rc == CATENA_ERR_EXISTS) {
+            acme_reply_problem(r, ACME_PROB_CONFLICT,
+                               "the new key already belongs to an account");
+            goto out;
+        }
+        if (rc != CATENA_OK) {
+            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+            goto out;
+        }
+    }
+    CATENA_INFO("acme: account %lld rolled its key", (long long)r->acct.id);
+    account_reply(r, 200, r->acct.id, r->acct.status, r->acct.contact);
+out:
+    free(jwk_text);
+    json_decref(ipl);
+    EVP_PKEY_free(newkey);
+    acme_jws_clear(&inner);
+    return 0;
+}

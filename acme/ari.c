@@ -1,0 +1,214 @@
+/*
+ * ari.c - ACME Renewal Information (RFC 9773): certID parsing, the
+ * renewalInfo resource, the default suggested window and the checks on a
+ * newOrder "replaces".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "catena/ca.h"
+#include "catena/log.h"
+#include "catena/store.h"
+#include "internal.h"
+
+#define ARI_RETRY_AFTER "21600"
+#define CERTID_MAX 200
+
+enum catena_rc
+acme_certid_parse(const char *cert_id, uint8_t aki[64], size_t *aki_len,
+                  char serial_hex[41])
+{
+    const char *dot;
+    uint8_t *a = NULL, *s = NULL;
+    size_t al = 0, sl = 0, len;
+    enum catena_rc rc = CATENA_ERR_INVALID;
+
+    len = strnlen(cert_id, CERTID_MAX + 1);
+    if (len > CERTID_MAX) {
+        return CATENA_ERR_INVALID;
+    }
+    dot = strchr(cert_id, '.');
+    if (dot == NULL || dot == cert_id || dot[1] == '\0' ||
+        strchr(dot + 1, '.') != NULL) {
+        return CATENA_ERR_INVALID;
+    }
+    /* acme_b64u_decode already refuses "=" padding and other alphabets. */
+    if (acme_b64u_decode(cert_id, (size_t)(dot - cert_id), 64, &a, &al) !=
+            CATENA_OK ||
+        acme_b64u_decode(dot + 1, len - (size_t)(dot + 1 - cert_id), 21, &s,
+                         &sl) != CATENA_OK) {
+        goto out;
+    }
+    if (al == 0 || sl == 0 || sl > 21) {
+        goto out;
+    }
+    /* A DER INTEGER's content: minimal, so a leading 00 only before a byte
+     * with the top bit set; serials are positive. */
+    if ((s[0] & 0x80) != 0 || (sl > 1 && s[0] == 0 && (s[1] & 0x80) == 0)) {
+        goto out;
+    }
+    if (sl > CATENA_SERIAL_MAX_BYTES) {
+        goto out;
+    }
+    memcpy(aki, a, al);
+    *aki_len = al;
+    catena_serial_hex(s, sl, serial_hex);
+    rc = CATENA_OK;
+out:
+    free(a);
+    free(s);
+    return rc;
+}
+
+void
+acme_ari_default_window(int64_t not_before, int64_t not_after, int64_t *start,
+                        int64_t *end)
+{
+    int64_t life = not_after - not_before;
+
+    if (life < 0) {
+        life = 0;
+    }
+    *start = not_before + life * 2 / 3;
+    *end = *start + life / 10;
+}
+
+/* aki_matches checks the stored certificate's AKI keyIdentifier. */
+static int
+aki_matches(const struct catena_cert_row *row, const uint8_t *aki,
+            size_t aki_len)
+{
+    const unsigned char *p = row->der;
+    X509 *x;
+    const ASN1_OCTET_STRING *kid;
+    int ok = 0;
+
+    if (row->der == NULL) {
+        return 0;
+    }
+    x = d2i_X509(NULL, &p, (long)row->der_len);
+    if (x == NULL) {
+        return 0;
+    }
+    kid = X509_get0_authority_key_id(x);
+    ok = kid != NULL && (size_t)kid->length == aki_len &&
+         memcmp(kid->data, aki, aki_len) == 0;
+    X509_free(x);
+    return ok;
+}
+
+int
+acme_h_renewal_info(struct acme_req *r, const char *cert_id)
+{
+    struct catena_cert_row row = {0};
+    struct catena_err err = {0};
+    uint8_t aki[64];
+    size_t aki_len = 0;
+    char serial[41], ts[32], te[32];
+    int64_t s, e;
+    json_t *o;
+
+    if (acme_certid_parse(cert_id, aki, &aki_len, serial) != CATENA_OK) {
+        return acme_reply_problem(r, ACME_PROB_MALFORMED,
+                                  "certID must be base64url(AKI) \".\" "
+                                  "base64url(serial), unpadded");
+    }
+    if (catena_store_cert_get(r->store, serial, &row, &err) != CATENA_OK ||
+        row.der == NULL || !aki_matches(&row, aki, aki_len)) {
+        catena_cert_row_clear(&row);
+        return acme_reply_problem(r, ACME_PROB_NOT_FOUND,
+                                  "no such certificate");
+    }
+    s = row.ari_start;
+    e = row.ari_end;
+    if (s == 0 && e == 0) {
+        acme_ari_default_window(row.not_before, row.not_after, &s, &e);
+    }
+    if (e <= s) {
+        e = s + 1;
+    }
+    acme_time_str(s, ts);
+    acme_time_str(e, te);
+    o = json_pack("{s:{s:s, s:s}}", "suggestedWindow", "start", ts, "end", te);
+    if (o != NULL && r->srv->ari_explanation_url != NULL) {
+        json_object_set_new(o, "explanationURL",
+                            json_string(r->srv->ari_explanation_url));
+    }
+    catena_cert_row_clear(&row);
+    acme_header(r, "Retry-After", ARI_RETRY_AFTER);
+    return acme_reply_json(r, 200, o);
+}
+
+enum acme_prob
+acme_replaces_check(struct catena_store *store, int64_t account_id,
+                    const char *cert_id, const char *const *names,
+                    size_t num_names, char serial_out[41], char *detail,
+                    size_t detail_len)
+{
+    struct catena_cert_row row = {0};
+    struct catena_rows *rows = NULL;
+    uint8_t aki[64];
+    size_t aki_len = 0;
+    enum acme_prob p = ACME_PROB_MALFORMED;
+    int shared = 0;
+    char *copy = NULL, *cur, *next;
+
+    if (acme_certid_parse(cert_id, aki, &aki_len, serial_out) != CATENA_OK) {
+        snprintf(detail, detail_len, "replaces is not a valid ARI certID");
+        return ACME_PROB_MALFORMED;
+    }
+    if (catena_store_cert_get(store, serial_out, &row, NULL) != CATENA_OK ||
+        !aki_matches(&row, aki, aki_len)) {
+        snprintf(detail, detail_len, "replaces names an unknown certificate");
+        goto out;
+    }
+    if (row.account_id != account_id) {
+        snprintf(detail, detail_len,
+                 "replaces names a certificate of another account");
+        goto out;
+    }
+    copy = strdup(row.names != NULL ? row.names : "");
+    for (cur = copy; cur != NULL && !shared; cur = next) {
+        next = strchr(cur, ',');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        for (size_t i = 0; i < num_names; i++) {
+            if (strcmp(cur, names[i]) == 0) {
+                shared = 1;
+            }
+        }
+    }
+    if (!shared) {
+        snprintf(detail, detail_len,
+                 "replaces names a certificate sharing no identifier");
+        goto out;
+    }
+    {
+        struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(serial_out)};
+        if (catena_store_exec(store,
+                              "SELECT id FROM acme_orders WHERE replaces = $1 "
+                              "AND status <> 'invalid' LIMIT 1",
+                              ps, 1, &rows, NULL) != CATENA_OK) {
+            p = ACME_PROB_SERVER_INTERNAL;
+            snprintf(detail, detail_len, "store error");
+            goto out;
+        }
+    }
+    if (row.replaced_by[0] != '\0' || catena_rows_get(rows, 0) != NULL) {
+        p = ACME_PROB_ALREADY_REPLACED;
+        snprintf(detail, detail_len,
+                 "the certificate has already been replaced");
+        goto out;
+    }
+    p = ACME_PROB_NONE;
+out:
+    free(copy);
+    catena_rows_free(rows);
+    catena_cert_row_clear(&row);
+    return p;
+}

@@ -1,0 +1,173 @@
+/*
+ * db.c - the ACME tables (module migrations in the store's common dialect),
+ * per-thread store connections and account loading.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catena/store.h"
+#include "internal.h"
+
+/*
+ * Orders name their identifiers in acme_order_idents, each pointing at the
+ * authorization that covers it (an authorization may serve several orders
+ * of one account when it is reused).
+ */
+static const struct catena_store_migration acme_migs[] = {
+    {1, "CREATE TABLE acme_accounts ("
+        " id ID_PK,"
+        " thumbprint TEXT NOT NULL UNIQUE,"
+        " jwk TEXT NOT NULL,"
+        " contact TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " created_at BIGINT NOT NULL);"
+        "CREATE TABLE acme_nonces ("
+        " nonce TEXT PRIMARY KEY,"
+        " expires BIGINT NOT NULL);"
+        "CREATE INDEX acme_nonces_expires ON acme_nonces (expires);"
+        "CREATE TABLE acme_orders ("
+        " id ID_PK,"
+        " account_id BIGINT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " expires BIGINT NOT NULL,"
+        " error TEXT,"
+        " serial TEXT,"
+        " replaces TEXT,"
+        " replaces_certid TEXT,"
+        " created_at BIGINT NOT NULL);"
+        "CREATE INDEX acme_orders_account ON acme_orders (account_id);"
+        "CREATE INDEX acme_orders_replaces ON acme_orders (replaces);"
+        "CREATE TABLE acme_authzs ("
+        " id ID_PK,"
+        " account_id BIGINT NOT NULL,"
+        " id_type TEXT NOT NULL,"
+        " id_value TEXT NOT NULL,"
+        " wildcard BIGINT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " expires BIGINT NOT NULL,"
+        " validated_at BIGINT NOT NULL,"
+        " caa_checked_at BIGINT NOT NULL,"
+        " method TEXT,"
+        " created_at BIGINT NOT NULL);"
+        "CREATE INDEX acme_authzs_reuse ON acme_authzs"
+        " (account_id, id_type, id_value, wildcard, status);"
+        "CREATE TABLE acme_order_idents ("
+        " order_id BIGINT NOT NULL,"
+        " pos BIGINT NOT NULL,"
+        " authz_id BIGINT NOT NULL,"
+        " PRIMARY KEY (order_id, pos));"
+        "CREATE INDEX acme_order_idents_authz ON acme_order_idents (authz_id);"
+        "CREATE TABLE acme_challenges ("
+        " id ID_PK,"
+        " authz_id BIGINT NOT NULL,"
+        " type TEXT NOT NULL,"
+        " token TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " validated_at BIGINT NOT NULL,"
+        " error TEXT);"
+        "CREATE INDEX acme_challenges_authz ON acme_challenges (authz_id)"},
+};
+
+enum catena_rc
+acme_db_migrate(struct catena_store *store, struct catena_err *err)
+{
+    return catena_store_migrate(store, "acme", acme_migs,
+                                sizeof(acme_migs) / sizeof(acme_migs[0]),
+                                err);
+}
+
+int64_t
+acme_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void
+acme_time_str(int64_t t, char buf[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL ||
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        buf[0] = '\0';
+    }
+}
+
+struct catena_store *
+acme_srv_store(struct acme_srv *srv, struct catena_err *err)
+{
+    struct catena_store *st = pthread_getspecific(srv->store_key);
+
+    if (st != NULL) {
+        return st;
+    }
+    if (catena_store_open(srv->store_url, &st, err) != CATENA_OK) {
+        return NULL;
+    }
+    if (pthread_setspecific(srv->store_key, st) != 0) {
+        catena_store_close(st);
+        catena_err_set(err, CATENA_ERR_INTERNAL, "pthread_setspecific");
+        return NULL;
+    }
+    return st;
+}
+
+void
+acme_account_clear(struct acme_account *acct)
+{
+    json_decref(acct->jwk);
+    json_decref(acct->contact);
+    EVP_PKEY_free(acct->key);
+    memset(acct, 0, sizeof(*acct));
+}
+
+enum catena_rc
+acme_account_load(struct catena_store *store, int64_t id,
+                  struct acme_account *out, struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    const char *s;
+    enum catena_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = catena_store_exec(store,
+                           "SELECT jwk, contact, status FROM acme_accounts "
+                           "WHERE id = $1",
+                           p, 1, &rows, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    row = catena_rows_get(rows, 0);
+    if (row == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOT_FOUND, "no account %lld",
+                            (long long)id);
+        goto out;
+    }
+    out->id = id;
+    out->jwk = json_loads(catena_row_text(row, 0), 0, NULL);
+    s = catena_row_text(row, 1);
+    out->contact = json_loads(s != NULL ? s : "[]", 0, NULL);
+    s = catena_row_text(row, 2);
+    snprintf(out->status, sizeof(out->status), "%s", s != NULL ? s : "");
+    if (out->jwk == NULL || out->contact == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_STORE, "account %lld corrupt",
+                            (long long)id);
+        goto out;
+    }
+    out->key = acme_jwk_to_pkey(out->jwk, NULL, 0);
+    if (out->key == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_STORE, "account %lld key corrupt",
+                            (long long)id);
+        goto out;
+    }
+out:
+    if (rc != CATENA_OK) {
+        acme_account_clear(out);
+    }
+    catena_rows_free(rows);
+    return rc;
+}

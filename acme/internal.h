@@ -1,0 +1,433 @@
+/*
+ * internal.h (acme) - what the files of the ACME server share: the server
+ * handle, the per-request context, base64url, JWS, problem documents,
+ * nonces, the store tables and the validation worker pool.
+ */
+#ifndef CATENA_ACME_INTERNAL_H
+#define CATENA_ACME_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "catena/err.h"
+#include "catena/http.h"
+
+struct catena_ca;
+struct catena_store;
+
+/* Caps on untrusted input, checked before anything is allocated. */
+#define ACME_MAX_BODY (64 * 1024)
+#define ACME_MAX_CSR (16 * 1024)
+#define ACME_MAX_CERT (16 * 1024)
+#define ACME_MAX_IDENTIFIERS 100
+#define ACME_MAX_CONTACTS 10
+#define ACME_MAX_CONTACT_LEN 320
+#define ACME_MAX_URL 1024
+#define ACME_MAX_NONCE 64
+#define ACME_MAX_DNS_NAME 253
+#define ACME_MAX_CAA_IDS 8
+
+/* ---- base64url (b64.c) ---------------------------------------------- */
+
+/*
+ * acme_b64u_encode returns base64url of |len| bytes without padding
+ * (malloc'd, NUL-terminated) or NULL when out of memory.
+ */
+char *acme_b64u_encode(const uint8_t *data, size_t len);
+
+/*
+ * acme_b64u_decode decodes |in_len| characters of strict base64url: the
+ * URL-safe alphabet only, no padding, no whitespace, and the unused bits of
+ * the last character zero (so every byte string has one encoding). Fails
+ * with CATENA_ERR_TOO_BIG if the result would exceed |max_out| bytes. On
+ * success |*out| is malloc'd (at least one byte, even for empty input).
+ */
+enum catena_rc acme_b64u_decode(const char *in, size_t in_len,
+                                size_t max_out, uint8_t **out,
+                                size_t *out_len) CATENA_WUR;
+
+/* ---- problem documents (problem.c) -------------------------------- */
+
+enum acme_prob {
+    ACME_PROB_NONE,
+    ACME_PROB_MALFORMED,
+    ACME_PROB_BAD_NONCE,
+    ACME_PROB_BAD_SIG_ALG,
+    ACME_PROB_UNAUTHORIZED,
+    ACME_PROB_ACCOUNT_DNE,
+    ACME_PROB_SERVER_INTERNAL,
+    ACME_PROB_BAD_CSR,
+    ACME_PROB_REJECTED_ID,
+    ACME_PROB_UNSUPPORTED_ID,
+    ACME_PROB_ORDER_NOT_READY,
+    ACME_PROB_ALREADY_REVOKED,
+    ACME_PROB_BAD_REVOCATION_REASON,
+    ACME_PROB_CAA,
+    ACME_PROB_DNS,
+    ACME_PROB_CONNECTION,
+    ACME_PROB_INCORRECT_RESPONSE,
+    ACME_PROB_TLS,
+    ACME_PROB_UNSUPPORTED_CONTACT,
+    ACME_PROB_INVALID_CONTACT,
+    ACME_PROB_BAD_PUBLIC_KEY,
+    ACME_PROB_EXTERNAL_ACCOUNT_REQUIRED,
+    ACME_PROB_ALREADY_REPLACED,
+    ACME_PROB_RATE_LIMITED,
+    ACME_PROB_NOT_FOUND,         /* malformed, 404 */
+    ACME_PROB_METHOD,            /* malformed, 405 */
+    ACME_PROB_UNSUPPORTED_MEDIA, /* malformed, 415 */
+    ACME_PROB_CONFLICT,          /* malformed, 409 */
+    ACME_PROB__MAX
+};
+
+/* acme_prob_type returns the full URN of |p|, e.g.
+ * "urn:ietf:params:acme:error:badNonce". */
+const char *acme_prob_type(enum acme_prob p);
+
+/* acme_prob_status returns the HTTP status RFC 8555 6.7 suggests. */
+int acme_prob_status(enum acme_prob p);
+
+/*
+ * acme_prob_json returns a new problem object {type, detail, status} and,
+ * if |subproblems| (stolen, may be NULL) is a non-empty array, adds it.
+ */
+json_t *acme_prob_json(enum acme_prob p, const char *detail,
+                       json_t *subproblems);
+
+/*
+ * acme_prob_subproblem returns a new subproblem object for identifier
+ * (|id_type|, |id_value|).
+ */
+json_t *acme_prob_subproblem(enum acme_prob p, const char *detail,
+                             const char *id_type, const char *id_value);
+
+/*
+ * acme_prob_from_rc maps a core error code to the problem a client sees;
+ * |fallback| is used for codes whose meaning depends on the request
+ * (CATENA_ERR_INVALID and CATENA_ERR_POLICY: badCSR in finalize, malformed
+ * elsewhere).
+ */
+enum acme_prob acme_prob_from_rc(enum catena_rc rc, enum acme_prob fallback);
+
+/* acme_prob_from_validation maps acme_validate's problem (validate.h). */
+enum acme_prob acme_prob_from_validation(int vprob);
+
+/* acme_prob_detail_for_rc returns a client-safe sentence for |rc|. */
+const char *acme_prob_detail_for_rc(enum catena_rc rc);
+
+/* ---- JWS (jws.c) ------------------------------------------------------ */
+
+enum acme_jws_alg {
+    ACME_ALG_ES256,
+    ACME_ALG_ES384,
+    ACME_ALG_ES512,
+    ACME_ALG_RS256,
+    ACME_ALG_EDDSA,
+    ACME_ALG__MAX
+};
+
+struct acme_jws {
+    enum acme_jws_alg alg;
+    char *url;          /* protected "url" */
+    char *nonce;        /* protected "nonce", NULL if absent */
+    char *kid;          /* protected "kid", NULL if jwk */
+    json_t *jwk;        /* protected "jwk" (new ref), NULL if kid */
+    uint8_t *payload;   /* decoded payload, NUL-terminated */
+    size_t payload_len; /* 0 = POST-as-GET */
+    /* Kept for verification after the key is known. */
+    char *signing_input;
+    size_t signing_input_len;
+    uint8_t *sig;
+    size_t sig_len;
+};
+
+/*
+ * acme_jws_parse parses a flattened JSON JWS of |len| bytes: exactly the
+ * members "protected", "payload", "signature"; the protected header with
+ * "alg", "url", exactly one of "jwk"/"kid", and "nonce" if |need_nonce|.
+ * Does not verify the signature (the key may come from the store). On
+ * failure returns the problem to answer and writes a client-safe detail.
+ */
+enum acme_prob acme_jws_parse(const uint8_t *body, size_t len,
+                              int need_nonce, struct acme_jws *out,
+                              char *detail, size_t detail_len);
+
+/* acme_jws_clear frees the members of |jws|. */
+void acme_jws_clear(struct acme_jws *jws);
+
+/*
+ * acme_jwk_to_pkey builds a public key from a JWK object (EC P-256/384/521,
+ * RSA >= 2048 bits, OKP Ed25519) with strict member checks. Returns NULL
+ * and a detail on failure.
+ */
+EVP_PKEY *acme_jwk_to_pkey(const json_t *jwk, char *detail,
+                           size_t detail_len);
+
+/*
+ * acme_jwk_thumbprint writes the RFC 7638 SHA-256 thumbprint of |jwk| as
+ * base64url into |out| (44 bytes suffice). Returns 0 or -1.
+ */
+int acme_jwk_thumbprint(const json_t *jwk, char out[48]);
+
+/*
+ * acme_jwk_canonical returns the RFC 7638 canonical JSON text (malloc'd)
+ * of the required members of |jwk|, or NULL.
+ */
+char *acme_jwk_canonical(const json_t *jwk);
+
+/*
+ * acme_jws_verify checks that |key| suits the JWS algorithm and verifies
+ * the signature. Returns ACME_PROB_NONE, ACME_PROB_BAD_SIG_ALG for a key
+ * that does not fit the algorithm, or ACME_PROB_MALFORMED for a bad
+ * signature.
+ */
+enum acme_prob acme_jws_verify(const struct acme_jws *jws, EVP_PKEY *key,
+                               char *detail, size_t detail_len);
+
+/* ---- the server -------------------------------------------------------- */
+
+struct acme_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t *ids;
+    size_t cap, head, num;
+    int stopping;
+};
+
+struct acme_srv {
+    struct catena_ca *ca;
+    const char *store_url;
+    struct catena_http_server *http;
+    pthread_key_t store_key;
+    int store_key_ok;
+
+    char base_url[ACME_MAX_URL];   /* no trailing slash */
+    char base_path[ACME_MAX_URL];  /* path part of base_url, no trailing / */
+    const char *terms_of_service;
+    const char *website;
+    char *caa_buf;                 /* storage for caa_ids */
+    const char *caa_ids[ACME_MAX_CAA_IDS];
+    size_t num_caa_ids;
+    const char *dns_resolver;
+    const char *ari_explanation_url;
+    int64_t nonce_lifetime;
+    int64_t authz_reuse;
+    int64_t caa_reuse;
+    int64_t order_lifetime;
+    int64_t authz_lifetime;
+    int http01_port;
+    int tlsalpn01_port;
+
+    struct acme_queue queue;
+    pthread_t *workers;
+    size_t num_workers;
+};
+
+/*
+ * acme_srv_store returns the calling thread's own store connection (opened
+ * on first use, closed when the thread exits), or NULL if it cannot open.
+ */
+struct catena_store *acme_srv_store(struct acme_srv *srv,
+                                    struct catena_err *err);
+
+/* acme_now returns the current Unix time. */
+int64_t acme_now(void);
+
+/* acme_time_str writes RFC 3339 UTC time |t| into |buf| (32 bytes). */
+void acme_time_str(int64_t t, char buf[32]);
+
+/* ---- store tables (db.c) ------------------------------------------- */
+
+/* acme_db_migrate creates or upgrades the acme tables. */
+enum catena_rc acme_db_migrate(struct catena_store *store,
+                               struct catena_err *err) CATENA_WUR;
+
+/* ---- nonces (nonce.c) -------------------------------------------- */
+
+/*
+ * acme_nonce_new stores a fresh nonce valid for |lifetime| seconds and
+ * writes it into |out|.
+ */
+enum catena_rc acme_nonce_new(struct catena_store *store, int64_t lifetime,
+                              char out[ACME_MAX_NONCE],
+                              struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_nonce_use consumes |nonce|: sets |*ok| to 1 if it existed and had
+ * not expired (it is deleted either way).
+ */
+enum catena_rc acme_nonce_use(struct catena_store *store, const char *nonce,
+                              int *ok, struct catena_err *err) CATENA_WUR;
+
+/* ---- requests ---------------------------------------------------------- */
+
+struct acme_account {
+    int64_t id;
+    char status[16];
+    json_t *jwk;      /* new reference */
+    EVP_PKEY *key;
+    json_t *contact;  /* array, new reference */
+};
+
+void acme_account_clear(struct acme_account *acct);
+
+/* acme_account_load loads account |id|; CATENA_ERR_NOT_FOUND if none. */
+enum catena_rc acme_account_load(struct catena_store *store, int64_t id,
+                                 struct acme_account *out,
+                                 struct catena_err *err) CATENA_WUR;
+
+struct acme_req {
+    struct acme_srv *srv;
+    struct catena_store *store;
+    const struct catena_http_request *http;
+    struct catena_http_response *resp;
+    const char *path;   /* request path below base_path */
+    int64_t now;
+    struct acme_jws jws;
+    struct acme_account acct; /* when the JWS used "kid" */
+    EVP_PKEY *jwk_key;        /* when the JWS used "jwk" */
+};
+
+/* Replies. Each returns 0 so a handler can "return acme_reply_...". */
+int acme_reply_json(struct acme_req *r, int status, json_t *obj);
+int acme_reply_problem(struct acme_req *r, enum acme_prob p,
+                       const char *detail);
+int acme_reply_problem_json(struct acme_req *r, json_t *prob);
+int acme_reply_rc(struct acme_req *r, enum catena_rc rc,
+                  enum acme_prob fallback);
+int acme_header(struct acme_req *r, const char *name, const char *value);
+/* acme_url writes base_url + |fmt| expansion into |buf|. */
+void acme_url(const struct acme_srv *srv, char *buf, size_t len,
+              const char *fmt, ...) CATENA_PRINTF(4, 5);
+
+/*
+ * acme_post_verify authenticates a POST: JWS parse, nonce, url, key by
+ * kid (must be a valid account) or jwk (only if |allow_jwk|; kid only if
+ * |allow_kid|). On failure it has already written the problem reply and
+ * returns -1.
+ */
+int acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid);
+
+/*
+ * acme_payload_object parses the JWS payload as a JSON object (duplicates
+ * rejected). On failure it replies malformed and returns NULL.
+ */
+json_t *acme_payload_object(struct acme_req *r);
+
+/* Handlers (account.c, order.c, finalize.c, ari.c). */
+int acme_h_new_account(struct acme_req *r);
+int acme_h_account(struct acme_req *r, int64_t id, int orders_list);
+int acme_h_key_change(struct acme_req *r);
+int acme_h_new_order(struct acme_req *r);
+int acme_h_order(struct acme_req *r, int64_t id);
+int acme_h_authz(struct acme_req *r, int64_t id);
+int acme_h_challenge(struct acme_req *r, int64_t id);
+int acme_h_finalize(struct acme_req *r, int64_t id);
+int acme_h_cert(struct acme_req *r, const char *serial);
+int acme_h_revoke(struct acme_req *r);
+int acme_h_renewal_info(struct acme_req *r, const char *cert_id);
+
+/* ---- identifiers (order.c) ------------------------------------------ */
+
+/*
+ * acme_ident_canon checks and canonicalises an identifier: "dns" names are
+ * lower-cased LDH labels (a leading "*." sets |*wildcard|, stripped from
+ * |out|), "ip" addresses are written in inet_ntop form. Returns the
+ * problem (rejectedIdentifier / unsupportedIdentifier) or NONE.
+ */
+enum acme_prob acme_ident_canon(const char *type, const char *value,
+                                char out[ACME_MAX_DNS_NAME + 1],
+                                int *wildcard);
+
+/* ---- ARI (ari.c) ------------------------------------------------------ */
+
+/*
+ * acme_certid_parse splits an ARI certID "b64u(AKI keyid).b64u(serial)"
+ * (strict base64url, no padding) into the AKI bytes and the lower-case hex
+ * serial (content octets, leading 00 kept). Returns CATENA_ERR_INVALID for
+ * anything malformed.
+ */
+enum catena_rc acme_certid_parse(const char *cert_id, uint8_t aki[64],
+                                 size_t *aki_len, char serial_hex[41])
+    CATENA_WUR;
+
+/*
+ * acme_ari_default_window computes the window used when none is stored:
+ * starting at 2/3 of the validity, one tenth of it long.
+ */
+void acme_ari_default_window(int64_t not_before, int64_t not_after,
+                             int64_t *start, int64_t *end);
+
+/*
+ * acme_replaces_check checks a newOrder "replaces" certID for account
+ * |account_id| and identifiers |names| (canonical, "*." kept for
+ * wildcards): writes the serial replaced into |serial_out|. Returns the
+ * problem to answer or NONE.
+ */
+enum acme_prob acme_replaces_check(struct catena_store *store,
+                                   int64_t account_id, const char *cert_id,
+                                   const char *const *names, size_t num_names,
+                                   char serial_out[41], char *detail,
+                                   size_t detail_len);
+
+/* ---- validation pool (worker.c) ----------------------------------------- */
+
+enum catena_rc acme_workers_start(struct acme_srv *srv, size_t num,
+                                  struct catena_err *err) CATENA_WUR;
+void acme_workers_stop(struct acme_srv *srv);
+/* acme_workers_enqueue queues challenge |id|; -1 if the queue is full. */
+int acme_workers_enqueue(struct acme_srv *srv, int64_t id);
+
+/*
+ * acme_caa_recheck runs the CAA check for one identifier (used at
+ * validation and at finalize). Returns the problem or NONE.
+ */
+enum acme_prob acme_caa_run(struct acme_srv *srv, int64_t account_id,
+                            const char *domain, int wildcard,
+                            const char *method, char *detail,
+                            size_t detail_len);
+
+/* ---- orders (order.c) ---------------------------------------------------- */
+
+struct acme_order_ident {
+    int64_t authz_id;
+    char type[8];
+    char value[ACME_MAX_DNS_NAME + 1];
+    int wildcard;
+    char authz_status[16]; /* effective: "expired" when past expiry */
+    char method[16];       /* challenge type that validated, or "" */
+    int64_t caa_checked_at;
+};
+
+struct acme_order {
+    int64_t id;
+    int64_t account_id;
+    char status[16];
+    int64_t expires;
+    char *error;           /* problem JSON text or NULL */
+    char serial[41];
+    char replaces[41];
+    char replaces_certid[200];
+    size_t num_idents;
+    struct acme_order_ident idents[ACME_MAX_IDENTIFIERS];
+};
+
+/*
+ * acme_order_load loads order |id| with its identifiers and brings its
+ * status up to date (RFC 8555 7.1.6: expiry, authorization outcomes),
+ * storing a change. The caller frees it with acme_order_free.
+ */
+enum catena_rc acme_order_load(struct catena_store *store, int64_t id,
+                               int64_t now, struct acme_order **out,
+                               struct catena_err *err) CATENA_WUR;
+void acme_order_free(struct acme_order *o);
+
+/* acme_order_reply answers with the order object (and Location if asked). */
+int acme_order_reply(struct acme_req *r, int status,
+                     const struct acme_order *o, int location);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * server.c - the ACME HTTP front: one route on the HTTPS listener that
+ * dispatches by path, the directory and newNonce resources, replies with
+ * the headers every ACME response carries (Replay-Nonce, Link rel=index),
+ * and the JWS authentication every POST goes through.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catena/config.h"
+#include "catena/log.h"
+#include "catena/store.h"
+#include "internal.h"
+
+void
+acme_url(const struct acme_srv *srv, char *buf, size_t len, const char *fmt,
+         ...)
+{
+    va_list ap;
+    int n = snprintf(buf, len, "%s", srv->base_url);
+
+    if (n < 0 || (size_t)n >= len) {
+        buf[0] = '\0';
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+int
+acme_header(struct acme_req *r, const char *name, const char *value)
+{
+    return catena_http_response_header(r->resp, name, value);
+}
+
+int
+acme_reply_json(struct acme_req *r, int status, json_t *obj)
+{
+    char *s = NULL;
+    const char *ctype = "application/json";
+
+    if (obj == NULL) {
+        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                  "out of memory");
+    }
+    if (json_object_get(obj, "type") != NULL &&
+        json_object_get(obj, "status") != NULL && status >= 400) {
+        ctype = "application/problem+json";
+    }
+    s = json_dumps(obj, JSON_INDENT(2));
+    json_decref(obj);
+    if (s == NULL) {
+        r->resp->status = 500;
+        return 0;
+    }
+    if (catena_http_response_body(r->resp, status, ctype, s, strlen(s)) != 0) {
+        r->resp->status = 500;
+    }
+    free(s);
+    return 0;
+}
+
+int
+acme_reply_problem_json(struct acme_req *r, json_t *prob)
+{
+    int status = 500;
+
+    if (prob != NULL) {
+        status = (int)json_integer_value(json_object_get(prob, "status"));
+    }
+    return acme_reply_json(r, status > 0 ? status : 500, prob);
+}
+
+int
+acme_reply_problem(struct acme_req *r, enum acme_prob p, const char *detail)
+{
+    return acme_reply_problem_json(r, acme_prob_json(p, detail, NULL));
+}
+
+int
+acme_reply_rc(struct acme_req *r, enum catena_rc rc, enum acme_prob fallback)
+{
+    return acme_reply_problem(r, acme_prob_from_rc(rc, fallback),
+                              acme_prob_detail_for_rc(rc));
+}
+
+json_t *
+acme_payload_object(struct acme_req *r)
+{
+    json_error_t jerr;
+    json_t *o;
+
+    if (r->jws.payload_len == 0) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "this resource needs a JSON object payload");
+        return NULL;
+    }
+    o = json_loadb((const char *)r->jws.payload, r->jws.payload_len,
+                   JSON_REJECT_DUPLICATES, &jerr);
+    if (o == NULL || !json_is_object(o)) {
+        json_decref(o);
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "payload is not a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+/* parse_id reads a positive decimal id that makes up the whole of |s|. */
+static int
+parse_id(const char *s, int64_t *id)
+{
+    return catena_parse_int64(s, 1, INT64_MAX, id) == CATENA_OK ? 0 : -1;
+}
+
+int
+acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
+{
+    char detail[256] = "";
+    char want_url[2 * ACME_MAX_URL];
+    const char *ctype = catena_http_request_header(r->http, "Content-Type");
+    struct catena_err err = {0};
+    enum acme_prob p;
+    EVP_PKEY *key = NULL;
+    int ok = 0;
+
+    /* RFC 8555 6.2: the media type is application/jose+json. */
+    if (ctype == NULL || strncasecmp(ctype, "application/jose+json", 21) != 0) {
+        acme_reply_problem(r, ACME_PROB_UNSUPPORTED_MEDIA,
+                           "Content-Type must be application/jose+json");
+        return -1;
+    }
+    p = acme_jws_parse(r->http->body, r->http->body_len, 1, &r->jws, detail,
+                       sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_problem(r, p, detail);
+        return -1;
+    }
+    if (acme_nonce_use(r->store, r->jws.nonce, &ok, &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce lookup: %s", err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        return -1;
+    }
+    if (!ok) {
+        acme_reply_problem(r, ACME_PROB_BAD_NONCE,
+                           "nonce unknown, used or expired");
+        return -1;
+    }
+    acme_url(r->srv, want_url, sizeof(want_url), "%s", r->path);
+    if (strcmp(r->jws.url, want_url) != 0) {
+        acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
+                           "JWS url does not match the request URL");
+        return -1;
+    }
+    if (r->jws.kid != NULL) {
+        char prefix[ACME_MAX_URL + 16];
+        int64_t id = 0;
+        enum catena_rc rc;
+
+        if (!allow_kid) {
+            acme_reply_problem(r, ACME_PROB_MALFORMED,
+                               "this resource needs a jwk, not a kid");
+            return -1;
+        }
+        acme_url(r->srv, prefix, sizeof(prefix), "/acct/");
+        if (strncmp(r->jws.kid, prefix, strlen(prefix)) != 0 ||
+            parse_id(r->jws.kid + strlen(prefix), &id) != 0) {
+            acme_reply_problem(r, ACME_PROB_ACCOUNT_DNE,
+                               "kid does not name an account of this server");
+            return -1;
+        }
+        rc = acme_account_load(r->store, id, &r->acct, &err);
+        if (rc == CATENA_ERR_NOT_FOUND) {
+            acme_reply_problem(r, ACME_PROB_ACCOUNT_DNE, "no such account");
+            return -1;
+        }
+        if (rc != CATENA_OK) {
+            CATENA_ERROR("acme: account load: %s", err.msg);
+            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+            return -1;
+        }
+        if (strcmp(r->acct.status, "valid") != 0) {
+            acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
+                               "account is deactivated");
+            return -1;
+        }
+        key = r->acct.key;
+    } else {
+        if (!allow_jwk) {
+            acme_reply_problem(r, ACME_PROB_MALFORMED,
+                               "this resource needs a kid, not a jwk");
+            return -1;
+        }
+        r->jwk_key = acme_jwk_to_pkey(r->jws.jwk, detail, sizeof(detail));
+        if (r->jwk_key == NULL) {
+            acme_reply_problem(r, ACME_PROB_BAD_PUBLIC_KEY, detail);
+            return -1;
+        }
+        key = r->jwk_key;
+    }
+    p = acme_jws_verify(&r->jws, key, detail, sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_problem(r, p, detail);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+h_directory(struct acme_req *r)
+{
+    struct acme_srv *srv = r->srv;
+    char u[6][ACME_MAX_URL + 32];
+    json_t *meta = json_object(), *ids = json_array(), *d;
+
+    acme_url(srv, u[0], sizeof(u[0]), "/new-nonce");
+    acme_url(srv, u[1], sizeof(u[1]), "/new-account");
+    acme_url(srv, u[2], sizeof(u[2]), "/new-order");
+    acme_url(srv, u[3], sizeof(u[3]), "/revoke-cert");
+    acme_url(srv, u[4], sizeof(u[4]), "/key-change");
+    acme_url(srv, u[5], sizeof(u[5]), "/renewal-info");
+    for (size_t i = 0; i < srv->num_caa_ids; i++) {
+        json_array_append_new(ids, json_string(srv->caa_ids[i]));
+    }
+    if (srv->terms_of_service != NULL) {
+        json_object_set_new(meta, "termsOfService",
+                            json_string(srv->terms_of_service));
+    }
+    if (srv->website != NULL) {
+        json_object_set_new(meta, "website", json_string(srv->website));
+    }
+    json_object_set_new(meta, "caaIdentities", ids);
+    json_object_set_new(meta, "externalAccountRequired", json_false());
+    d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "newNonce", u[0],
+                  "newAccount", u[1], "newOrder", u[2], "revokeCert", u[3],
+                  "keyChange", u[4], "renewalInfo", u[5], "meta", meta);
+    return acme_reply_json(r, 200, d);
+}
+
+static int
+h_new_nonce(struct acme_req *r)
+{
+    /* RFC 8555 7.2: HEAD answers 200, GET 204; never cached. */
+    r->resp->status = strcmp(r->http->method, "HEAD") == 0 ? 200 : 204;
+    acme_header(r, "Cache-Control", "no-store");
+    return 0;
+}
+
+/* route decides which handler serves |r| and runs it. */
+static int
+route(struct acme_req *r)
+{
+    const char *m = r->http->method, *p = r->path, *rest;
+    int is_post = strcmp(m, "POST") == 0;
+    int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    int64_t id = 0;
+
+    if (strcmp(p, "/directory") == 0) {
+        return is_get ? h_directory(r)
+                      : acme_reply_problem(r, ACME_PROB_METHOD, "use GET");
+    }
+    if (strcmp(p, "/new-nonce") == 0) {
+        return is_get ? h_new_nonce(r)
+                      : acme_reply_problem(r, ACME_PROB_METHOD,
+                                           "use HEAD or GET");
+    }
+    if (strncmp(p, "/renewal-info/", 14) == 0) {
+        return is_get ? acme_h_renewal_info(r, p + 14)
+                      : acme_reply_problem(r, ACME_PROB_METHOD, "use GET");
+    }
+    if (!is_post) {
+        if (is_get) {
+            /* Every other resource is read with POST-as-GET (6.3). */
+            return acme_reply_problem(r, ACME_PROB_METHOD,
+                                      "use POST-as-GET");
+        }
+        return acme_reply_problem(r, ACME_PROB_METHOD, "method not allowed");
+    }
+    if (strcmp(p, "/new-account") == 0) {
+        return acme_h_new_account(r);
+    }
+    if (strcmp(p, "/new-order") == 0) {
+        return acme_h_new_order(r);
+    }
+    if (strcmp(p, "/revoke-cert") == 0) {
+        return acme_h_revoke(r);
+    }
+    if (strcmp(p, "/key-change") == 0) {
+        return acme_h_key_change(r);
+    }
+    if (strncmp(p, "/acct/", 6) == 0) {
+        char idbuf[24];
+        rest = strchr(p + 6, '/');
+        if (rest == NULL) {
+            if (parse_id(p + 6, &id) == 0) {
+                return acme_h_account(r, id, 0);
+            }
+        } else if (strcmp(rest, "/orders") == 0 &&
+                   (size_t)(rest - (p + 6)) < sizeof(idbuf)) {
+            memcpy(idbuf, p + 6, (size_t)(rest - (p + 6)));
+            idbuf[rest - (p + 6)] = '\0';
+            if (parse_id(idbuf, &id) == 0) {
+                return acme_h_account(r, id, 1);
+            }
+        }
+    } else if (strncmp(p, "/order/", 7) == 0) {
+        char idbuf[24];
+        rest = strchr(p + 7, '/');
+        if (rest == NULL) {
+            if (parse_id(p + 7, &id) == 0) {
+                return acme_h_order(r, id);
+            }
+        } else if (strcmp(rest, "/finalize") == 0 &&
+                   (size_t)(rest - (p + 7)) < sizeof(idbuf)) {
+            memcpy(idbuf, p + 7, (size_t)(rest - (p + 7)));
+            idbuf[rest - (p + 7)] = '\0';
+            if (parse_id(idbuf, &id) == 0) {
+                return acme_h_finalize(r, id);
+            }
+        }
+    } else if (strncmp(p, "/authz/", 7) == 0) {
+        if (parse_id(p + 7, &id) == 0) {
+            return acme_h_authz(r, id);
+        }
+    } else if (strncmp(p, "/chall/", 7) == 0) {
+        if (parse_id(p + 7, &id) == 0) {
+            return acme_h_challenge(r, id);
+        }
+    } else if (strncmp(p, "/cert/", 6) == 0) {
+        return acme_h_cert(r, p + 6);
+    }
+    return acme_reply_problem(r, ACME_PROB_NOT_FOUND, "no such resource");
+}
+
+/* acme_dispatch is the catena_http_handler for everything under base_path. */
+int acme_dispatch(void *ctx, const struct catena_http_request *req,
+                  struct catena_http_response *resp);
+
+int
+acme_dispatch(void *ctx, const struct catena_http_request *req,
+              struct catena_http_response *resp)
+{
+    struct acme_srv *srv = ctx;
+    struct acme_req r;
+    struct catena_err err = {0};
+    char nonce[ACME_MAX_NONCE], link[ACME_MAX_URL + 32];
+    size_t bl = strlen(srv->base_path);
+
+    memset(&r, 0, sizeof(r));
+    r.srv = srv;
+    r.http = req;
+    r.resp = resp;
+    r.now = acme_now();
+    r.store = acme_srv_store(srv, &err);
+    if (r.store == NULL) {
+        CATENA_ERROR("acme: store: %s", err.msg);
+        return acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL,
+                                  "store unavailable");
+    }
+    if (strncmp(req->path, srv->base_path, bl) != 0 || strlen(req->path) > ACME_MAX_URL) {
+        acme_reply_problem(&r, ACME_PROB_NOT_FOUND, "no such resource");
+    } else {
+        r.path = req->path + bl;
+        route(&r);
+    }
+    /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
+     * directory link, error answers included (a badNonce retry needs it). */
+    if (acme_nonce_new(r.store, srv->nonce_lifetime, nonce, &err) ==
+        CATENA_OK) {
+        acme_header(&r, "Replay-Nonce", nonce);
+    } else {
+        CATENA_ERROR("acme: nonce: %s", err.msg);
+    }
+    acme_url(srv, link, sizeof(link), "/directory");
+    {
+        char l2[ACME_MAX_URL + 48];
+        snprintf(l2, sizeof(l2), "<%s>;rel=\"index\"", link);
+        acme_header(&r, "Link", l2);
+    }
+    acme_jws_clear(&r.jws);
+    acme_account_clear(&r.acct);
+    EVP_PKEY_free(r.jwk_key);
+    return 0;
+}
