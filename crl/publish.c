@@ -31,10 +31,8 @@ static const struct catena_store_migration crl_migrations[] = {
         " num_entries BIGINT NOT NULL,"
         " der BLOB NOT NULL,"
         " PRIMARY KEY (issuer, shard));"
-        /* Shard generation and the poll for revocations made by other
-         * processes read certificates by these columns. */
-        "CREATE INDEX crl_certificates_shard ON certificates"
-        " (issuer_id, shard, status);"
+        /* The poll for revocations made by other processes reads
+         * certificates by revocation time (the core indexes shards). */
         "CREATE INDEX crl_certificates_revoked ON certificates"
         " (revoked_at)"},
 };

@@ -1,0 +1,331 @@
+/*
+ * test_crl.c - CRL shards built from a real SQLite store and signed by the
+ * real signer (which lints them): entries, reason codes, expired
+ * certificates left out, IDP == the shard URL that certificates carry in
+ * their CRLDP, AKI == issuer SKI, increasing CRL numbers, and the
+ * operator's JSON URL list.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "catena/ca.h"
+#include "catena/crl.h"
+#include "catena/store.h"
+#include "crl_fixture.h"
+#include "internal.h"
+
+static struct crl_fixture fx;
+static int64_t now;
+
+/* The rows every test sees: four revoked certificates in various shards,
+ * one revoked and long expired, one revoked and just expired (kept within
+ * the margin), one good and one reserved. */
+static const struct {
+    const char *serial;
+    int status;
+    int reason;
+    int64_t age_revoked;
+    int64_t expires_in;
+} rows[] = {
+    {"0101010101010101010101010101010100", CATENA_CERT_REVOKED, 1, 600,
+     86400},
+    {"0101010101010101010101010101010101", CATENA_CERT_REVOKED, 4, 500,
+     86400},
+    {"0101010101010101010101010101010102", CATENA_CERT_REVOKED, -1, 400,
+     86400},
+    {"0101010101010101010101010101010103", CATENA_CERT_REVOKED, 5, 300,
+     86400},
+    {"0101010101010101010101010101010104", CATENA_CERT_REVOKED, 1, 9000,
+     -3 * 86400},
+    {"0101010101010101010101010101010105", CATENA_CERT_REVOKED, 3, 9000,
+     -3600},
+    {"0101010101010101010101010101010106", CATENA_CERT_ISSUED, -1, 0, 86400},
+    {"0101010101010101010101010101010107", CATENA_CERT_RESERVED, -1, 0,
+     86400},
+};
+static int shard_of[sizeof(rows) / sizeof(rows[0])];
+
+static int
+setup(void **state)
+{
+    (void)state;
+    now = (int64_t)time(NULL);
+    if (fixture_setup(&fx) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        shard_of[i] = fixture_add_cert(
+            &fx, rows[i].serial, rows[i].status,
+            rows[i].age_revoked != 0 ? now - rows[i].age_revoked : 0,
+            rows[i].reason, now + rows[i].expires_in);
+        if (shard_of[i] < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    fixture_teardown(&fx);
+    return 0;
+}
+
+static X509_CRL *
+publish(int shard, struct crl_shard *sh)
+{
+    struct crl_settings st;
+    struct catena_err err;
+    const unsigned char *p;
+    X509_CRL *crl;
+
+    assert_int_equal(crl_settings_load(fx.cfg, &st, &err), CATENA_OK);
+    if (crl_publish_shard(fx.ca, fx.cfg, fx.store, &st, "tls", shard, sh,
+                          &err) != CATENA_OK) {
+        fail_msg("publish shard %d: %s", shard, err.msg);
+    }
+    p = sh->der;
+    crl = d2i_X509_CRL(NULL, &p, (long)sh->der_len);
+    assert_non_null(crl);
+    assert_ptr_equal(p, sh->der + sh->der_len);
+    return crl;
+}
+
+static const X509_REVOKED *
+find_entry(X509_CRL *crl, const char *hex)
+{
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+
+    for (int i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+        const X509_REVOKED *r = sk_X509_REVOKED_value(revoked, i);
+        const ASN1_INTEGER *sn = X509_REVOKED_get0_serialNumber(r);
+        unsigned char *der = NULL;
+        int len = i2c_ASN1_INTEGER((ASN1_INTEGER *)sn, &der);
+        char got[64] = "";
+
+        for (int k = 0; k < len && k < 30; k++) {
+            snprintf(got + 2 * k, 3, "%02x", der[k]);
+        }
+        OPENSSL_free(der);
+        if (strcmp(got, hex) == 0) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static void
+test_entries_and_reasons(void **state)
+{
+    (void)state;
+    for (int shard = 0; shard < 4; shard++) {
+        struct crl_shard sh;
+        X509_CRL *crl = publish(shard, &sh);
+        EVP_PKEY *pk = X509_get0_pubkey(fx.issuer);
+        int64_t want = 0;
+
+        assert_int_equal(X509_CRL_verify(crl, pk), 1);
+        assert_int_equal(X509_CRL_get_version(crl), 1);
+        assert_int_equal(X509_NAME_cmp(X509_CRL_get_issuer(crl),
+                                       X509_get_subject_name(fx.issuer)),
+                         0);
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+            const X509_REVOKED *r = find_entry(crl, rows[i].serial);
+            int listed = rows[i].status == CATENA_CERT_REVOKED &&
+                         rows[i].expires_in > -86400 && shard_of[i] == shard;
+
+            if (!listed) {
+                assert_null(r);
+                continue;
+            }
+            want++;
+            assert_non_null(r);
+            {
+                ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(
+                    r, NID_crl_reason, NULL, NULL);
+
+                if (rows[i].reason < 0) {
+                    /* unspecified: no reasonCode extension at all. */
+                    assert_null(code);
+                } else {
+                    assert_non_null(code);
+                    assert_int_equal(ASN1_ENUMERATED_get(code),
+                                     rows[i].reason);
+                }
+                ASN1_ENUMERATED_free(code);
+            }
+            assert_int_equal(
+                ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(r),
+                                     (time_t)(now - rows[i].age_revoked)),
+                0);
+        }
+        assert_int_equal(sh.num_entries, want);
+        assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)),
+                         (int)want);
+        X509_CRL_free(crl);
+        crl_shard_clear(&sh);
+    }
+}
+
+static void
+test_extensions_match_shard_url(void **state)
+{
+    struct crl_shard sh;
+    X509_CRL *crl;
+    ISSUING_DIST_POINT *idp;
+    AUTHORITY_KEYID *akid;
+    char url[512];
+    int crit = -1;
+
+    (void)state;
+    crl = publish(2, &sh);
+    assert_int_equal(catena_ca_shard_url(fx.ca, "tls", 2, url, sizeof(url)),
+                     CATENA_OK);
+    idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+                               NULL);
+    assert_non_null(idp);
+    assert_int_equal(crit, 1);
+    assert_non_null(idp->distpoint);
+    assert_int_equal(idp->distpoint->type, 0);
+    assert_int_equal(sk_GENERAL_NAME_num(idp->distpoint->name.fullname), 1);
+    {
+        GENERAL_NAME *gn =
+            sk_GENERAL_NAME_value(idp->distpoint->name.fullname, 0);
+        int type = 0;
+        ASN1_IA5STRING *uri = GENERAL_NAME_get0_value(gn, &type);
+
+        assert_int_equal(type, GEN_URI);
+        /* Byte for byte what catena_ca_shard_url gives the CRLDP. */
+        assert_int_equal(ASN1_STRING_length(uri), (int)strlen(url));
+        assert_memory_equal(ASN1_STRING_get0_data(uri), url, strlen(url));
+    }
+    assert_int_equal(idp->onlyuser, 0xff);
+    assert_int_equal(idp->onlyCA, 0);
+    ISSUING_DIST_POINT_free(idp);
+    akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, &crit,
+                                NULL);
+    assert_non_null(akid);
+    assert_int_equal(crit, 0);
+    assert_int_equal(ASN1_OCTET_STRING_cmp(
+                         akid->keyid, X509_get0_subject_key_id(fx.issuer)),
+                     0);
+    assert_null(akid->issuer);
+    AUTHORITY_KEYID_free(akid);
+    {
+        const ASN1_TIME *tu = X509_CRL_get0_lastUpdate(crl);
+        const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(crl);
+        int days = 0, secs = 0;
+
+        assert_non_null(nu);
+        assert_int_equal(ASN1_TIME_diff(&days, &secs, tu, nu), 1);
+        assert_int_equal(days * 86400 + secs, 2 * 86400);
+    }
+    X509_CRL_free(crl);
+    crl_shard_clear(&sh);
+}
+
+static void
+test_number_increases(void **state)
+{
+    struct crl_shard a, b;
+    X509_CRL *ca, *cb;
+    ASN1_INTEGER *na, *nb;
+
+    (void)state;
+    ca = publish(1, &a);
+    cb = publish(1, &b);
+    na = X509_CRL_get_ext_d2i(ca, NID_crl_number, NULL, NULL);
+    nb = X509_CRL_get_ext_d2i(cb, NID_crl_number, NULL, NULL);
+    assert_non_null(na);
+    assert_non_null(nb);
+    assert_true(ASN1_INTEGER_cmp(na, nb) < 0);
+    assert_true(b.number > a.number);
+    /* Time-based: about now in nanoseconds. */
+    assert_true(a.number / 1000000000 >= now - 5);
+    assert_int_equal(crl_next_number(INT64_C(9000000000000000000)),
+                     INT64_C(9000000000000000001));
+    ASN1_INTEGER_free(na);
+    ASN1_INTEGER_free(nb);
+    X509_CRL_free(ca);
+    X509_CRL_free(cb);
+    crl_shard_clear(&a);
+    crl_shard_clear(&b);
+    /* The stored copy is the newest one. */
+    {
+        struct crl_shard stored;
+        struct catena_err err;
+
+        assert_int_equal(crl_load_shard(fx.store, "tls", 1, &stored, &err),
+                         CATENA_OK);
+        assert_true(stored.number > 0);
+        crl_shard_clear(&stored);
+    }
+}
+
+static void
+test_publish_all_and_urls(void **state)
+{
+    struct catena_err err;
+    char *json = NULL;
+    json_t *arr;
+    json_error_t jerr;
+
+    (void)state;
+    assert_int_equal(catena_crl_publish_all(fx.ca, fx.cfg, fx.store, NULL,
+                                            &err),
+                     CATENA_OK);
+    assert_int_equal(catena_crl_urls_json(fx.ca, &json, &err), CATENA_OK);
+    arr = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+    assert_non_null(arr);
+    assert_true(json_is_array(arr));
+    assert_int_equal(json_array_size(arr), 4);
+    assert_string_equal(json_string_value(json_array_get(arr, 3)),
+                        "http://127.0.0.1:9/crl/tls/3.crl");
+    json_decref(arr);
+    free(json);
+}
+
+static void
+test_settings_limits(void **state)
+{
+    struct crl_settings st;
+    struct catena_err err;
+
+    (void)state;
+    assert_int_equal(crl_settings_load(fx.cfg, &st, &err), CATENA_OK);
+    assert_int_equal(st.next_update, 2 * 86400);
+    assert_int_equal(st.refresh, 3600);
+    assert_int_equal(st.ocsp_validity, 4 * 86400);
+    assert_true(st.crl_enabled);
+    assert_true(st.ocsp_enabled);
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_settings_limits),
+        cmocka_unit_test(test_entries_and_reasons),
+        cmocka_unit_test(test_extensions_match_shard_url),
+        cmocka_unit_test(test_number_increases),
+        cmocka_unit_test(test_publish_all_and_urls),
+    };
+    int rc = fixture_main(argc, argv);
+
+    if (rc >= 0) {
+        return rc;
+    }
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
