@@ -1,0 +1,64 @@
+#!/bin/sh
+# acme_certbot.sh CATENA - unmodified certbot against "catena serve":
+# --standalone http-01, --manual dns-01 with hooks writing TXT records into
+# the loopback DNS server, renewal, revocation. Chains verified and linted.
+CATENA=$1
+command -v certbot >/dev/null || exit 77
+tmp=$(mktemp -d)
+trap 'acme_cleanup; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/acme_common.sh"
+
+acme_dns_start
+acme_serve
+export REQUESTS_CA_BUNDLE="$d/root.pem"
+cb() {
+    certbot --non-interactive --agree-tos -m ops@example.com \
+        --server "$directory" --config-dir "$tmp/cb/etc" \
+        --work-dir "$tmp/cb/work" --logs-dir "$tmp/cb/logs" "$@"
+}
+
+cb certonly --standalone --http-01-address 127.0.0.1 \
+    --http-01-port "$http01_port" -d web.example.com -d www.example.com \
+    >"$tmp/cb1.log" 2>&1 ||
+    { cat "$tmp/cb1.log"; tail -30 "$tmp/serve.log"; fail "certbot http-01"; }
+live="$tmp/cb/etc/live/web.example.com"
+acme_check_chain "$live/fullchain.pem"
+echo "certbot http-01: ok"
+
+# dns-01 through manual hooks that talk to the DNS server's API.
+cat >"$tmp/auth.sh" <<EOH
+#!/bin/sh
+curl -sf -d "{\"host\":\"_acme-challenge.\$CERTBOT_DOMAIN.\",\"value\":\"\$CERTBOT_VALIDATION\"}" http://127.0.0.1:$mgmt_port/set-txt
+EOH
+cat >"$tmp/cleanup.sh" <<EOH
+#!/bin/sh
+curl -sf -d "{\"host\":\"_acme-challenge.\$CERTBOT_DOMAIN.\"}" http://127.0.0.1:$mgmt_port/clear-txt
+EOH
+chmod +x "$tmp/auth.sh" "$tmp/cleanup.sh"
+cb certonly --manual --preferred-challenges dns \
+    --manual-auth-hook "$tmp/auth.sh" --manual-cleanup-hook "$tmp/cleanup.sh" \
+    -d dns.example.com -d '*.dns.example.com' >"$tmp/cb2.log" 2>&1 ||
+    { cat "$tmp/cb2.log"; tail -30 "$tmp/serve.log"; fail "certbot dns-01"; }
+acme_check_chain "$tmp/cb/etc/live/dns.example.com/fullchain.pem"
+echo "certbot dns-01 (with wildcard): ok"
+
+old=$(openssl x509 -in "$live/cert.pem" -noout -serial)
+cb renew --force-renewal --no-random-sleep-on-renew --cert-name web.example.com \
+    >"$tmp/cb3.log" 2>&1 || { cat "$tmp/cb3.log"; fail "certbot renew"; }
+new=$(openssl x509 -in "$live/cert.pem" -noout -serial)
+[ "$old" != "$new" ] || fail "renewal kept the old certificate"
+acme_check_chain "$live/fullchain.pem"
+echo "certbot renew: ok"
+
+cb revoke --cert-path "$live/cert.pem" --reason keycompromise \
+    --no-delete-after-revoke >"$tmp/cb4.log" 2>&1 ||
+    { cat "$tmp/cb4.log"; tail -30 "$tmp/serve.log"; fail "certbot revoke"; }
+serial=$(echo "$new" | cut -d= -f2 | tr 'A-F' 'a-f')
+/usr/bin/python3 - "$db" "$serial" <<'EOP' || fail "revocation not stored"
+import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT status FROM certificates WHERE serial = ? OR serial = ?",
+    (sys.argv[2], "00" + sys.argv[2])).fetchone()
+sys.exit(0 if r and r[0] == 2 else 1)
+EOP
+echo "certbot revoke: ok"

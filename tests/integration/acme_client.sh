@@ -1,0 +1,24 @@
+#!/bin/sh
+# acme_client.sh CATENA - "catena serve" ACME driven by the test client in
+# acme/acmeclient.py: a full http-01 issuance (chain verified with openssl
+# and linted), the malformed-request corpus (each answered with its problem
+# type and status, server still up), and ARI (window, moved window,
+# replaces, alreadyReplaced).
+CATENA=$1
+[ -x /usr/bin/python3 ] || exit 77
+tmp=$(mktemp -d)
+trap 'acme_cleanup; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/acme_common.sh"
+client="/usr/bin/python3 $(dirname "$0")/acme/acmeclient.py"
+
+acme_dns_start
+acme_serve
+$client "$directory" "$d/root.pem" "$http01_port" flow "$tmp/flow.pem" ||
+    { tail -50 "$tmp/serve.log"; fail "http-01 flow"; }
+acme_check_chain "$tmp/flow.pem"
+$client "$directory" "$d/root.pem" "$http01_port" corpus ||
+    { tail -50 "$tmp/serve.log"; fail "malformed corpus"; }
+kill -0 "$serve_pid" || fail "server died during the corpus"
+$client "$directory" "$d/root.pem" "$http01_port" ari "$db" ||
+    { tail -50 "$tmp/serve.log"; fail "ARI"; }
+echo "acme client: flow, corpus, ARI passed"

@@ -1,0 +1,96 @@
+# acme_common.sh - shared set-up for the acme_*.sh integration tests
+# (sourced, not run): a fresh CA with an ACME TLS certificate for
+# "localhost", a loopback DNS server answering A queries with 127.0.0.1
+# (pebble-challtestsrv, whose management API also sets TXT records for
+# dns-01), and "catena serve" with ACME on HTTPS. Expects CATENA and tmp.
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+acme_pids=""
+acme_cleanup() {
+    for p in $acme_pids; do kill "$p" 2>/dev/null; done
+    for p in $acme_pids; do wait "$p" 2>/dev/null; done
+}
+
+# acme_dns_start: starts the loopback DNS server; sets dns_port, mgmt_port.
+acme_dns_start() {
+    command -v pebble-challtestsrv >/dev/null || { echo "no pebble-challtestsrv"; exit 77; }
+    dns_port=$(free_port)
+    mgmt_port=$(free_port)
+    pebble-challtestsrv -dns01 "127.0.0.1:$dns_port" -http01 "" \
+        -https01 "" -tlsalpn01 "" -management "127.0.0.1:$mgmt_port" \
+        -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$tmp/dns.log" 2>&1 &
+    acme_pids="$acme_pids $!"
+    i=0
+    until curl -s -o /dev/null "http://127.0.0.1:$mgmt_port/"; do
+        i=$((i + 1)); [ $i -lt 100 ] || fail "DNS server did not start"
+        sleep 0.1
+    done
+}
+
+# acme_set_txt NAME VALUE / acme_clear_txt NAME: dns-01 records.
+acme_set_txt() {
+    curl -sf -d "{\"host\":\"$1.\",\"value\":\"$2\"}" \
+        "http://127.0.0.1:$mgmt_port/set-txt" >/dev/null
+}
+acme_clear_txt() {
+    curl -sf -d "{\"host\":\"$1.\"}" \
+        "http://127.0.0.1:$mgmt_port/clear-txt" >/dev/null
+}
+
+# acme_serve: init + [acme] + serve. Sets d, conf, acme_port, http01_port,
+# directory, db.
+acme_serve() {
+    d="$tmp/ca"
+    http_port=$(free_port)
+    acme_port=$(free_port)
+    http01_port=$(free_port)
+    "$CATENA" init --dir "$d" --hostname localhost \
+        --listen "127.0.0.1:$http_port" >"$tmp/init.log" 2>&1 ||
+        { cat "$tmp/init.log"; fail "catena init"; }
+    conf="$d/catena.conf"
+    db="$d/catena.db"
+    cat >>"$conf" <<EOC
+
+[acme]
+enabled = true
+listen = 127.0.0.1:$acme_port
+tls_cert = $d/acme-tls.pem
+tls_key = $d/keys/acme-tls.key
+base_url = https://localhost:$acme_port
+terms_of_service = https://localhost:$acme_port/terms
+website = https://catena.example
+caa_identities = catena.test
+dns_resolver = 127.0.0.1:$dns_port
+http01_port = $http01_port
+tlsalpn01_port = $http01_port
+workers = 4
+authz_reuse = 0s
+EOC
+    "$CATENA" serve --config "$conf" >"$tmp/serve.log" 2>&1 &
+    serve_pid=$!
+    acme_pids="$acme_pids $serve_pid"
+    directory="https://localhost:$acme_port/directory"
+    i=0
+    until curl -sf --cacert "$d/root.pem" "$directory" >/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 150 ] || { cat "$tmp/serve.log"; fail "ACME did not start"; }
+        kill -0 "$serve_pid" 2>/dev/null ||
+            { cat "$tmp/serve.log"; fail "serve died"; }
+        sleep 0.1
+    done
+}
+
+# acme_check_chain CHAIN.pem: verifies against root.pem and lints the leaf.
+acme_check_chain() {
+    awk '/BEGIN CERT/ { n++ } n == 1 { print }' "$1" >"$1.leaf"
+    awk '/BEGIN CERT/ { n++ } n >= 2 { print }' "$1" >"$1.inter"
+    openssl verify -CAfile "$d/root.pem" -untrusted "$1.inter" "$1.leaf" ||
+        fail "openssl verify $1"
+    "$CATENA" lint "$1.leaf" >"$1.lint" 2>&1 ||
+        { cat "$1.lint"; fail "catena lint $1"; }
+}
