@@ -1,0 +1,59 @@
+#!/bin/sh
+# bench_crl.sh CATENA [COUNT] - time to generate and sign every CRL shard
+# for COUNT (default 1,000,000) revoked certificates, next to
+# "openssl ca -gencrl" on the same revocation set, with peak RSS.
+# Prints figures only; no assertion on speed.
+set -eu
+CATENA=$1
+COUNT=${2:-1000000}
+SHARDS=${SHARDS:-16}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+d="$tmp/ca"
+"$CATENA" init --dir "$d" >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; exit 1; }
+conf="$d/catena.conf"
+# Spread the tls issuer over more shards for a million entries.
+sed -i "/^\[issuer \"tls\"\]/,/^\[/ s/^num_shards = .*/num_shards = $SHARDS/" "$conf"
+"$CATENA" crl urls --config "$conf" >/dev/null   # registers the shard count
+t0=$(date +%s.%N)
+/usr/bin/python3 "$here/bench_crl_fill.py" "$d/catena.db" tls "$SHARDS" \
+    "$COUNT" "$tmp/index.txt"
+t1=$(date +%s.%N)
+echo "filled $COUNT revoked certificates in $(echo "$t1 - $t0" | bc) s"
+
+measure() { # measure NAME CMD...: prints wall seconds and peak RSS
+    name=$1; shift
+    /usr/bin/time -v "$@" >"$tmp/$name.out" 2>"$tmp/$name.time" || {
+        cat "$tmp/$name.out" "$tmp/$name.time"; exit 1; }
+    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tmp/$name.time" |
+        awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/$name.time")
+    echo "$name $wall $rss"
+}
+
+cat >"$tmp/openssl-ca.cnf" <<CNF
+[ ca ]
+default_ca = bench
+[ bench ]
+database = $tmp/index.txt
+crlnumber = $tmp/crlnumber
+default_md = sha256
+default_crl_days = 1
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid
+CNF
+echo 1000 >"$tmp/crlnumber"
+
+set -- $(measure catena "$CATENA" crl publish --config "$conf")
+c_wall=$2 c_rss=$3
+set -- $(measure openssl openssl ca -gencrl -config "$tmp/openssl-ca.cnf" \
+    -cert "$d/tls.pem" -keyfile "$d/keys/tls.key" -out "$tmp/openssl.crl")
+o_wall=$2 o_rss=$3
+entries=$("$CATENA" crl show --config "$conf" | awk '$1 == "tls" { n += $(NF-1) } END { print n }')
+printf '%-28s %10s %12s %10s\n' "CRL generation ($COUNT)" "seconds" "peak RSS KB" "entries"
+printf '%-28s %10s %12s %10s\n' "catena crl publish ($SHARDS shards)" "$c_wall" "$c_rss" "$entries"
+printf '%-28s %10s %12s %10s\n' "openssl ca -gencrl" "$o_wall" "$o_rss" \
+    "$(openssl crl -in "$tmp/openssl.crl" -noout -text | grep -c 'Serial Number')"
+echo "speed-up: $(echo "scale=1; $o_wall / $c_wall" | bc)x (target >= 10x, catena < 10 s)"
