@@ -29,33 +29,21 @@ account_reply(struct acme_req *r, int status, int64_t id,
                   contact != NULL ? contact : json_array(), "orders", orders));
 }
 
-/* domain_ok checks an LDH domain name with at least two labels. */
+/* domain_ok checks an email domain with the identifier rules (LDH labels,
+ * at least two, no wildcard). */
 static int
 domain_ok(const char *d, size_t len)
 {
-    size_t label = 0;
-    int dots = 0;
+    char buf[ACME_MAX_DNS_NAME + 1], out[ACME_MAX_DNS_NAME + 1];
+    int wild = 0;
 
     if (len == 0 || len > ACME_MAX_DNS_NAME) {
         return 0;
     }
-    for (size_t i = 0; i < len; i++) {
-        char c = d[i];
-        if (c == '.') {
-            if (label == 0 || d[i - 1] == '-') {
-                return 0;
-            }
-            label = 0;
-            dots++;
-            continue;
-        }
-        if (!(isalnum((unsigned char)c) || c == '-') || label >= 63 ||
-            (c == '-' && label == 0)) {
-            return 0;
-        }
-        label++;
-    }
-    return label > 0 && d[len - 1] != '-' && dots > 0;
+    memcpy(buf, d, len);
+    buf[len] = '\0';
+    return acme_ident_canon("dns", buf, out, &wild) == ACME_PROB_NONE &&
+           !wild;
 }
 
 /*
