@@ -1,0 +1,458 @@
+/*
+ * sqlite.c - the SQLite driver: one sqlite3 handle per struct catena_store,
+ * WAL with synchronous=NORMAL, a busy timeout, foreign keys, and every
+ * statement prepared once and kept for the life of the connection.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+/* How long a writer waits for another connection's write lock. */
+#define SQLITE_BUSY_MS 10000
+
+struct sq_conn {
+    sqlite3 *db;
+    struct store_cache cache;
+};
+
+/*
+ * A prepared statement and where each $N of the common dialect landed:
+ * SQLite treats "$1" as a named parameter with its own index.
+ */
+struct sq_prep {
+    sqlite3_stmt *stmt;
+    int busy;     /* in use by an unfinished foreach */
+    int num_args; /* highest N of the $N used */
+    int idx[];    /* idx[N - 1] = SQLite's index for $N */
+};
+
+static void
+sq_prep_free(void *v)
+{
+    struct sq_prep *p = v;
+
+    if (p != NULL) {
+        sqlite3_finalize(p->stmt);
+        free(p);
+    }
+}
+
+static enum catena_rc
+sq_error(sqlite3 *db, int code, const char *what, struct catena_err *err)
+{
+    int ext = sqlite3_extended_errcode(db);
+
+    (void)code;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return catena_err_set(err, CATENA_ERR_EXISTS, "%s: %s", what,
+                              sqlite3_errmsg(db));
+    }
+    return catena_err_set(err, CATENA_ERR_STORE, "%s: %s", what,
+                          sqlite3_errmsg(db));
+}
+
+/* parse_dollar reads the N of a "$N" parameter name; 0 if it is not one. */
+static int
+parse_dollar(const char *name)
+{
+    long n = 0;
+
+    if (name == NULL || name[0] != '$' || name[1] < '1' || name[1] > '9') {
+        return 0;
+    }
+    for (const char *p = name + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 9999) {
+            return 0;
+        }
+        n = n * 10 + (*p - '0');
+    }
+    return (int)n;
+}
+
+static enum catena_rc
+sq_prepare(struct sq_conn *c, const char *sql, int persistent,
+           struct sq_prep **out, struct catena_err *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    struct sq_prep *p = NULL;
+    const char *tail = NULL;
+    int n, max = 0, rc;
+
+    *out = NULL;
+    rc = sqlite3_prepare_v3(c->db, sql, -1,
+                            persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
+                            &tail);
+    if (rc != SQLITE_OK) {
+        return sq_error(c->db, rc, "prepare", err);
+    }
+    if (stmt == NULL || (tail != NULL && tail[strspn(tail, " \t\r\n;")])) {
+        sqlite3_finalize(stmt);
+        return catena_err_set(err, CATENA_ERR_INTERNAL,
+                              "expected exactly one statement: %.80s", sql);
+    }
+    n = sqlite3_bind_parameter_count(stmt);
+    for (int i = 1; i <= n; i++) {
+        int k = parse_dollar(sqlite3_bind_parameter_name(stmt, i));
+
+        if (k == 0) {
+            sqlite3_finalize(stmt);
+            return catena_err_set(err, CATENA_ERR_INTERNAL,
+                                  "only $N parameters are allowed: %.80s",
+                                  sql);
+        }
+        if (k > max) {
+            max = k;
+        }
+    }
+    p = calloc(1, sizeof(*p) + (size_t)max * sizeof(p->idx[0]));
+    if (p == NULL) {
+        sqlite3_finalize(stmt);
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    p->stmt = stmt;
+    p->num_args = max;
+    for (int i = 1; i <= n; i++) {
+        p->idx[parse_dollar(sqlite3_bind_parameter_name(stmt, i)) - 1] = i;
+    }
+    *out = p;
+    return CATENA_OK;
+}
+
+/*
+ * get_stmt returns a ready statement for |sql|: the cached one, or a fresh
+ * one with |*temp| set when the cached one is busy in a foreach below us
+ * or the cache is full.
+ */
+static enum catena_rc
+get_stmt(struct sq_conn *c, const char *sql, struct sq_prep **out, int *temp,
+         struct catena_err *err)
+{
+    uint64_t h = store_cache_hash(sql);
+    struct sq_prep *p = store_cache_get(&c->cache, sql, h);
+    enum catena_rc rc;
+
+    *temp = 0;
+    if (p != NULL && !p->busy) {
+        *out = p;
+        return CATENA_OK;
+    }
+    if ((rc = sq_prepare(c, sql, p == NULL, out, err)) != CATENA_OK) {
+        return rc;
+    }
+    if (p != NULL || store_cache_put(&c->cache, sql, h, *out) != 0) {
+        *temp = 1;
+    }
+    return CATENA_OK;
+}
+
+static void
+put_stmt(struct sq_prep *p, int temp)
+{
+    sqlite3_reset(p->stmt);
+    sqlite3_clear_bindings(p->stmt);
+    p->busy = 0;
+    if (temp) {
+        sq_prep_free(p);
+    }
+}
+
+static enum catena_rc
+bind_all(struct sq_conn *c, struct sq_prep *p,
+         const struct catena_sql_param *params, size_t num_params,
+         struct catena_err *err)
+{
+    if (num_params != (size_t)p->num_args) {
+        return catena_err_set(err, CATENA_ERR_INTERNAL,
+                              "statement uses %d parameters, %zu given",
+                              p->num_args, num_params);
+    }
+    for (size_t k = 0; k < num_params; k++) {
+        const struct catena_sql_param *a = &params[k];
+        int i = p->idx[k], rc;
+
+        if (i == 0) {
+            /* $k unused in the text: PostgreSQL would refuse it too. */
+            return catena_err_set(err, CATENA_ERR_INTERNAL,
+                                  "parameter $%zu is not used", k + 1);
+        }
+        switch (a->type) {
+        case CATENA_SQL_INT:
+            rc = sqlite3_bind_int64(p->stmt, i, a->i);
+            break;
+        case CATENA_SQL_TEXT:
+            rc = a->p == NULL ? sqlite3_bind_null(p->stmt, i)
+                              : sqlite3_bind_text(p->stmt, i, a->p, -1,
+                                                  SQLITE_STATIC);
+            break;
+        case CATENA_SQL_BLOB:
+            /* A NULL pointer would bind SQL NULL, not an empty blob. */
+            rc = a->len == 0 ? sqlite3_bind_zeroblob(p->stmt, i, 0)
+                             : sqlite3_bind_blob64(p->stmt, i, a->p,
+                                                   (sqlite3_uint64)a->len,
+                                                   SQLITE_STATIC);
+            break;
+        case CATENA_SQL_NULL:
+            rc = sqlite3_bind_null(p->stmt, i);
+            break;
+        default:
+            return catena_err_set(err, CATENA_ERR_INTERNAL,
+                                  "parameter $%zu has no type", k + 1);
+        }
+        if (rc != SQLITE_OK) {
+            return sq_error(c->db, rc, "bind", err);
+        }
+    }
+    return CATENA_OK;
+}
+
+static enum catena_rc
+copy_row(struct catena_rows *rows, sqlite3_stmt *stmt, struct catena_err *err)
+{
+    struct store_cell *cells = store_rows_add(rows);
+
+    if (cells == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows->num_cols; i++) {
+        struct store_cell *c = &cells[i];
+        int t = sqlite3_column_type(stmt, i);
+
+        if (t == SQLITE_NULL) {
+            c->type = CATENA_SQL_NULL;
+            continue;
+        }
+        if (t == SQLITE_INTEGER) {
+            char buf[24];
+            int n;
+
+            c->type = CATENA_SQL_INT;
+            c->i = sqlite3_column_int64(stmt, i);
+            n = snprintf(buf, sizeof(buf), "%lld", (long long)c->i);
+            c->text = store_arena_alloc(&rows->arena, (size_t)n + 1);
+            if (c->text == NULL) {
+                return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+            }
+            memcpy((char *)c->text, buf, (size_t)n + 1);
+            c->blob = (const uint8_t *)c->text;
+            c->len = (size_t)n;
+        } else if (t == SQLITE_BLOB) {
+            const void *b = sqlite3_column_blob(stmt, i);
+            size_t n = (size_t)sqlite3_column_bytes(stmt, i);
+            uint8_t *d = store_arena_alloc(&rows->arena, n);
+
+            if (d == NULL) {
+                return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+            }
+            if (n > 0) {
+                memcpy(d, b, n);
+            }
+            c->type = CATENA_SQL_BLOB;
+            c->blob = d;
+            c->len = n;
+        } else {
+            /* TEXT, and REAL shown as SQLite's text of it. */
+            const unsigned char *s = sqlite3_column_text(stmt, i);
+            size_t n = (size_t)sqlite3_column_bytes(stmt, i);
+            char *d = store_arena_alloc(&rows->arena, n + 1);
+
+            if (d == NULL || s == NULL) {
+                return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+            }
+            memcpy(d, s, n);
+            d[n] = '\0';
+            c->type = CATENA_SQL_TEXT;
+            c->text = d;
+            c->blob = (const uint8_t *)d;
+            c->len = n;
+        }
+    }
+    return CATENA_OK;
+}
+
+static enum catena_rc
+sq_exec(struct catena_store *store, const char *sql,
+        const struct catena_sql_param *params, size_t num_params,
+        struct catena_rows **rows_out, struct catena_err *err)
+{
+    struct sq_conn *c = store->drv;
+    struct catena_rows *rows = NULL;
+    struct sq_prep *p = NULL;
+    int temp = 0, src;
+    enum catena_rc rc;
+
+    if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
+        return rc;
+    }
+    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
+        goto out;
+    }
+    if (rows_out != NULL) {
+        rows = store_rows_new(sqlite3_column_count(p->stmt));
+        if (rows == NULL) {
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
+        if (rows != NULL && (rc = copy_row(rows, p->stmt, err)) != CATENA_OK) {
+            goto out;
+        }
+    }
+    if (src != SQLITE_DONE) {
+        rc = sq_error(c->db, src, "step", err);
+        goto out;
+    }
+    if (rows != NULL) {
+        store_rows_finish(rows);
+        *rows_out = rows;
+        rows = NULL;
+    }
+out:
+    catena_rows_free(rows);
+    put_stmt(p, temp);
+    return rc;
+}
+
+static enum catena_rc
+sq_foreach(struct catena_store *store, const char *sql,
+           const struct catena_sql_param *params, size_t num_params,
+           catena_store_row_cb cb, void *ctx, struct catena_err *err)
+{
+    struct sq_conn *c = store->drv;
+    struct sq_prep *p = NULL;
+    struct catena_row row;
+    int temp = 0, src, stop = 0;
+    enum catena_rc rc;
+
+    if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
+        return rc;
+    }
+    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
+        goto out;
+    }
+    p->busy = 1;
+    row.cells = NULL;
+    row.stmt = p->stmt;
+    row.num_cols = sqlite3_column_count(p->stmt);
+    while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
+        if ((stop = cb(ctx, &row)) != 0) {
+            break;
+        }
+    }
+    if (stop != 0) {
+        rc = stop > 0 && stop < CATENA_RC__MAX ? (enum catena_rc)stop
+                                               : CATENA_ERR_INTERNAL;
+        if (err != NULL && err->code == CATENA_OK) {
+            catena_err_set(err, rc, "row callback stopped with %d", stop);
+        }
+    } else if (src != SQLITE_DONE) {
+        rc = sq_error(c->db, src, "step", err);
+    }
+out:
+    put_stmt(p, temp);
+    return rc;
+}
+
+static enum catena_rc
+sq_script(struct catena_store *store, const char *sql, struct catena_err *err)
+{
+    struct sq_conn *c = store->drv;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        enum catena_rc r = sq_error(c->db, rc, "exec", err);
+
+        sqlite3_free(msg);
+        return r;
+    }
+    return CATENA_OK;
+}
+
+static enum catena_rc
+sq_xact_lock(struct catena_store *store, int key, struct catena_err *err)
+{
+    (void)store;
+    (void)key;
+    (void)err;
+    return CATENA_OK;
+}
+
+static void
+sq_disconnect(struct catena_store *store)
+{
+    struct sq_conn *c = store->drv;
+
+    if (c == NULL) {
+        return;
+    }
+    store_cache_clear(&c->cache, sq_prep_free);
+    sqlite3_close_v2(c->db);
+    free(c);
+    store->drv = NULL;
+}
+
+static enum catena_rc
+sq_connect(struct catena_store *store, const char *url,
+           struct catena_err *err)
+{
+    const char *path = url + strlen("sqlite:");
+    struct sq_conn *c;
+    enum catena_rc rc;
+    int src;
+
+    if (path[0] == '\0') {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "sqlite: store URL has no path");
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    store->drv = c;
+    /* One connection per thread (store.h), so SQLite's own mutexes on the
+     * handle are not needed. */
+    src = sqlite3_open_v2(path, &c->db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                              SQLITE_OPEN_NOMUTEX,
+                          NULL);
+    if (src != SQLITE_OK) {
+        rc = catena_err_set(err, CATENA_ERR_STORE, "cannot open %s: %s",
+                            path,
+                            c->db != NULL ? sqlite3_errmsg(c->db)
+                                          : sqlite3_errstr(src));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, SQLITE_BUSY_MS);
+    rc = sq_script(store,
+                   "PRAGMA journal_mode = WAL;"
+                   "PRAGMA synchronous = NORMAL;"
+                   "PRAGMA foreign_keys = ON",
+                   err);
+    if (rc != CATENA_OK) {
+        goto fail;
+    }
+    return CATENA_OK;
+fail:
+    sq_disconnect(store);
+    return rc;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .driver = CATENA_STORE_SQLITE,
+    /* IMMEDIATE takes the write lock up front: a deferred transaction that
+     * upgrades later can fail with SQLITE_BUSY that no timeout resolves. */
+    .begin_sql = "BEGIN IMMEDIATE",
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .exec = sq_exec,
+    .foreach = sq_foreach,
+    .script = sq_script,
+    .xact_lock = sq_xact_lock,
+};
