@@ -1,0 +1,391 @@
+/*
+ * client.c - the signer client: starts "catena signer" on a socketpair and
+ * sends it requests. Runs in the calling (network-facing) process, which
+ * never opens a CA key.
+ *
+ * One request at a time per handle (a mutex), so a reply always belongs to
+ * the request in flight; the id is still checked. Any I/O or protocol
+ * error marks the handle dead: the conversation is over, the child is
+ * reaped, and every later call fails at once with the reason.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catena/ca.h"
+#include "catena/log.h"
+#include "signer/signer.h"
+
+/* Generous bounds on one answer: a million-entry CRL takes seconds to
+ * lint and sign; a certificate milliseconds. A signer that hangs past them
+ * is killed rather than hanging its callers. */
+#define START_TIMEOUT_MS (60 * 1000)
+#define SIGN_TIMEOUT_MS (120 * 1000)
+#define CRL_TIMEOUT_MS (900 * 1000)
+
+struct catena_signer {
+    pthread_mutex_t mu;
+    int fd;
+    pid_t pid;
+    int reaped;
+    int status; /* waitpid status once reaped */
+    uint32_t next_id;
+    int dead;
+    char dead_msg[480];
+};
+
+/* sleep_ms waits |ms| milliseconds, resuming after signals. */
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* reap waits up to |wait_ms| for the child to exit. */
+static void
+reap(struct catena_signer *s, long wait_ms)
+{
+    for (long waited = 0; !s->reaped; waited += 10) {
+        pid_t r = waitpid(s->pid, &s->status, WNOHANG);
+
+        if (r == s->pid || (r < 0 && errno == ECHILD)) {
+            s->reaped = 1;
+            break;
+        }
+        if (waited >= wait_ms) {
+            break;
+        }
+        sleep_ms(10);
+    }
+}
+
+/* describe_exit words how the child ended (or that it is still there). */
+static void
+describe_exit(const struct catena_signer *s, char *buf, size_t len)
+{
+    if (!s->reaped) {
+        snprintf(buf, len, "closed the connection");
+    } else if (WIFSIGNALED(s->status)) {
+        snprintf(buf, len, "exited (signal %d)", WTERMSIG(s->status));
+    } else if (WIFEXITED(s->status)) {
+        snprintf(buf, len, "exited (status %d)", WEXITSTATUS(s->status));
+    } else {
+        snprintf(buf, len, "exited");
+    }
+}
+
+/*
+ * fail marks the handle dead after an I/O or protocol failure |cause| and
+ * returns CATENA_ERR_SIGNER with a message an operator can act on.
+ */
+static enum catena_rc
+fail(struct catena_signer *s, const char *when, enum catena_rc cause,
+     const struct catena_err *detail, struct catena_err *err)
+{
+    char how[64];
+
+    /* Nothing more can be said on this channel: close it so a signer that
+     * is still alive sees EOF and exits, then reap it. */
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    if (cause == CATENA_ERR_TIMEOUT && !s->reaped) {
+        kill(s->pid, SIGKILL);
+    }
+    reap(s, 2000);
+    if (!s->reaped) {
+        kill(s->pid, SIGKILL);
+        reap(s, 2000);
+    }
+    describe_exit(s, how, sizeof(how));
+    s->dead = 1;
+    snprintf(s->dead_msg, sizeof(s->dead_msg),
+             "signer process %s %s (%.300s)", how, when,
+             detail != NULL && detail->msg[0] != '\0' ? detail->msg
+                                                      : catena_rc_name(cause));
+    CATENA_ERROR("%s", s->dead_msg);
+    return catena_err_set(err, CATENA_ERR_SIGNER, "%s", s->dead_msg);
+}
+
+enum catena_rc
+catena_signer_start(const char *exe, const char *config_path,
+                    struct catena_signer **out, struct catena_err *err)
+{
+    struct catena_signer *s = NULL;
+    struct catena_ipc_frame f;
+    struct catena_err ferr;
+    const uint8_t *der = NULL;
+    size_t der_len = 0;
+    int sv[2] = {-1, -1};
+    char fdbuf[16];
+    char *argv[7];
+    const char *path = exe != NULL ? exe : "/proc/self/exe";
+    sigset_t all;
+    sigset_t old;
+    enum catena_rc rc;
+
+    *out = NULL;
+    memset(&f, 0, sizeof(f));
+    catena_err_clear(&ferr);
+    if (config_path == NULL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "the signer needs a configuration file");
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    s->fd = -1;
+    s->pid = -1;
+    s->next_id = 1;
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(s);
+        return catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
+    }
+    /* A stream socket: frames can be far larger than a datagram. */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        rc = catena_err_set_errno(err, CATENA_ERR_SIGNER, "socketpair");
+        goto out;
+    }
+    snprintf(fdbuf, sizeof(fdbuf), "%d", sv[1]);
+    argv[0] = "catena";
+    argv[1] = "signer";
+    argv[2] = "--config";
+    argv[3] = (char *)(uintptr_t)config_path;
+    argv[4] = "--fd";
+    argv[5] = fdbuf;
+    argv[6] = NULL;
+    /* Block signals across fork so the child cannot run a handler of ours
+     * before exec; it unblocks everything for the signer. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    s->pid = fork();
+    if (s->pid == 0) {
+        sigset_t none;
+
+        /* Only async-signal-safe calls between fork and exec. */
+        sigemptyset(&none);
+        if (fcntl(sv[1], F_SETFD, 0) == 0 &&
+            sigprocmask(SIG_SETMASK, &none, NULL) == 0) {
+            execv(path, argv);
+        }
+        _exit(127);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (s->pid < 0) {
+        rc = catena_err_set_errno(err, CATENA_ERR_SIGNER, "fork");
+        goto out;
+    }
+    close(sv[1]);
+    sv[1] = -1;
+    s->fd = sv[0];
+    sv[0] = -1;
+
+    /* The signer says it is ready (keys loaded, sandbox up) or why not. */
+    rc = catena_ipc_read(s->fd, catena_signer_response_caps,
+                         catena_signer_num_response_caps, START_TIMEOUT_MS, &f,
+                         NULL, &ferr);
+    if (rc != CATENA_OK) {
+        rc = fail(s, "at start", rc, &ferr, err);
+        goto out;
+    }
+    if (f.type != CATENA_SIGNER_RESP || f.id != 0) {
+        rc = fail(s, "at start", CATENA_ERR_INVALID, NULL, err);
+        goto out;
+    }
+    rc = catena_signer_response_decode(f.body, f.body_len, &der, &der_len,
+                                       &ferr);
+    if (rc != CATENA_OK || der_len != 0) {
+        rc = fail(s, "at start", rc, &ferr, err);
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+    rc = CATENA_OK;
+out:
+    catena_ipc_frame_free(&f);
+    if (sv[0] >= 0) {
+        close(sv[0]);
+    }
+    if (sv[1] >= 0) {
+        close(sv[1]);
+    }
+    catena_signer_stop(s);
+    return rc;
+}
+
+void
+catena_signer_stop(struct catena_signer *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    /* EOF makes the signer exit; give it a moment, then insist. */
+    if (s->pid > 0) {
+        reap(s, 5000);
+        if (!s->reaped) {
+            kill(s->pid, SIGKILL);
+            reap(s, 5000);
+        }
+    }
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int
+catena_signer_pid(const struct catena_signer *s)
+{
+    return s != NULL && !s->dead ? (int)s->pid : -1;
+}
+
+/*
+ * request sends one request and waits for its answer. On success |*out|
+ * (malloc'd) holds the DER. Refusals keep the handle alive; anything else
+ * ends the conversation.
+ */
+static enum catena_rc
+request(struct catena_signer *s, enum catena_signer_req type,
+        const char *issuer, const char *profile, const uint8_t *payload,
+        size_t payload_len, uint8_t **out, size_t *out_len,
+        struct catena_err *err)
+{
+    struct catena_ipc_frame f;
+    struct catena_err ferr;
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    const uint8_t *der = NULL;
+    size_t der_len = 0;
+    uint32_t id;
+    enum catena_rc rc;
+
+    *out = NULL;
+    *out_len = 0;
+    memset(&f, 0, sizeof(f));
+    catena_err_clear(&ferr);
+    if (s == NULL) {
+        return catena_err_set(err, CATENA_ERR_SIGNER, "no signer running");
+    }
+    /* Malformed requests are refused here, before the channel is used. */
+    if ((rc = catena_signer_request_encode(issuer, profile, payload,
+                                           payload_len, &body, &body_len,
+                                           err)) != CATENA_OK) {
+        return rc;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->dead) {
+        rc = catena_err_set(err, CATENA_ERR_SIGNER, "%s", s->dead_msg);
+        goto out;
+    }
+    id = s->next_id++;
+    if (s->next_id == 0) {
+        s->next_id = 1; /* 0 is the start-up answer */
+    }
+    rc = catena_ipc_write(s->fd, (uint8_t)type, id, body, body_len,
+                          catena_signer_request_caps,
+                          catena_signer_num_request_caps, &ferr);
+    if (rc == CATENA_ERR_TOO_BIG) {
+        /* Over a cap: refused before anything was sent. */
+        rc = catena_err_set(err, rc, "%s", ferr.msg);
+        goto out;
+    }
+    if (rc != CATENA_OK) {
+        rc = fail(s, "during request", rc, &ferr, err);
+        goto out;
+    }
+    rc = catena_ipc_read(s->fd, catena_signer_response_caps,
+                         catena_signer_num_response_caps,
+                         type == CATENA_SIGNER_SIGN_CRL ? CRL_TIMEOUT_MS
+                                                        : SIGN_TIMEOUT_MS,
+                         &f, NULL, &ferr);
+    if (rc != CATENA_OK) {
+        rc = fail(s, "during request", rc, &ferr, err);
+        goto out;
+    }
+    if (f.id != id) {
+        rc = fail(s, "during request", CATENA_ERR_INVALID, NULL, err);
+        goto out;
+    }
+    rc = catena_signer_response_decode(f.body, f.body_len, &der, &der_len,
+                                       err);
+    if (rc == CATENA_ERR_SIGNER) {
+        rc = fail(s, "during request", rc, err, err);
+        goto out;
+    }
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    if (der_len == 0 || (*out = malloc(der_len)) == NULL) {
+        rc = der_len == 0 ? catena_err_set(err, CATENA_ERR_SIGNER,
+                                           "the signer returned nothing")
+                          : catena_err_set(err, CATENA_ERR_NOMEM,
+                                           "out of memory");
+        goto out;
+    }
+    memcpy(*out, der, der_len);
+    *out_len = der_len;
+    rc = CATENA_OK;
+out:
+    pthread_mutex_unlock(&s->mu);
+    catena_ipc_frame_free(&f);
+    free(body);
+    return rc;
+}
+
+enum catena_rc
+catena_signer_sign_cert(struct catena_signer *signer, const char *issuer,
+                        const char *profile, const uint8_t *tbs,
+                        size_t tbs_len, uint8_t **cert_der,
+                        size_t *cert_der_len, struct catena_err *err)
+{
+    if (profile == NULL || profile[0] == '\0') {
+        *cert_der = NULL;
+        *cert_der_len = 0;
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "a certificate needs a profile");
+    }
+    return request(signer, CATENA_SIGNER_SIGN_CERT, issuer, profile, tbs,
+                   tbs_len, cert_der, cert_der_len, err);
+}
+
+enum catena_rc
+catena_signer_sign_crl(struct catena_signer *signer, const char *issuer,
+                       const uint8_t *tbs, size_t tbs_len, uint8_t **crl_der,
+                       size_t *crl_der_len, struct catena_err *err)
+{
+    return request(signer, CATENA_SIGNER_SIGN_CRL, issuer, "", tbs, tbs_len,
+                   crl_der, crl_der_len, err);
+}
+
+enum catena_rc
+catena_signer_sign_ocsp(struct catena_signer *signer, const char *issuer,
+                        const uint8_t *response_data,
+                        size_t response_data_len, uint8_t **basic_der,
+                        size_t *basic_der_len, struct catena_err *err)
+{
+    return request(signer, CATENA_SIGNER_SIGN_OCSP, issuer, "", response_data,
+                   response_data_len, basic_der, basic_der_len, err);
+}
+
+enum catena_rc
+catena_signer_sign_jws(struct catena_signer *signer, const char *key_name,
+                       const uint8_t *input, size_t input_len, uint8_t **sig,
+                       size_t *sig_len, struct catena_err *err)
+{
+    return request(signer, CATENA_SIGNER_SIGN_JWS, key_name, "", input,
+                   input_len, sig, sig_len, err);
+}
