@@ -404,17 +404,22 @@ note_sub(struct catena_config *cfg, const char *section, const char *sub)
 static char *
 resolve_path(const struct catena_config *cfg, const char *value)
 {
-    size_t len;
+    size_t dlen;
+    size_t vlen;
     char *out;
 
     if (value[0] == '/') {
         return strdup(value);
     }
-    len = strlen(cfg->dir) + 1 + strlen(value) + 1;
-    if (len > PATH_MAX || (out = malloc(len)) == NULL) {
+    dlen = strlen(cfg->dir);
+    vlen = strlen(value);
+    if (dlen + 1 + vlen + 1 > PATH_MAX ||
+        (out = malloc(dlen + 1 + vlen + 1)) == NULL) {
         return NULL;
     }
-    snprintf(out, len, "%s/%s", cfg->dir, value);
+    memcpy(out, cfg->dir, dlen);
+    out[dlen] = '/';
+    memcpy(out + dlen + 1, value, vlen + 1);
     return out;
 }
 
