@@ -1032,7 +1032,8 @@ expect_conversation_ends(const void *bytes, size_t len, int shut)
                                      catena_signer_num_response_caps, 30000,
                                      &f, &eof, &err),
                      CATENA_ERR_IO);
-    assert_int_equal(eof, 1);
+    /* A close with our bytes still unread arrives as a reset. */
+    assert_true(eof == 1 || err.sys_errno == ECONNRESET);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 1);
@@ -1051,7 +1052,8 @@ test_garbage_ends_conversation(void **state)
     expect_conversation_ends("\x00\x00\x00\x06\x80\x00\x00\x00\x01\x00", 10,
                              0);
     expect_conversation_ends("\x06\x40\x00\x05\x01\x00\x00\x00\x01", 9, 0);
-    expect_conversation_ends("\x00\x00\x00\x02\x01\x00", 6, 0);
+    expect_conversation_ends("\x00\x00\x00\x02\x01\x00\x00\x00\x01", 9, 0);
+    expect_conversation_ends("\x00\x00\x00", 3, 1);
     expect_conversation_ends("\x00\x00\x00\x0c\x01\x00\x00\x00\x01"
                              "\x03tls\x00\xff\xff",
                              16, 0);
