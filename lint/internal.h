@@ -1,0 +1,257 @@
+/*
+ * internal.h - the linter's parsed views and the rule-function contract.
+ * An object is parsed once (parse.c) into byte spans of every field; the
+ * rules only read those spans, so no rule re-parses the object.
+ */
+#ifndef CATENA_LINT_INTERNAL_H
+#define CATENA_LINT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catena/lint.h"
+#include "der.h"
+
+#define LINT_MAX_EXTS 40
+#define LINT_MAX_EKUS 16
+
+enum lint_key {
+    LINT_KEY_NONE,
+    LINT_KEY_RSA,
+    LINT_KEY_P256,
+    LINT_KEY_P384,
+    LINT_KEY_P521,
+    LINT_KEY_EC_OTHER,   /* another named curve */
+    LINT_KEY_EC_EXPLICIT,/* explicit parameters */
+    LINT_KEY_ED25519,
+    LINT_KEY_ED448,
+    LINT_KEY_RSA_PSS,
+    LINT_KEY_DSA,
+    LINT_KEY_OTHER
+};
+
+enum lint_sig {
+    LINT_SIG_UNKNOWN,
+    LINT_SIG_RSA_SHA256,
+    LINT_SIG_RSA_SHA384,
+    LINT_SIG_RSA_SHA512,
+    LINT_SIG_PSS_SHA256,
+    LINT_SIG_PSS_SHA384,
+    LINT_SIG_PSS_SHA512,
+    LINT_SIG_ECDSA_SHA256,
+    LINT_SIG_ECDSA_SHA384,
+    LINT_SIG_ECDSA_SHA512,
+    LINT_SIG_ED25519,
+    LINT_SIG_ED448,
+    LINT_SIG_WEAK,       /* MD5/SHA-1 and friends: recognised, refused */
+    LINT_SIG_LOOSE       /* a known algorithm with non-canonical bytes */
+};
+
+struct lint_ext {
+    struct der oid;     /* contents */
+    struct der value;   /* extnValue contents (the DER inside) */
+    int critical;
+    int crit_encoded;   /* critical BOOLEAN present (FALSE must be omitted) */
+};
+
+struct lint_time {
+    struct der raw;     /* whole TLV */
+    int64_t t;          /* Unix seconds */
+    int ok;             /* parsed at all */
+    int strict;         /* RFC 5280 profile: Z, seconds, no fraction, year */
+};
+
+struct lint_spki {
+    struct der whole;
+    struct der alg;     /* whole AlgorithmIdentifier */
+    struct der alg_oid; /* contents */
+    struct der params;  /* whole parameters TLV; len 0 if absent */
+    struct der key;     /* subjectPublicKey bits, without the unused byte */
+    int key_unused_ok;  /* unused-bits octet was 0 */
+    enum lint_key type;
+};
+
+struct lint_cert {
+    struct der whole;   /* the whole Certificate, or the TBS alone */
+    struct der tbs;     /* whole TBSCertificate TLV */
+    int64_t version;    /* 0 = v1 (absent), 2 = v3 */
+    int version_encoded;
+    struct der serial;  /* INTEGER contents */
+    struct der sigalg;  /* tbsCertificate.signature, whole */
+    struct der outer_sigalg; /* Certificate.signatureAlgorithm; len 0 in TBS */
+    struct der sig;     /* signature BIT STRING contents */
+    struct der issuer;  /* whole Name */
+    struct der subject; /* whole Name */
+    struct lint_time not_before, not_after;
+    struct lint_spki spki;
+    int issuer_uid, subject_uid;
+    int exts_encoded;
+    size_t num_exts;
+    struct lint_ext exts[LINT_MAX_EXTS];
+    /* Frequently used extensions (NULL if absent) and their decoded state. */
+    const struct lint_ext *bc, *ku, *eku, *san, *aki, *ski, *cdp, *aia, *sia,
+        *cp, *nc, *poison, *sct, *nocheck;
+    int is_ca;          /* basicConstraints cA TRUE */
+    int64_t path_len;   /* -1 when absent */
+    int bc_ok, ku_ok, eku_ok, san_ok;
+    unsigned ku_bits;   /* bit i = KeyUsage bit i (0 = digitalSignature) */
+    size_t num_ekus;
+    struct der ekus[LINT_MAX_EKUS];
+    int eku_server, eku_client, eku_email, eku_ocsp, eku_any, eku_code,
+        eku_time;
+    int spiffe_uris;    /* URI SANs with scheme spiffe */
+    int self_issued;    /* issuer bytes == subject bytes */
+};
+
+struct lint_crl {
+    struct der whole;
+    struct der tbs;
+    int64_t version;   /* -1 absent (v1) */
+    struct der sigalg;
+    struct der outer_sigalg;
+    struct der sig;
+    struct der issuer;
+    struct lint_time this_update, next_update;
+    int has_next_update;
+    int revoked_encoded;
+    struct der revoked; /* contents of revokedCertificates */
+    int exts_encoded;
+    size_t num_exts;
+    struct lint_ext exts[LINT_MAX_EXTS];
+    const struct lint_ext *aki, *number, *idp;
+    int was_pem;       /* the input was PEM, not DER (C2) */
+    int trailing;      /* bytes followed the CertificateList (C2) */
+};
+
+/* One revokedCertificates entry, produced by lint_crl_next_entry. */
+struct lint_crl_entry {
+    struct der serial;
+    struct lint_time date;
+    int exts_encoded;
+    struct der exts;    /* contents of the extensions SEQUENCE */
+};
+
+struct lint_ocsp {
+    struct der whole;
+    int64_t status;      /* responseStatus; -1 in TBS mode */
+    struct der resp_type; /* OID contents; len 0 in TBS mode */
+    struct der tbs;       /* whole ResponseData */
+    int version_encoded;
+    unsigned responder_tag; /* DER_CTX_C(1) byName / DER_CTX_C(2) byKey */
+    struct der responder;   /* byName: whole Name; byKey: OCTET contents */
+    struct lint_time produced_at;
+    struct der responses;   /* contents of the SEQUENCE OF SingleResponse */
+    int exts_encoded;
+    struct der exts;
+    struct der sigalg;      /* whole; len 0 in TBS mode */
+    struct der sig;
+    struct der certs;       /* contents of [0] certs SEQUENCE; len 0 if none */
+    int certs_encoded;
+};
+
+struct lint_ocsp_single {
+    struct der hash_alg;   /* whole */
+    struct der name_hash, key_hash, serial;
+    unsigned status_tag;   /* 0x80 good, 0xa1 revoked, 0x82 unknown */
+    struct lint_time revocation_time;
+    int has_reason;
+    int64_t reason;
+    struct lint_time this_update, next_update;
+    int has_next_update;
+};
+
+struct lint_in {
+    const struct catena_lint_ctx *ctx;
+    int is_tbs;
+    int64_t now;              /* signing time, or time() */
+    int64_t when;             /* date effective dates are judged against */
+    enum catena_lint_profile profile; /* resolved from AUTO */
+    const struct lint_cert *cert;
+    const struct lint_crl *crl;
+    const struct lint_ocsp *ocsp;
+    const struct lint_cert *issuer; /* parsed issuer certificate, or NULL */
+    enum lint_key signer_key;       /* LINT_KEY_NONE if unknown */
+    const struct lint_spki *signer_spki;
+};
+
+typedef enum catena_lint_result (*lint_check_fn)(const struct lint_in *in,
+                                                 char *detail, size_t len);
+
+/* Parsing (parse.c). Each returns 1, or 0 with a reason in |why|. */
+int lint_parse_cert(const uint8_t *der, size_t len, int is_tbs,
+                    struct lint_cert *c, char *why, size_t why_len);
+int lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
+                   struct lint_crl *c, char *why, size_t why_len);
+int lint_parse_ocsp(const uint8_t *der, size_t len, int is_tbs,
+                    struct lint_ocsp *o, char *why, size_t why_len);
+int lint_parse_spki(struct der whole, struct lint_spki *k);
+int lint_parse_time(unsigned tag, const struct der *c, struct lint_time *t);
+int lint_parse_exts(struct der list, struct lint_ext *exts, size_t max,
+                    size_t *num);
+/* lint_crl_next_entry reads the next entry from |it| (revoked contents):
+ * 1 = read, 0 = end, -1 = malformed. */
+int lint_crl_next_entry(struct der *it, struct lint_crl_entry *e);
+int lint_ocsp_next_single(struct der *it, struct lint_ocsp_single *s);
+
+/* Shared helpers (util.c). */
+const struct lint_ext *lint_ext_find(const struct lint_ext *exts, size_t num,
+                                     const uint8_t *oid, size_t oid_len);
+enum lint_sig lint_sig_classify(const struct der *alg);
+int lint_sig_fits_key(enum lint_sig sig, enum lint_key key);
+const char *lint_key_name(enum lint_key key);
+enum catena_lint_result lint_detail(char *d, size_t n,
+                                    enum catena_lint_result r,
+                                    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* lint_name_next reads the next AttributeTypeAndValue of a Name's RDN
+ * sequence: |it| starts as the Name's contents; |set| tracks the RDN.
+ * Returns 1, 0 at the end, -1 when malformed. */
+struct lint_atv {
+    struct der oid;    /* contents */
+    unsigned tag;      /* string type */
+    struct der value;  /* contents */
+    int rdn_index;
+    int multi;         /* the RDN holds more than one ATV */
+};
+struct lint_name_it {
+    struct der rdns;
+    struct der set;
+    int rdn_index;
+    int multi;
+};
+void lint_name_begin(struct lint_name_it *it, const struct der *whole_name);
+int lint_name_next(struct lint_name_it *it, struct lint_atv *atv);
+/* lint_gn_next reads the next GeneralName from a GeneralNames contents. */
+int lint_gn_next(struct der *it, unsigned *tag, struct der *value);
+int lint_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out);
+
+/* The day the certificate or CRL starts, at 00:00:00 UTC. */
+#define LINT_DATE(y, m, d) lint_epoch_const((y), (m), (d))
+int64_t lint_epoch_const(int y, int m, int d);
+
+/* OIDs (contents octets) used by more than one file. */
+extern const uint8_t lint_oid_bc[3], lint_oid_ku[3], lint_oid_eku[3],
+    lint_oid_san[3], lint_oid_ian[3], lint_oid_aki[3], lint_oid_ski[3],
+    lint_oid_cdp[3], lint_oid_cp[3], lint_oid_nc[3], lint_oid_crl_number[3],
+    lint_oid_reason[3], lint_oid_invalidity[3], lint_oid_cert_issuer[3],
+    lint_oid_idp[3], lint_oid_delta[3], lint_oid_freshest[3],
+    lint_oid_pc[3], lint_oid_pm[3], lint_oid_inhibit[3], lint_oid_sda[3],
+    lint_oid_aia[8], lint_oid_sia[8], lint_oid_poison[10], lint_oid_sct[10],
+    lint_oid_nocheck[9], lint_oid_kp_server[8], lint_oid_kp_client[8],
+    lint_oid_kp_email[8], lint_oid_kp_ocsp[8], lint_oid_kp_code[8],
+    lint_oid_kp_time[8], lint_oid_any_eku[4], lint_oid_ad_ocsp[8],
+    lint_oid_ad_ca_issuers[8], lint_oid_ocsp_basic[9], lint_oid_cn[3],
+    lint_oid_c[3], lint_oid_o[3], lint_oid_ou[3], lint_oid_l[3],
+    lint_oid_st[3], lint_oid_street[3], lint_oid_postal[3],
+    lint_oid_serial_number[3], lint_oid_given_name[3], lint_oid_surname[3],
+    lint_oid_pseudonym[3], lint_oid_email[9], lint_oid_qc[8],
+    lint_oid_any_policy[4];
+
+/* The rule functions: one per rule in rules.def. */
+#define LINT_RULE(id, obj, name, sev, flags, eff, src, cite, zl, desc)        \
+    enum catena_lint_result lint_rule_##id(const struct lint_in *in,           \
+                                           char *detail, size_t len);
+#include "rules.def"
+#undef LINT_RULE
+
+#endif
