@@ -60,7 +60,7 @@ static X509 *ocsp_cert;
 static void
 test_frame_roundtrip(void **state)
 {
-    static const uint8_t body[] = {1, 2, 3, 4, 5};
+    static const uint8_t body[] = {1, 2, 3, 4, 5, 6, 7};
     struct catena_ipc_frame f;
     struct catena_err err;
     uint8_t *buf = NULL;
@@ -68,7 +68,7 @@ test_frame_roundtrip(void **state)
 
     (void)state;
     assert_int_equal(catena_ipc_encode(CATENA_SIGNER_SIGN_CERT, 0xdeadbeef,
-                                       body, sizeof(body) + 2,
+                                       body, sizeof(body),
                                        catena_signer_request_caps,
                                        catena_signer_num_request_caps, &buf,
                                        &len, &err),
@@ -77,6 +77,7 @@ test_frame_roundtrip(void **state)
     assert_int_equal(len, 9 + 7);
     assert_int_equal(buf[0], 0);
     assert_int_equal(buf[3], 5 + 7);
+    assert_memory_equal(buf + 9, body, sizeof(body));
     assert_int_equal(buf[4], CATENA_SIGNER_SIGN_CERT);
     assert_int_equal(buf[5], 0xde);
     assert_int_equal(buf[8], 0xef);
