@@ -430,10 +430,30 @@ sq_connect(struct catena_store *store, const char *url,
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, SQLITE_BUSY_MS);
+    /* Switching a new file to WAL needs an exclusive lock, and SQLite
+     * does not always call the busy handler for it (several nodes opening
+     * one fresh file at once), so that step retries on its own. */
+    for (int waited = 0;; waited += 10) {
+        src = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+                           NULL);
+        if ((src & 0xff) != SQLITE_BUSY && (src & 0xff) != SQLITE_LOCKED) {
+            break;
+        }
+        if (waited >= SQLITE_BUSY_MS) {
+            break;
+        }
+        sqlite3_sleep(10);
+    }
+    if (src != SQLITE_OK) {
+        rc = sq_error(c->db, src, "journal_mode", err);
+        goto fail;
+    }
     rc = sq_script(store,
-                   "PRAGMA journal_mode = WAL;"
                    "PRAGMA synchronous = NORMAL;"
-                   "PRAGMA foreign_keys = ON",
+                   "PRAGMA foreign_keys = ON;"
+                   /* Checkpoint every ~40 MB of WAL rather than 4 MB:
+                    * fewer fsyncs at a high issuance rate. */
+                   "PRAGMA wal_autocheckpoint = 10000",
                    err);
     if (rc != CATENA_OK) {
         goto fail;

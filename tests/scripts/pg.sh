@@ -11,6 +11,10 @@
 # directory and socket live in a short /tmp directory (unix socket paths
 # are limited to 107 bytes and postgres must be able to reach them); DIR
 # keeps only the URL and the path of that directory.
+#
+# The server is throw-away, so by default it does not fsync (tests run
+# several times faster); PG_DURABLE=1 keeps PostgreSQL's durable defaults,
+# e.g. to measure commit rates.
 set -eu
 
 usage() {
@@ -81,12 +85,17 @@ start() {
         echo "pg.sh: initdb failed" >&2
         exit 1
     fi
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [ "${PG_DURABLE:-0}" = 1 ]; then
+        durability=""
+    fi
     tries=0
     while :; do
         port=$(free_port)
         if as_pg "$pg_bin/pg_ctl" -D "$data/data" -l "$data/server.log" -w \
             -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$port \
-            -c unix_socket_directories=$data -c max_connections=50" \
+            -c unix_socket_directories=$data -c max_connections=50 \
+            $durability" \
             start >/dev/null 2>&1; then
             break
         fi
