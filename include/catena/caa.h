@@ -35,4 +35,36 @@ enum catena_rc catena_caa_check(const struct catena_caa_opts *opts,
                                 enum catena_caa_kind kind,
                                 struct catena_err *err) CATENA_WUR;
 
+/*
+ * DNS lookups shared by the CAA check and ACME validation (dns-01 TXT,
+ * A/AAAA for http-01 and tls-alpn-01), all through one explicit ldns
+ * resolver. |resolver| is "ip:port", "[ipv6]:port" or a bare IP (port 53);
+ * NULL uses the system resolver. |timeout_ms| bounds each query (0 = 5000).
+ * CNAMEs are followed (at most 8). NXDOMAIN and NODATA succeed with
+ * |*num| = 0; SERVFAIL, REFUSED, timeouts, truncated or malformed answers
+ * fail with CATENA_ERR_DNS. Answers over 64 records fail too.
+ */
+
+/*
+ * catena_dns_txt returns in |*vals| the TXT records at |name|, each
+ * record's character-strings concatenated (records holding a NUL byte are
+ * skipped). |*vals| is malloc'd; free it with catena_dns_strings_free. On
+ * failure |*vals| is NULL and |*num| 0.
+ */
+enum catena_rc catena_dns_txt(const char *resolver, unsigned timeout_ms,
+                              const char *name, char ***vals, size_t *num,
+                              struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_dns_addrs returns in |*addrs| the IPv6 (AAAA) then IPv4 (A)
+ * addresses of |name| as text ("::1", "127.0.0.1"). Ownership and failure
+ * as for catena_dns_txt; a failure of either query fails the call.
+ */
+enum catena_rc catena_dns_addrs(const char *resolver, unsigned timeout_ms,
+                                const char *name, char ***addrs, size_t *num,
+                                struct catena_err *err) CATENA_WUR;
+
+/* catena_dns_strings_free frees what catena_dns_txt/addrs returned. */
+void catena_dns_strings_free(char **vals, size_t num);
+
 #endif

@@ -1,0 +1,579 @@
+/*
+ * dns.c - DNS lookups through one explicit ldns resolver, for CAA (caa.c)
+ * and ACME validation (catena_dns_txt/addrs in caa.h). The resolver is a
+ * recursive server we are configured with; we check that each answer
+ * belongs to our question, refuse anything but NOERROR/NXDOMAIN, refuse
+ * truncated answers, and follow CNAME chains ourselves when the server
+ * did not finish them. Every failure is CATENA_ERR_DNS: a lookup we could
+ * not complete must never read as "no records" (fail closed).
+ */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "catena/caa.h"
+#include "catena/config.h"
+#include "dns.h"
+
+#define DEFAULT_TIMEOUT_MS 5000u
+/* Queries one lookup may send, CNAME restarts included. */
+#define MAX_QUERIES (CATENA_DNS_MAX_CNAMES + 1)
+/* Longest TXT value we return: dns-01 values are 43 characters. */
+#define MAX_TXT_LEN 4096
+
+enum catena_rc
+catena_dns_canon(const char *name, char out[CATENA_DNS_MAX_NAME + 1],
+                 struct catena_err *err)
+{
+    size_t len, label = 0;
+
+    if (name == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "no DNS name");
+    }
+    len = strnlen(name, CATENA_DNS_MAX_NAME + 2);
+    if (len > 0 && name[len - 1] == '.') {
+        len--;
+    }
+    if (len == 0 || len > CATENA_DNS_MAX_NAME) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "DNS name empty or too long");
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '.') {
+            if (label == 0) {
+                return catena_err_set(err, CATENA_ERR_INVALID,
+                                      "DNS name has an empty label");
+            }
+            label = 0;
+            out[i] = '.';
+            continue;
+        }
+        if (c >= 'A' && c <= 'Z') {
+            c = (unsigned char)(c - 'A' + 'a');
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_')) {
+            return catena_err_set(err, CATENA_ERR_INVALID,
+                                  "DNS name has a character outside LDH");
+        }
+        if (++label > 63) {
+            return catena_err_set(err, CATENA_ERR_INVALID,
+                                  "DNS label longer than 63 octets");
+        }
+        out[i] = (char)c;
+    }
+    out[len] = '\0';
+    return CATENA_OK;
+}
+
+/* parse_spec splits "ip:port", "[ip6]:port" or a bare IP. */
+static enum catena_rc
+parse_spec(const char *spec, char host[64], uint16_t *port,
+           struct catena_err *err)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *h = spec, *p = NULL;
+    size_t hl;
+    int64_t v = 53;
+
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+            goto bad;
+        }
+        h = spec + 1;
+        hl = (size_t)(close - h);
+        p = close[1] == ':' ? close + 2 : NULL;
+    } else if (colon != NULL && strchr(spec, ':') == colon) {
+        hl = (size_t)(colon - spec);
+        p = colon + 1;
+    } else {
+        hl = strlen(spec); /* a bare IPv4 or IPv6 address */
+    }
+    if (hl == 0 || hl >= 64) {
+        goto bad;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (p != NULL && catena_parse_int64(p, 1, 65535, &v) != CATENA_OK) {
+        goto bad;
+    }
+    *port = (uint16_t)v;
+    return CATENA_OK;
+bad:
+    return catena_err_set(err, CATENA_ERR_CONFIG,
+                          "DNS resolver \"%.80s\" is not ip:port", spec);
+}
+
+enum catena_rc
+catena_dns_resolver_new(const char *spec, unsigned timeout_ms,
+                        ldns_resolver **out, struct catena_err *err)
+{
+    ldns_resolver *res = NULL;
+    ldns_rdf *ns = NULL;
+    enum catena_rc rc;
+    struct timeval tv;
+    char host[64];
+    uint16_t port = 53;
+    unsigned char addr[16];
+
+    *out = NULL;
+    if (timeout_ms == 0) {
+        timeout_ms = DEFAULT_TIMEOUT_MS;
+    }
+    if (spec == NULL) {
+        if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
+            return catena_err_set(err, CATENA_ERR_DNS,
+                                  "cannot read the system resolver");
+        }
+    } else {
+        rc = parse_spec(spec, host, &port, err);
+        if (rc != CATENA_OK) {
+            return rc;
+        }
+        if (inet_pton(AF_INET, host, addr) == 1) {
+            ns = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, 4, addr);
+        } else if (inet_pton(AF_INET6, host, addr) == 1) {
+            ns = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, 16, addr);
+        } else {
+            return catena_err_set(err, CATENA_ERR_CONFIG,
+                                  "DNS resolver \"%.80s\" is not an IP",
+                                  spec);
+        }
+        res = ldns_resolver_new();
+        if (ns == NULL || res == NULL ||
+            ldns_resolver_push_nameserver(res, ns) != LDNS_STATUS_OK) {
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "ldns resolver");
+            goto out;
+        }
+        ldns_resolver_set_port(res, port);
+    }
+    tv.tv_sec = (time_t)(timeout_ms / 1000);
+    tv.tv_usec = (suseconds_t)((timeout_ms % 1000) * 1000);
+    ldns_resolver_set_timeout(res, tv);
+    /* One try per query: the caller's deadline is the whole budget. */
+    ldns_resolver_set_retry(res, 1);
+    ldns_resolver_set_retrans(res, 1);
+    ldns_resolver_set_recursive(res, true);
+    ldns_resolver_set_dnssec(res, false);
+    ldns_resolver_set_usevc(res, false);
+    /* A truncated UDP answer is retried over TCP, as RFC 7766 asks. */
+    ldns_resolver_set_fallback(res, true);
+    ldns_resolver_set_random(res, false);
+    ldns_resolver_set_defnames(res, false);
+    ldns_resolver_set_dnsrch(res, false);
+    *out = res;
+    res = NULL;
+    rc = CATENA_OK;
+out:
+    ldns_rdf_deep_free(ns);
+    if (res != NULL) {
+        ldns_resolver_deep_free(res);
+    }
+    return rc;
+}
+
+/* send_one sends one query and checks that the answer is ours and usable. */
+static enum catena_rc
+send_one(ldns_resolver *res, const char *name, ldns_rr_type type,
+         ldns_pkt **out, struct catena_err *err)
+{
+    ldns_rdf *qname = NULL;
+    ldns_pkt *query = NULL, *ans = NULL;
+    ldns_rr *q;
+    ldns_status st;
+    ldns_pkt_rcode rcode;
+    enum catena_rc rc;
+    char fqdn[CATENA_DNS_MAX_NAME + 2];
+    size_t n = strlen(name);
+
+    *out = NULL;
+    memcpy(fqdn, name, n);
+    fqdn[n] = '.';
+    fqdn[n + 1] = '\0';
+    qname = ldns_dname_new_frm_str(fqdn);
+    if (qname == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID, "bad DNS name %s", name);
+        goto out;
+    }
+    st = ldns_resolver_prepare_query_pkt(&query, res, qname, type,
+                                         LDNS_RR_CLASS_IN, LDNS_RD);
+    if (st != LDNS_STATUS_OK) {
+        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
+                            ldns_get_errorstr_by_id(st));
+        goto out;
+    }
+    st = ldns_resolver_send_pkt(&ans, res, query);
+    if (st != LDNS_STATUS_OK || ans == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
+                            st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st)
+                                                 : "no answer");
+        goto out;
+    }
+    if (!ldns_pkt_qr(ans) || ldns_pkt_id(ans) != ldns_pkt_id(query)) {
+        rc = catena_err_set(err, CATENA_ERR_DNS,
+                            "DNS answer for %s is not a reply to our query",
+                            name);
+        goto out;
+    }
+    if (ldns_pkt_tc(ans)) {
+        rc = catena_err_set(err, CATENA_ERR_DNS,
+                            "DNS answer for %s is truncated", name);
+        goto out;
+    }
+    rcode = ldns_pkt_get_rcode(ans);
+    if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+        ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
+        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
+                            lt != NULL ? lt->name : "unknown rcode");
+        goto out;
+    }
+    q = ldns_rr_list_rr(ldns_pkt_question(ans), 0);
+    if (ldns_pkt_qdcount(ans) != 1 || q == NULL ||
+        ldns_rr_get_type(q) != type ||
+        ldns_dname_compare(ldns_rr_owner(q), qname) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_DNS,
+                            "DNS answer for %s has another question", name);
+        goto out;
+    }
+    if (ldns_rr_list_rr_count(ldns_pkt_answer(ans)) >
+        CATENA_DNS_MAX_RRS + CATENA_DNS_MAX_CNAMES) {
+        rc = catena_err_set(err, CATENA_ERR_DNS,
+                            "DNS answer for %s has too many records", name);
+        goto out;
+    }
+    *out = ans;
+    ans = NULL;
+    rc = CATENA_OK;
+out:
+    ldns_rdf_deep_free(qname);
+    ldns_pkt_free(query);
+    ldns_pkt_free(ans);
+    return rc;
+}
+
+/*
+ * walk_chain follows CNAMEs from |cur| inside |ans|: it leaves in |cur| the
+ * last name of the chain and appends to |found| copies of the |type|
+ * records owned by it. Returns -1 on a chain longer than we allow.
+ */
+static int
+walk_chain(ldns_pkt *ans, ldns_rdf **cur, ldns_rr_type type,
+           ldns_rr_list *found, unsigned *hops)
+{
+    ldns_rr_list *an = ldns_pkt_answer(ans);
+    size_t n = ldns_rr_list_rr_count(an);
+
+    for (;;) {
+        ldns_rdf *next = NULL;
+        for (size_t i = 0; i < n; i++) {
+            ldns_rr *rr = ldns_rr_list_rr(an, i);
+            if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+                ldns_dname_compare(ldns_rr_owner(rr), *cur) != 0) {
+                continue;
+            }
+            if (ldns_rr_get_type(rr) == type) {
+                ldns_rr *c = ldns_rr_clone(rr);
+                if (c == NULL || !ldns_rr_list_push_rr(found, c)) {
+                    ldns_rr_free(c);
+                    return -2;
+                }
+            } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+                       type != LDNS_RR_TYPE_CNAME &&
+                       ldns_rr_rd_count(rr) == 1) {
+                next = ldns_rr_rdf(rr, 0);
+            }
+        }
+        if (ldns_rr_list_rr_count(found) > 0 || next == NULL) {
+            return 0;
+        }
+        if (++*hops > CATENA_DNS_MAX_CNAMES) {
+            return -1;
+        }
+        ldns_rdf_deep_free(*cur);
+        *cur = ldns_rdf_clone(next);
+        if (*cur == NULL) {
+            return -2;
+        }
+    }
+}
+
+enum catena_rc
+catena_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
+                 ldns_rr_list **out, struct catena_err *err)
+{
+    ldns_rr_list *found = ldns_rr_list_new();
+    ldns_pkt *ans = NULL;
+    ldns_rdf *cur = NULL, *asked = NULL;
+    char fqdn[CATENA_DNS_MAX_NAME + 2], qn[CATENA_DNS_MAX_NAME + 1];
+    unsigned hops = 0;
+    enum catena_rc rc;
+    size_t n = strlen(name);
+
+    *out = NULL;
+    if (found == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "ldns list");
+    }
+    if (n > CATENA_DNS_MAX_NAME) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID, "DNS name too long");
+        goto out;
+    }
+    memcpy(qn, name, n + 1);
+    for (int q = 0; q < MAX_QUERIES; q++) {
+        int w;
+        ldns_pkt_free(ans);
+        ans = NULL;
+        rc = send_one(res, qn, type, &ans, err);
+        if (rc != CATENA_OK) {
+            goto out;
+        }
+        memcpy(fqdn, qn, strlen(qn));
+        fqdn[strlen(qn)] = '.';
+        fqdn[strlen(qn) + 1] = '\0';
+        ldns_rdf_deep_free(asked);
+        asked = ldns_dname_new_frm_str(fqdn);
+        ldns_rdf_deep_free(cur);
+        cur = ldns_rdf_clone(asked);
+        if (asked == NULL || cur == NULL) {
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "ldns name");
+            goto out;
+        }
+        w = walk_chain(ans, &cur, type, found, &hops);
+        if (w == -1) {
+            rc = catena_err_set(err, CATENA_ERR_DNS,
+                                "CNAME chain from %s is too long", name);
+            goto out;
+        }
+        if (w < 0) {
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "ldns copy");
+            goto out;
+        }
+        if (ldns_rr_list_rr_count(found) > CATENA_DNS_MAX_RRS) {
+            rc = catena_err_set(err, CATENA_ERR_DNS,
+                                "too many records for %s", name);
+            goto out;
+        }
+        /*
+         * Done when we have records, when the chain did not move, or when
+         * the server said the chain's target does not exist. Otherwise the
+         * server stopped at a CNAME: ask for its target ourselves.
+         */
+        if (ldns_rr_list_rr_count(found) > 0 ||
+            ldns_dname_compare(cur, asked) == 0 ||
+            ldns_pkt_get_rcode(ans) == LDNS_RCODE_NXDOMAIN) {
+            *out = found;
+            found = NULL;
+            rc = CATENA_OK;
+            goto out;
+        }
+        {
+            char *s = ldns_rdf2str(cur);
+            struct catena_err e2 = {0};
+            enum catena_rc crc =
+                s != NULL ? catena_dns_canon(s, qn, &e2) : CATENA_ERR_NOMEM;
+            free(s);
+            if (crc != CATENA_OK) {
+                rc = catena_err_set(err, CATENA_ERR_DNS,
+                                    "bad CNAME target under %s", name);
+                goto out;
+            }
+        }
+    }
+    rc = catena_err_set(err, CATENA_ERR_DNS, "CNAME chain from %s too long",
+                        name);
+out:
+    ldns_pkt_free(ans);
+    ldns_rdf_deep_free(cur);
+    ldns_rdf_deep_free(asked);
+    if (found != NULL) {
+        ldns_rr_list_deep_free(found);
+    }
+    return rc;
+}
+
+void
+catena_dns_strings_free(char **vals, size_t num)
+{
+    if (vals == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < num; i++) {
+        free(vals[i]);
+    }
+    free(vals);
+}
+
+/* txt_value joins one TXT record's character-strings; NULL if unusable. */
+static char *
+txt_value(const ldns_rr *rr)
+{
+    size_t total = 0, off = 0, nrd = ldns_rr_rd_count(rr);
+    char *v;
+
+    for (size_t i = 0; i < nrd; i++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, i);
+        /* An ldns STR rdf is a length octet followed by that many bytes. */
+        if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_STR ||
+            ldns_rdf_size(f) < 1 ||
+            ldns_rdf_data(f)[0] != ldns_rdf_size(f) - 1) {
+            return NULL;
+        }
+        total += ldns_rdf_size(f) - 1;
+        if (total > MAX_TXT_LEN) {
+            return NULL;
+        }
+    }
+    v = malloc(total + 1);
+    if (v == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < nrd; i++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, i);
+        size_t l = ldns_rdf_size(f) - 1;
+        memcpy(v + off, ldns_rdf_data(f) + 1, l);
+        off += l;
+    }
+    v[off] = '\0';
+    if (memchr(v, '\0', off) != NULL) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/*
+ * push_str appends |s| to a string array sized for |cap| entries; |s| is
+ * taken (freed on failure).
+ */
+static int
+push_str(char ***vals, size_t *num, size_t cap, char *s)
+{
+    if (*vals == NULL) {
+        *vals = calloc(cap + 1, sizeof(**vals));
+        if (*vals == NULL) {
+            free(s);
+            return -1;
+        }
+    }
+    (*vals)[(*num)++] = s;
+    return 0;
+}
+
+enum catena_rc
+catena_dns_txt(const char *resolver, unsigned timeout_ms, const char *name,
+               char ***vals, size_t *num, struct catena_err *err)
+{
+    ldns_resolver *res = NULL;
+    ldns_rr_list *rrs = NULL;
+    char canon[CATENA_DNS_MAX_NAME + 1];
+    enum catena_rc rc;
+    size_t n;
+
+    *vals = NULL;
+    *num = 0;
+    rc = catena_dns_canon(name, canon, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    rc = catena_dns_resolver_new(resolver, timeout_ms, &res, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    rc = catena_dns_query(res, canon, LDNS_RR_TYPE_TXT, &rrs, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    n = ldns_rr_list_rr_count(rrs);
+    for (size_t i = 0; i < n; i++) {
+        char *v = txt_value(ldns_rr_list_rr(rrs, i));
+        if (v == NULL) {
+            continue; /* over the cap or holding a NUL: matches nothing */
+        }
+        if (push_str(vals, num, n, v) != 0) {
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "TXT values");
+            goto out;
+        }
+    }
+    rc = CATENA_OK;
+out:
+    if (rc != CATENA_OK) {
+        catena_dns_strings_free(*vals, *num);
+        *vals = NULL;
+        *num = 0;
+    }
+    if (rrs != NULL) {
+        ldns_rr_list_deep_free(rrs);
+    }
+    ldns_resolver_deep_free(res);
+    return rc;
+}
+
+enum catena_rc
+catena_dns_addrs(const char *resolver, unsigned timeout_ms, const char *name,
+                 char ***addrs, size_t *num, struct catena_err *err)
+{
+    static const ldns_rr_type types[] = {LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_A};
+    ldns_resolver *res = NULL;
+    ldns_rr_list *rrs[2] = {NULL, NULL};
+    char canon[CATENA_DNS_MAX_NAME + 1];
+    enum catena_rc rc;
+    size_t total;
+
+    *addrs = NULL;
+    *num = 0;
+    rc = catena_dns_canon(name, canon, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    rc = catena_dns_resolver_new(resolver, timeout_ms, &res, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    for (int t = 0; t < 2; t++) {
+        rc = catena_dns_query(res, canon, types[t], &rrs[t], err);
+        if (rc != CATENA_OK) {
+            goto out;
+        }
+    }
+    total = ldns_rr_list_rr_count(rrs[0]) + ldns_rr_list_rr_count(rrs[1]);
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; i < ldns_rr_list_rr_count(rrs[t]); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(rrs[t], i);
+            const ldns_rdf *f = ldns_rr_rd_count(rr) == 1
+                                    ? ldns_rr_rdf(rr, 0)
+                                    : NULL;
+            char buf[INET6_ADDRSTRLEN];
+            int af = t == 0 ? AF_INET6 : AF_INET;
+            size_t want = t == 0 ? 16 : 4;
+            char *s;
+            if (f == NULL || ldns_rdf_size(f) != want ||
+                inet_ntop(af, ldns_rdf_data(f), buf, sizeof(buf)) == NULL) {
+                rc = catena_err_set(err, CATENA_ERR_DNS,
+                                    "malformed address record for %s", canon);
+                goto out;
+            }
+            s = strdup(buf);
+            if (s == NULL || push_str(addrs, num, total, s) != 0) {
+                rc = catena_err_set(err, CATENA_ERR_NOMEM, "addresses");
+                goto out;
+            }
+        }
+    }
+    rc = CATENA_OK;
+out:
+    if (rc != CATENA_OK) {
+        catena_dns_strings_free(*addrs, *num);
+        *addrs = NULL;
+        *num = 0;
+    }
+    for (int t = 0; t < 2; t++) {
+        if (rrs[t] != NULL) {
+            ldns_rr_list_deep_free(rrs[t]);
+        }
+    }
+    ldns_resolver_deep_free(res);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * dns.h (ca internal) - one ldns query helper for CAA and the public
+ * catena_dns_* lookups: explicit resolver, timeout, answer checks, CNAME
+ * chains, caps. Everything that fails is CATENA_ERR_DNS (fail closed).
+ */
+#ifndef CATENA_CA_DNS_H
+#define CATENA_CA_DNS_H
+
+#include <ldns/ldns.h>
+
+#include "catena/err.h"
+
+/* Most records we accept for one name and type: more is an error. */
+#define CATENA_DNS_MAX_RRS 64
+/* Longest CNAME chain we follow. */
+#define CATENA_DNS_MAX_CNAMES 8
+/* Longest presentation name we accept (RFC 1035: 253 without the dot). */
+#define CATENA_DNS_MAX_NAME 253
+
+/*
+ * catena_dns_canon writes |name| into |out| lower-cased, without a
+ * trailing dot, after checking its syntax (LDH labels of 1..63 octets,
+ * "_" allowed for labels such as _acme-challenge). Returns CATENA_OK or
+ * CATENA_ERR_INVALID.
+ */
+enum catena_rc catena_dns_canon(const char *name,
+                                char out[CATENA_DNS_MAX_NAME + 1],
+                                struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_dns_resolver_new builds an ldns resolver for |spec| (see caa.h)
+ * with |timeout_ms| per query and a single try. |*out| is owned by the
+ * caller (ldns_resolver_deep_free). CATENA_ERR_CONFIG for a bad spec.
+ */
+enum catena_rc catena_dns_resolver_new(const char *spec, unsigned timeout_ms,
+                                       ldns_resolver **out,
+                                       struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_dns_query asks |res| for |type| records at |name| (canonical),
+ * follows CNAMEs, and returns the records of |type| owned by the last name
+ * of the chain in |*out| (a new list, possibly empty, owned by the caller:
+ * ldns_rr_list_deep_free). NXDOMAIN and NODATA give an empty list.
+ */
+enum catena_rc catena_dns_query(ldns_resolver *res, const char *name,
+                                ldns_rr_type type, ldns_rr_list **out,
+                                struct catena_err *err) CATENA_WUR;
+
+#endif

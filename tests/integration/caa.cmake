@@ -1,0 +1,6 @@
+# CAA and validation tests (the "validation" part). catena-testdns is the
+# loopback DNS server of tests/integration/lib/dns.sh and of the unit tests
+# in tests/unit/caa and tests/unit/validate.
+add_executable(catena_testdns ${CMAKE_CURRENT_LIST_DIR}/lib/testdns.c)
+target_link_libraries(catena_testdns PRIVATE PkgConfig::LDNS)
+set_target_properties(catena_testdns PROPERTIES OUTPUT_NAME catena-testdns)
