@@ -163,6 +163,10 @@ catena_store_cert_reserve(struct catena_store *store,
         (rc = check_serial(row->replaces, err)) != CATENA_OK) {
         return rc;
     }
+    if (strcmp(row->replaces, row->serial) == 0) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "serial %s cannot replace itself", row->serial);
+    }
     {
         struct catena_sql_param p[] = {
             CATENA_SQL_P_TEXT(row->serial),
@@ -264,6 +268,27 @@ catena_store_cert_set_issued(struct catena_store *store, const char *serial,
     if (der == NULL || der_len == 0 || der_len > STORE_MAX_DER) {
         return catena_err_set(err, CATENA_ERR_INVALID,
                               "certificate DER missing or too big");
+    }
+    if (store->ops->driver == CATENA_STORE_POSTGRES && store->depth == 0) {
+        /* Alone, one statement is one transaction: a single round trip
+         * instead of BEGIN, UPDATE, COMMIT. */
+        int64_t n = 0;
+
+        rc = store_query_first(store,
+                               "WITH u AS (UPDATE certificates "
+                               "SET der = $2, status = 1 "
+                               "WHERE serial = $1 AND status = 0 "
+                               "RETURNING replaces), "
+                               "r AS (UPDATE certificates c "
+                               "SET replaced_by = $1 FROM u "
+                               "WHERE c.serial = u.replaces "
+                               "AND c.replaced_by IS NULL RETURNING 1) "
+                               "SELECT COUNT(*) FROM u",
+                               p, 2, id_cb, &n, &found, err);
+        if (rc == CATENA_OK && n != 1) {
+            rc = why_not(store, serial, CATENA_ERR_INVALID, "reserved", err);
+        }
+        return rc;
     }
     if ((rc = catena_store_begin(store, err)) != CATENA_OK) {
         return rc;

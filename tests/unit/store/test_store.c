@@ -772,6 +772,9 @@ test_cert_lifecycle(void **state)
     make_row(&r, "0f", iss, "NOT-HEX");
     assert_int_equal(catena_store_cert_reserve(s, &r, &err),
                      CATENA_ERR_INVALID);
+    make_row(&r, "0f", iss, "0f");
+    assert_int_equal(catena_store_cert_reserve(s, &r, &err),
+                     CATENA_ERR_INVALID);
     /* Foreign key: an unknown issuer is refused. */
     make_row(&r, "0f", iss + 1000, NULL);
     assert_int_equal(catena_store_cert_reserve(s, &r, &err),
@@ -806,14 +809,36 @@ test_replaced_by(void **state)
     assert_string_equal(got.replaced_by, "");
     catena_cert_row_clear(&got);
 
-    /* A rolled-back issuance leaves both rows as they were. */
-    make_row(&r, "03", iss, "02");
+    /* And outside one (PostgreSQL does it in a single statement). */
+    make_row(&r, "04", iss, "02");
     assert_int_equal(catena_store_cert_reserve(s, &r, &err), CATENA_OK);
+    assert_int_equal(catena_store_cert_set_issued(s, "04", der, 2, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_store_cert_get(s, "02", &got, &err), CATENA_OK);
+    assert_string_equal(got.replaced_by, "04");
+    catena_cert_row_clear(&got);
+    /* The first replacement wins. */
+    make_row(&r, "05", iss, "02");
+    assert_int_equal(catena_store_cert_reserve(s, &r, &err), CATENA_OK);
+    assert_int_equal(catena_store_cert_set_issued(s, "05", der, 2, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_store_cert_get(s, "02", &got, &err), CATENA_OK);
+    assert_string_equal(got.replaced_by, "04");
+    catena_cert_row_clear(&got);
+
+    /* A rolled-back issuance leaves both rows as they were. */
+    make_row(&r, "03", iss, "01");
+    assert_int_equal(catena_store_cert_reserve(s, &r, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(s,
+                                       "UPDATE certificates SET "
+                                       "replaced_by = NULL WHERE serial = '01'",
+                                       NULL, 0, NULL, &err),
+                     CATENA_OK);
     assert_int_equal(catena_store_begin(s, &err), CATENA_OK);
     assert_int_equal(catena_store_cert_set_issued(s, "03", der, 2, &err),
                      CATENA_OK);
     catena_store_rollback(s);
-    assert_int_equal(catena_store_cert_get(s, "02", &got, &err), CATENA_OK);
+    assert_int_equal(catena_store_cert_get(s, "01", &got, &err), CATENA_OK);
     assert_string_equal(got.replaced_by, "");
     catena_cert_row_clear(&got);
     assert_int_equal(catena_store_cert_get(s, "03", &got, &err), CATENA_OK);
