@@ -139,7 +139,8 @@ load_issuer(struct catena_ca *ca, const char *name, int allow_missing,
     }
     memcpy(is->der, der, (size_t)len);
     is->der_len = (size_t)len;
-    if ((rc = catena_spki_sha256(pk, is->spki_sha256, err)) != CATENA_OK) {
+    if ((rc = catena_spki_sha256(X509_get_X509_PUBKEY(is->cert),
+                                 is->spki_sha256, err)) != CATENA_OK) {
         goto out;
     }
     if (chain_path != NULL) {

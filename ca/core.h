@@ -26,21 +26,33 @@
 enum catena_rc catena_key_classify(EVP_PKEY *pk, unsigned *type,
                                    struct catena_err *err) CATENA_WUR;
 
+/* catena_key_type returns the CATENA_KEY_* bit of an already validated
+ * (or our own) key without re-validating it, or 0. */
+unsigned catena_key_type(const EVP_PKEY *pk);
+
+/*
+ * catena_csr_parse parses and checks a DER CSR like catena_csr_check; on
+ * success |*out| is the parsed request (caller frees).
+ */
+enum catena_rc catena_csr_parse(const uint8_t *csr_der, size_t csr_der_len,
+                                unsigned key_types, X509_REQ **out,
+                                struct catena_err *err) CATENA_WUR;
+
 /* catena_key_type_name returns "P-256", "RSA-2048", ... for one bit. */
 const char *catena_key_type_name(unsigned type);
 
 /*
  * catena_spki_parse parses SubjectPublicKeyInfo DER (no trailing bytes,
  * named curves only) and checks it like catena_key_classify. On success
- * |*pk| is new (caller frees).
+ * |*out| is new (caller frees); X509_PUBKEY_get0 gives its key.
  */
 enum catena_rc catena_spki_parse(const uint8_t *der, size_t len,
-                                 unsigned key_types, EVP_PKEY **pk,
-                                 unsigned *type,
+                                 unsigned key_types, X509_PUBKEY **out,
                                  struct catena_err *err) CATENA_WUR;
 
-/* catena_spki_sha256 hashes the DER SubjectPublicKeyInfo of |pk|. */
-enum catena_rc catena_spki_sha256(EVP_PKEY *pk, uint8_t out[32],
+/* catena_spki_sha256 hashes the DER SubjectPublicKeyInfo |xpk| (the key
+ * blocklist and the CA-key check compare these hashes). */
+enum catena_rc catena_spki_sha256(const X509_PUBKEY *xpk, uint8_t out[32],
                                   struct catena_err *err) CATENA_WUR;
 
 /* ---- TBS building (tbs.c) ---------------------------------------------- */
@@ -64,6 +76,9 @@ struct catena_tbs_params {
     EVP_PKEY *issuer_key;
     const X509_NAME *subject; /* NULL = empty subject */
     EVP_PKEY *subject_key;
+    /* The subject SPKI as received: copied into the certificate byte for
+     * byte (NULL = encode subject_key). */
+    const X509_PUBKEY *subject_spki;
     int64_t not_before;
     int64_t not_after;
     const char *const *dns_names; /* canonical */

@@ -137,6 +137,23 @@ out:
     return rc;
 }
 
+unsigned
+catena_key_type(const EVP_PKEY *pk)
+{
+    int bits = EVP_PKEY_get_bits(pk);
+
+    if (EVP_PKEY_is_a(pk, "RSA")) {
+        return bits == 2048   ? CATENA_KEY_RSA2048
+               : bits == 3072 ? CATENA_KEY_RSA3072
+               : bits == 4096 ? CATENA_KEY_RSA4096
+                              : 0;
+    }
+    if (EVP_PKEY_is_a(pk, "EC")) {
+        return bits == 256 ? CATENA_KEY_P256 : bits == 384 ? CATENA_KEY_P384 : 0;
+    }
+    return EVP_PKEY_is_a(pk, "ED25519") ? CATENA_KEY_ED25519 : 0;
+}
+
 enum catena_rc
 catena_key_classify(EVP_PKEY *pk, unsigned *type, struct catena_err *err)
 {
@@ -199,13 +216,14 @@ check_key_types(unsigned type, unsigned key_types, struct catena_err *err)
 
 enum catena_rc
 catena_spki_parse(const uint8_t *der, size_t len, unsigned key_types,
-                  EVP_PKEY **pk, unsigned *type, struct catena_err *err)
+                  X509_PUBKEY **out, struct catena_err *err)
 {
     X509_PUBKEY *xpk = NULL;
     const unsigned char *p = der;
+    unsigned type = 0;
     enum catena_rc rc;
 
-    *pk = NULL;
+    *out = NULL;
     if (der == NULL || len == 0) {
         return catena_err_set(err, CATENA_ERR_INVALID, "empty public key");
     }
@@ -224,30 +242,29 @@ catena_spki_parse(const uint8_t *der, size_t len, unsigned key_types,
     if ((rc = check_spki_alg(xpk, err)) != CATENA_OK) {
         goto out;
     }
-    *pk = X509_PUBKEY_get(xpk);
-    if (*pk == NULL) {
+    if (X509_PUBKEY_get0(xpk) == NULL) {
         rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
                                     "unusable public key");
         goto out;
     }
-    if ((rc = catena_key_classify(*pk, type, err)) != CATENA_OK ||
-        (rc = check_key_types(*type, key_types, err)) != CATENA_OK) {
+    if ((rc = catena_key_classify(X509_PUBKEY_get0(xpk), &type, err)) !=
+            CATENA_OK ||
+        (rc = check_key_types(type, key_types, err)) != CATENA_OK) {
         goto out;
     }
+    *out = xpk;
+    xpk = NULL;
 out:
     X509_PUBKEY_free(xpk);
-    if (rc != CATENA_OK) {
-        EVP_PKEY_free(*pk);
-        *pk = NULL;
-    }
     return rc;
 }
 
 enum catena_rc
-catena_spki_sha256(EVP_PKEY *pk, uint8_t out[32], struct catena_err *err)
+catena_spki_sha256(const X509_PUBKEY *xpk, uint8_t out[32],
+                   struct catena_err *err)
 {
     unsigned char *der = NULL;
-    int len = i2d_PUBKEY(pk, &der);
+    int len = i2d_X509_PUBKEY(xpk, &der);
 
     if (len <= 0) {
         return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
@@ -259,20 +276,16 @@ catena_spki_sha256(EVP_PKEY *pk, uint8_t out[32], struct catena_err *err)
 }
 
 enum catena_rc
-catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
-                 unsigned key_types, uint8_t **spki_der,
-                 size_t *spki_der_len, struct catena_err *err)
+catena_csr_parse(const uint8_t *csr_der, size_t csr_der_len,
+                 unsigned key_types, X509_REQ **out, struct catena_err *err)
 {
     X509_REQ *req = NULL;
-    EVP_PKEY *pk = NULL;
+    EVP_PKEY *pk;
     const unsigned char *p = csr_der;
-    unsigned char *der = NULL;
     unsigned type = 0;
-    int len;
     enum catena_rc rc;
 
-    *spki_der = NULL;
-    *spki_der_len = 0;
+    *out = NULL;
     if (csr_der == NULL || csr_der_len == 0) {
         return catena_err_set(err, CATENA_ERR_INVALID, "empty CSR");
     }
@@ -297,7 +310,7 @@ catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
         CATENA_OK) {
         goto out;
     }
-    pk = X509_REQ_get_pubkey(req);
+    pk = X509_REQ_get0_pubkey(req);
     if (pk == NULL) {
         rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
                                     "CSR public key unusable");
@@ -313,7 +326,32 @@ catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
                                     "CSR signature does not verify");
         goto out;
     }
-    len = i2d_PUBKEY(pk, &der);
+    *out = req;
+    req = NULL;
+    rc = CATENA_OK;
+out:
+    X509_REQ_free(req);
+    return rc;
+}
+
+enum catena_rc
+catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
+                 unsigned key_types, uint8_t **spki_der,
+                 size_t *spki_der_len, struct catena_err *err)
+{
+    X509_REQ *req = NULL;
+    unsigned char *der = NULL;
+    int len;
+    enum catena_rc rc;
+
+    *spki_der = NULL;
+    *spki_der_len = 0;
+    if ((rc = catena_csr_parse(csr_der, csr_der_len, key_types, &req,
+                               err)) != CATENA_OK) {
+        return rc;
+    }
+    /* Re-serialise the SPKI as received (no key encoder involved). */
+    len = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &der);
     if (len <= 0) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "cannot encode CSR public key");
@@ -326,10 +364,8 @@ catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
     }
     memcpy(*spki_der, der, (size_t)len);
     *spki_der_len = (size_t)len;
-    rc = CATENA_OK;
 out:
     OPENSSL_free(der);
-    EVP_PKEY_free(pk);
     X509_REQ_free(req);
     return rc;
 }

@@ -395,12 +395,11 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     const char *issuer_name;
     X509 *issuer_cert = NULL;
     EVP_PKEY *issuer_key = NULL;
-    EVP_PKEY *subject_key = NULL;
-    uint8_t *spki = NULL;
-    size_t spki_len = 0;
+    EVP_PKEY *subject_key = NULL; /* borrowed from spki_x */
+    X509_REQ *csr = NULL;
+    X509_PUBKEY *spki_x = NULL;
     uint8_t spki_hash[32];
     char spki_hex[65];
-    unsigned key_type = 0;
     int blocked = 0;
     struct names names;
     char *joined = NULL;
@@ -463,28 +462,24 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
         return catena_err_set(err, CATENA_ERR_SIGNER, "no signer running");
     }
 
-    /* The subject key: from a CSR (proof of possession) or a bare SPKI. */
+    /* The subject key: from a CSR (proof of possession) or a bare SPKI.
+     * Parsed once; everything after uses this X509_PUBKEY. */
     if ((req->csr_der != NULL) == (req->spki_der != NULL)) {
         rc = catena_err_set(err, CATENA_ERR_INVALID,
                             "give exactly one of a CSR or a public key");
         goto out;
     }
     if (req->csr_der != NULL) {
-        rc = catena_csr_check(req->csr_der, req->csr_der_len, prof->key_types,
-                              &spki, &spki_len, err);
-    } else {
-        spki = malloc(req->spki_der_len ? req->spki_der_len : 1);
-        if (spki == NULL) {
+        rc = catena_csr_parse(req->csr_der, req->csr_der_len, prof->key_types,
+                              &csr, err);
+        if (rc == CATENA_OK &&
+            (spki_x = X509_PUBKEY_dup(X509_REQ_get_X509_PUBKEY(csr))) ==
+                NULL) {
             rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-            goto out;
         }
-        memcpy(spki, req->spki_der, req->spki_der_len);
-        spki_len = req->spki_der_len;
-        rc = CATENA_OK;
-    }
-    if (rc == CATENA_OK) {
-        rc = catena_spki_parse(spki, spki_len, prof->key_types, &subject_key,
-                               &key_type, err);
+    } else {
+        rc = catena_spki_parse(req->spki_der, req->spki_der_len,
+                               prof->key_types, &spki_x, err);
     }
     if (rc != CATENA_OK) {
         if (rc == CATENA_ERR_POLICY) {
@@ -492,7 +487,13 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
         }
         goto out;
     }
-    if ((rc = catena_spki_sha256(subject_key, spki_hash, err)) != CATENA_OK) {
+    subject_key = X509_PUBKEY_get0(spki_x);
+    if (subject_key == NULL) {
+        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
+                                    "unusable public key");
+        goto out;
+    }
+    if ((rc = catena_spki_sha256(spki_x, spki_hash, err)) != CATENA_OK) {
         goto out;
     }
     hex32(spki_hash, spki_hex);
@@ -639,6 +640,7 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     tp.issuer_key = issuer_key;
     tp.subject = extra != NULL ? extra->subject : NULL;
     tp.subject_key = subject_key;
+    tp.subject_spki = spki_x;
     tp.not_before = nb;
     tp.not_after = na;
     tp.dns_names = (const char *const *)names.dns;
@@ -754,9 +756,9 @@ out:
     OPENSSL_free(tbs);
     free(joined);
     names_clear(&names);
-    EVP_PKEY_free(subject_key);
     EVP_PKEY_free(issuer_key);
-    free(spki);
+    X509_PUBKEY_free(spki_x);
+    X509_REQ_free(csr);
     return rc;
 }
 

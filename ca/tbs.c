@@ -40,13 +40,9 @@ set_sigalg(X509 *x, EVP_PKEY *key, struct catena_err *err)
     X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
     int nid;
     int ptype = V_ASN1_UNDEF;
-    unsigned type = 0;
-    enum catena_rc rc;
 
-    if ((rc = catena_key_classify(key, &type, err)) != CATENA_OK) {
-        return rc;
-    }
-    switch (type) {
+    /* The issuer key is our own and was checked when it was made. */
+    switch (catena_key_type(key)) {
     case CATENA_KEY_P256:
         nid = NID_ecdsa_with_SHA256;
         break;
@@ -415,7 +411,9 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
                        struct catena_err *err)
 {
     const char *name = p->profile->name;
-    unsigned type = 0;
+    /* The caller validated the subject key (catena_csr_parse /
+     * catena_spki_parse); here only its type matters. */
+    unsigned type = catena_key_type(p->subject_key);
     int is_rsa;
     int is_ec;
     int ku[4];
@@ -426,9 +424,6 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
                         X509_NAME_entry_count(p->subject) == 0;
     enum catena_rc rc;
 
-    if ((rc = catena_key_classify(p->subject_key, &type, err)) != CATENA_OK) {
-        return rc;
-    }
     is_rsa = (type & (CATENA_KEY_RSA2048 | CATENA_KEY_RSA3072 |
                       CATENA_KEY_RSA4096)) != 0;
     is_ec = (type & (CATENA_KEY_P256 | CATENA_KEY_P384)) != 0;
@@ -535,6 +530,51 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
     return rc;
 }
 
+/*
+ * copy_spki puts the subject's SubjectPublicKeyInfo into |x| exactly as
+ * received: the algorithm, its parameters and the key bits are copied,
+ * so no key encoder runs and the bytes cannot drift.
+ */
+static enum catena_rc
+copy_spki(X509 *x, const X509_PUBKEY *from, struct catena_err *err)
+{
+    ASN1_OBJECT *alg = NULL;
+    const unsigned char *bits = NULL;
+    int bits_len = 0;
+    X509_ALGOR *pa = NULL;
+    const ASN1_OBJECT *obj = NULL;
+    const void *pval = NULL;
+    int ptype = 0;
+    ASN1_OBJECT *param = NULL;
+    unsigned char *enc = NULL;
+
+    if (!X509_PUBKEY_get0_param(&alg, &bits, &bits_len, &pa, from) ||
+        pa == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "malformed SPKI");
+    }
+    X509_ALGOR_get0(&obj, &ptype, &pval, pa);
+    if (ptype == V_ASN1_OBJECT) {
+        param = OBJ_dup(pval);
+    } else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) {
+        return catena_err_set(err, CATENA_ERR_POLICY,
+                              "SPKI parameters must be a named curve, NULL "
+                              "or absent");
+    }
+    enc = OPENSSL_memdup(bits, (size_t)bits_len);
+    alg = OBJ_dup(alg);
+    if (alg == NULL || enc == NULL ||
+        (ptype == V_ASN1_OBJECT && param == NULL) ||
+        !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg, ptype, param,
+                                enc, bits_len)) {
+        ASN1_OBJECT_free(alg);
+        ASN1_OBJECT_free(param);
+        OPENSSL_free(enc);
+        return catena_err_set_openssl(err, CATENA_ERR_NOMEM,
+                                      "cannot copy the public key");
+    }
+    return CATENA_OK;
+}
+
 enum catena_rc
 catena_tbs_build(const struct catena_tbs_params *p, uint8_t **tbs,
                  size_t *tbs_len, struct catena_err *err)
@@ -571,9 +611,13 @@ catena_tbs_build(const struct catena_tbs_params *p, uint8_t **tbs,
             NULL ||
         ASN1_TIME_set(X509_getm_notAfter(x), (time_t)p->not_after) == NULL ||
         (p->subject != NULL && !X509_set_subject_name(x, p->subject)) ||
-        !X509_set_pubkey(x, p->subject_key)) {
+        (p->subject_spki == NULL && !X509_set_pubkey(x, p->subject_key))) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "cannot fill the TBS");
+        goto out;
+    }
+    if (p->subject_spki != NULL &&
+        (rc = copy_spki(x, p->subject_spki, err)) != CATENA_OK) {
         goto out;
     }
     /* The issuer name is copied from the issuer certificate's subject so
@@ -602,8 +646,18 @@ catena_tbs_build(const struct catena_tbs_params *p, uint8_t **tbs,
                             "a self-signed certificate needs a subject");
         goto out;
     }
-    if ((rc = key_id(p->subject_key, ski, err)) != CATENA_OK ||
-        (rc = add_profile_extensions(x, p, aki, aki_len, ski, sizeof(ski),
+    {
+        /* SKI, RFC 5280 4.2.1.2 method (1), from the bits in the TBS. */
+        const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+
+        if (bits == NULL) {
+            rc = catena_err_set(err, CATENA_ERR_INVALID, "no public key");
+            goto out;
+        }
+        SHA1(ASN1_STRING_get0_data(bits), (size_t)ASN1_STRING_length(bits),
+             ski);
+    }
+    if ((rc = add_profile_extensions(x, p, aki, aki_len, ski, sizeof(ski),
                                      err)) != CATENA_OK ||
         (rc = set_sigalg(x, p->issuer_key, err)) != CATENA_OK) {
         goto out;

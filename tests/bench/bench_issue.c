@@ -3,8 +3,12 @@
  * CSR check, store (reserve, set_issued, audit), TBS, signer IPC, lint,
  * signature, verification. No assertions on speed: figures only.
  *
- * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT
+ * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT [THREADS]
+ *
+ * With THREADS > 1 each thread has its own store connection and they
+ * share the CA handle and the signer channel, as "catena serve" does.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,26 +28,74 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct worker {
+    struct catena_ca *ca;
+    const uint8_t *csr;
+    size_t csr_len;
+    int64_t count;
+    int failed;
+};
+
+static void *
+work(void *arg)
+{
+    struct worker *w = arg;
+    const char *dns[] = {"bench.example.com"};
+    struct catena_issue_req req;
+    struct catena_store *store = NULL;
+    struct catena_err err;
+
+    catena_err_clear(&err);
+    if (catena_store_open(catena_ca_store_url(w->ca), &store, &err) !=
+        CATENA_OK) {
+        fprintf(stderr, "store: %s\n", err.msg);
+        w->failed = 1;
+        return NULL;
+    }
+    memset(&req, 0, sizeof(req));
+    req.profile = "tls-server";
+    req.csr_der = w->csr;
+    req.csr_der_len = w->csr_len;
+    req.dns_names = dns;
+    req.num_dns_names = 1;
+    for (int64_t i = 0; i < w->count; i++) {
+        struct catena_issued *out = NULL;
+
+        if (catena_ca_issue(w->ca, store, &req, &out, &err) != CATENA_OK) {
+            fprintf(stderr, "issue %lld: %s\n", (long long)i, err.msg);
+            w->failed = 1;
+            break;
+        }
+        catena_issued_free(out);
+    }
+    catena_store_close(store);
+    return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
     static uint8_t csr[16384];
     size_t csr_len;
-    const char *dns[] = {"bench.example.com"};
-    struct catena_issue_req req;
     struct catena_config *cfg = NULL;
     struct catena_ca *ca = NULL;
-    struct catena_store *store = NULL;
     struct catena_signer *signer = NULL;
     struct catena_err err;
+    struct worker w[64];
+    pthread_t th[64];
     int64_t count = 0;
+    int64_t threads = 1;
+    int failed = 0;
     double t0;
     double dt;
     FILE *f;
 
-    if (argc != 5 || catena_parse_int64(argv[4], 1, 10000000, &count) !=
-                         CATENA_OK) {
-        fprintf(stderr, "usage: %s CATENA CONFIG CSR_DER COUNT\n", argv[0]);
+    if ((argc != 5 && argc != 6) ||
+        catena_parse_int64(argv[4], 1, 10000000, &count) != CATENA_OK ||
+        (argc == 6 &&
+         catena_parse_int64(argv[5], 1, 64, &threads) != CATENA_OK)) {
+        fprintf(stderr, "usage: %s CATENA CONFIG CSR_DER COUNT [THREADS]\n",
+                argv[0]);
         return 2;
     }
     f = fopen(argv[3], "rb");
@@ -58,34 +110,29 @@ main(int argc, char **argv)
                            catena_core_num_config_schemas, &cfg,
                            &err) != CATENA_OK ||
         catena_ca_open(cfg, 0, &ca, &err) != CATENA_OK ||
-        catena_store_open(catena_ca_store_url(ca), &store, &err) !=
-            CATENA_OK ||
         catena_signer_start(argv[1], argv[2], &signer, &err) != CATENA_OK) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
     catena_ca_set_signer(ca, signer);
-    memset(&req, 0, sizeof(req));
-    req.profile = "tls-server";
-    req.csr_der = csr;
-    req.csr_der_len = csr_len;
-    req.dns_names = dns;
-    req.num_dns_names = 1;
     t0 = now_s();
-    for (int64_t i = 0; i < count; i++) {
-        struct catena_issued *out = NULL;
-
-        if (catena_ca_issue(ca, store, &req, &out, &err) != CATENA_OK) {
-            fprintf(stderr, "issue %lld: %s\n", (long long)i, err.msg);
-            return 1;
-        }
-        catena_issued_free(out);
+    for (int64_t t = 0; t < threads; t++) {
+        w[t] = (struct worker){.ca = ca,
+                               .csr = csr,
+                               .csr_len = csr_len,
+                               .count = count / threads};
+        pthread_create(&th[t], NULL, work, &w[t]);
+    }
+    for (int64_t t = 0; t < threads; t++) {
+        pthread_join(th[t], NULL);
+        failed |= w[t].failed;
     }
     dt = now_s() - t0;
-    printf("issued %lld certificates in %.3f s: %.1f certificates/s\n",
-           (long long)count, dt, (double)count / dt);
-    catena_store_close(store);
+    count = (count / threads) * threads;
+    printf("issued %lld certificates with %lld thread(s) in %.3f s: "
+           "%.1f certificates/s\n",
+           (long long)count, (long long)threads, dt, (double)count / dt);
     catena_ca_close(ca);
     catena_config_free(cfg);
-    return 0;
+    return failed;
 }

@@ -24,18 +24,23 @@ raw_rate() { # raw_rate ecdsap256|rsa2048 -> signs/s on one core
     esac
 }
 
-printf '%-8s %12s %14s %8s %12s\n' "CA key" "catena c/s" "openssl sig/s" \
-    "ratio" "peak RSS kB"
+THREADS=$(nproc)
+printf '%-8s %8s %12s %14s %8s %12s\n' "CA key" "threads" "catena c/s" \
+    "openssl sig/s" "ratio" "peak RSS kB"
 for kt in p256 rsa2048; do
-    "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null
-    /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
-        "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" >"$tmp/$kt.out"
-    rate=$(awk '{ print $(NF-1) }' "$tmp/$kt.out")
-    rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
-        "$tmp/$kt.time")
+    "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null 2>&1
     case $kt in p256) peer=ecdsap256 ;; *) peer=rsa2048 ;; esac
     raw=$(raw_rate "$peer")
-    ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-8s %12s %14s %8s %12s\n' "$kt" "$rate" "$raw" "$ratio" "$rss"
+    for t in 1 "$THREADS"; do
+        /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
+            "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" \
+            >"$tmp/$kt.out" 2>"$tmp/$kt.err"
+        rate=$(awk '{ print $(NF-1) }' "$tmp/$kt.out")
+        rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
+            "$tmp/$kt.time")
+        ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
+        printf '%-8s %8s %12s %14s %8s %12s\n' "$kt" "$t" "$rate" "$raw" \
+            "$ratio" "$rss"
+    done
 done
 echo "(peak RSS is the client process; the signer runs in its own process)"
