@@ -152,6 +152,12 @@ struct catena_store {
 /* store_note_failure dooms the current transaction, if any. */
 void store_note_failure(struct catena_store *store);
 
+/*
+ * store_stop_rc maps a row callback's non-zero |stop| to the code foreach
+ * returns (store.h): an enum catena_rc as is, anything else INTERNAL.
+ */
+enum catena_rc store_stop_rc(int stop, struct catena_err *err);
+
 /* ---- helpers for the domain files ------------------------------------- */
 
 /*

@@ -72,17 +72,25 @@ quiet_notices(void *arg, const char *message)
     (void)message;
 }
 
+/* trim_copy copies libpq's message without its trailing newline. */
+static void
+trim_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n;
+
+    snprintf(dst, cap, "%s", src != NULL ? src : "");
+    n = strlen(dst);
+    while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' ')) {
+        dst[--n] = '\0';
+    }
+}
+
 static enum catena_rc
 pg_conn_error(struct pg_conn *c, const char *what, struct catena_err *err)
 {
     char msg[400];
-    size_t n;
 
-    snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c->conn));
-    n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
-        msg[--n] = '\0';
-    }
+    trim_copy(msg, sizeof(msg), PQerrorMessage(c->conn));
     if (PQstatus(c->conn) == CONNECTION_BAD) {
         /* The server forgot our prepared statements with the session; try
          * to come back for the next call (never retrying this one). */
@@ -98,17 +106,12 @@ pg_result_error(struct pg_conn *c, PGresult *res, const char *what,
 {
     const char *state;
     char msg[400];
-    size_t n;
 
     if (res == NULL) {
         return pg_conn_error(c, what, err);
     }
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
-    n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
-        msg[--n] = '\0';
-    }
+    trim_copy(msg, sizeof(msg), PQresultErrorMessage(res));
     if (state != NULL && strcmp(state, "23505") == 0) {
         return catena_err_set(err, CATENA_ERR_EXISTS, "%s: %s", what, msg);
     }
@@ -528,11 +531,7 @@ pg_foreach(struct catena_store *store, const char *sql,
         PQclear(res);
     }
     if (rc == CATENA_OK && stop != 0) {
-        rc = stop > 0 && stop < CATENA_RC__MAX ? (enum catena_rc)stop
-                                               : CATENA_ERR_INTERNAL;
-        if (err != NULL && err->code == CATENA_OK) {
-            catena_err_set(err, rc, "row callback stopped with %d", stop);
-        }
+        rc = store_stop_rc(stop, err);
     }
 out:
     store_arena_reset(&arena);

@@ -345,11 +345,7 @@ sq_foreach(struct catena_store *store, const char *sql,
         }
     }
     if (stop != 0) {
-        rc = stop > 0 && stop < CATENA_RC__MAX ? (enum catena_rc)stop
-                                               : CATENA_ERR_INTERNAL;
-        if (err != NULL && err->code == CATENA_OK) {
-            catena_err_set(err, rc, "row callback stopped with %d", stop);
-        }
+        rc = store_stop_rc(stop, err);
     } else if (src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
     }

@@ -242,11 +242,21 @@ store_query_first(struct catena_store *store, const char *sql,
         *found = f.found;
     }
     if (rc == CATENA_OK && f.rc != 0) {
-        rc = f.rc > 0 && f.rc < CATENA_RC__MAX ? (enum catena_rc)f.rc
-                                              : CATENA_ERR_INTERNAL;
-        if (err != NULL && err->code == CATENA_OK) {
-            catena_err_set(err, rc, "row rejected");
-        }
+        rc = store_stop_rc(f.rc, err);
+    }
+    return rc;
+}
+
+enum catena_rc
+store_stop_rc(int stop, struct catena_err *err)
+{
+    enum catena_rc rc = stop > 0 && stop < CATENA_RC__MAX
+                            ? (enum catena_rc)stop
+                            : CATENA_ERR_INTERNAL;
+
+    /* Keep the callback's own message if it left one. */
+    if (err != NULL && err->code == CATENA_OK) {
+        catena_err_set(err, rc, "row callback stopped with %d", stop);
     }
     return rc;
 }
