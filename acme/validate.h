@@ -49,4 +49,62 @@ enum catena_rc acme_validate(const struct acme_validation_opts *opts,
                              enum acme_validation_problem *problem,
                              struct catena_err *err) CATENA_WUR;
 
+/* ---- shared by the acme/validate_*.c files ---------------------------- */
+
+/* Longest token we accept (RFC 8555 8.1: base64url, 128 bits or more). */
+#define ACME_VALIDATE_MAX_TOKEN 128
+/* Longest key authorization: token "." 43-character thumbprint. */
+#define ACME_VALIDATE_MAX_KEYAUTH (ACME_VALIDATE_MAX_TOKEN + 1 + 64)
+
+/*
+ * acme_validate_fail records |prob| in |*problem| and a client-safe
+ * formatted detail in |err|, and returns |code|.
+ */
+enum catena_rc acme_validate_fail(enum acme_validation_problem *problem,
+                                  enum acme_validation_problem prob,
+                                  enum catena_rc code, struct catena_err *err,
+                                  const char *fmt, ...) CATENA_PRINTF(5, 6);
+
+/* acme_validate_now_ms returns a monotonic clock in milliseconds. */
+long long acme_validate_now_ms(void);
+
+/*
+ * acme_validate_left_ms returns the milliseconds left until |deadline|
+ * (acme_validate_now_ms scale), at least 1 so that a call made at the
+ * deadline times out rather than waiting forever.
+ */
+unsigned acme_validate_left_ms(long long deadline);
+
+/*
+ * acme_validate_addrs returns the addresses to connect to for an
+ * identifier: an "ip" identifier is its own (canonical) address; a "dns"
+ * one is looked up (AAAA then A) through opts->resolver. |*addrs| is
+ * freed with catena_dns_strings_free. No address is a "dns" problem.
+ */
+enum catena_rc acme_validate_addrs(const struct acme_validation_opts *opts,
+                                   const char *id_type, const char *id_value,
+                                   long long deadline, char ***addrs,
+                                   size_t *num,
+                                   enum acme_validation_problem *problem,
+                                   struct catena_err *err) CATENA_WUR;
+
+/* The three validators, called by acme_validate after its checks. */
+enum catena_rc acme_validate_http01(const struct acme_validation_opts *opts,
+                                    const char *id_type, const char *id_value,
+                                    const char *token, const char *keyauth,
+                                    long long deadline,
+                                    enum acme_validation_problem *problem,
+                                    struct catena_err *err) CATENA_WUR;
+enum catena_rc acme_validate_dns01(const struct acme_validation_opts *opts,
+                                   const char *id_value, const char *keyauth,
+                                   long long deadline,
+                                   enum acme_validation_problem *problem,
+                                   struct catena_err *err) CATENA_WUR;
+enum catena_rc acme_validate_tlsalpn01(const struct acme_validation_opts *opts,
+                                       const char *id_type,
+                                       const char *id_value,
+                                       const char *keyauth, long long deadline,
+                                       enum acme_validation_problem *problem,
+                                       struct catena_err *err) CATENA_WUR;
+
 #endif
