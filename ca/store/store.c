@@ -593,9 +593,16 @@ catena_store_migrate(struct catena_store *store, const char *module,
                                   module);
         }
     }
-    if ((rc = ensure_mig_table(store, err)) != CATENA_OK ||
-        (rc = max_version(store, module, &applied, err)) != CATENA_OK) {
-        return rc;
+    /* The common case is an up-to-date database: one read, no write
+     * lock. Only when that read fails (a new database) is the table made
+     * under the lock; inside a caller's transaction a failed read would
+     * doom it, so there the table is made first. */
+    if (store->depth > 0 || store->have_mig_table ||
+        max_version(store, module, &applied, NULL) != CATENA_OK) {
+        if ((rc = ensure_mig_table(store, err)) != CATENA_OK ||
+            (rc = max_version(store, module, &applied, err)) != CATENA_OK) {
+            return rc;
+        }
     }
     for (size_t i = 0; i < num_migs; i++) {
         if (migs[i].version <= applied) {
