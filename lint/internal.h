@@ -225,6 +225,33 @@ int lint_name_next(struct lint_name_it *it, struct lint_atv *atv);
 int lint_gn_next(struct der *it, unsigned *tag, struct der *value);
 int lint_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out);
 
+/* Names (names.c). lint_dns_valid: LDH labels (A-labels allowed), label
+ * <= 63, name <= 253, no empty label; wildcard only as the whole left-most
+ * label when |wildcard_ok|. Returns 1, or 0 with a reason. */
+int lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok,
+                   const char **why);
+/* lint_ip_reserved: 1 if the 4- or 16-octet address is not public. */
+int lint_ip_reserved(const uint8_t *ip, size_t len);
+/* lint_uri_host: the host of "scheme://host[:port]/..." or 0. */
+int lint_uri_host(const struct der *uri, struct der *scheme, struct der *host);
+int lint_ascii_printable(const struct der *s);
+/* lint_verify: 1 if |sig| (BIT STRING contents) over |tbs| verifies with
+ * the SPKI |spki| under algorithm |alg| (whole AlgorithmIdentifier), 0 if
+ * not, -1 if the algorithm or key is unsupported. */
+int lint_verify(const struct der *spki, const struct der *alg,
+                const struct der *tbs, const struct der *sig);
+/* lint_ski_matches: 1 if |kid| is one of the RFC 5280 / RFC 7093 key
+ * identifiers of the subjectPublicKey bits |key| (whole SPKI |spki|). */
+int lint_ski_matches(const struct der *kid, const struct lint_spki *spki);
+/* lint_aki_kid: 1 if the AKI value is a keyIdentifier alone. */
+int lint_aki_kid(const struct der *value, struct der *kid, int *has_kid);
+/* lint_ext_dups: 1 if some OID appears twice. */
+int lint_ext_dups(const struct lint_ext *exts, size_t num);
+/* lint_first_policy: the policy OIDs of a certificatePolicies value. */
+size_t lint_policies(const struct lint_ext *cp, struct der *oids, size_t max,
+                     int *ok);
+int lint_oid_prefix(const struct der *oid, const uint8_t *prefix, size_t len);
+
 /* The day the certificate or CRL starts, at 00:00:00 UTC. */
 #define LINT_DATE(y, m, d) lint_epoch_const((y), (m), (d))
 int64_t lint_epoch_const(int y, int m, int d);

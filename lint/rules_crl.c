@@ -2,6 +2,7 @@
  * rules_crl.c - section C of LINT-RULES.md: every CRL we sign, and any CRL
  * given to "catena lint".
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -218,4 +219,527 @@ lint_rule_c21(const struct lint_in *in, char *d, size_t n)
         idx++;
     }
     return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c3(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_crl *c = in->crl;
+    const struct der *top = in->is_tbs ? &c->tbs : &c->whole;
+    char why[96];
+
+    if (!c->trailing && !der_strict(top->p, top->len, why, sizeof(why))) {
+        return lint_detail(d, n, ERR, "not DER: %s", why);
+    }
+    if (!der_strict(c->tbs.p, c->tbs.len, why, sizeof(why))) {
+        return lint_detail(d, n, ERR, "TBSCertList not DER: %s", why);
+    }
+    for (size_t i = 0; i < c->num_exts; i++) {
+        if (c->exts[i].crit_encoded && !c->exts[i].critical) {
+            return lint_detail(d, n, ERR, "extension encodes critical FALSE");
+        }
+        if (!der_strict(c->exts[i].value.p, c->exts[i].value.len, why,
+                        sizeof(why))) {
+            return lint_detail(d, n, ERR, "extension not DER: %s", why);
+        }
+    }
+    if (!in->is_tbs && !der_eq(&c->outer_sigalg, &c->sigalg)) {
+        return lint_detail(d, n, ERR,
+                           "signatureAlgorithm differs from the TBS signature");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c4(const struct lint_in *in, char *d, size_t n)
+{
+    enum lint_sig s = lint_sig_classify(&in->crl->sigalg);
+
+    if (s == LINT_SIG_UNKNOWN || s == LINT_SIG_WEAK || s == LINT_SIG_LOOSE) {
+        return lint_detail(d, n, ERR,
+                           "signature algorithm not on the allow-list with "
+                           "exact bytes");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c5(const struct lint_in *in, char *d, size_t n)
+{
+    enum lint_key k = in->signer_key != LINT_KEY_NONE ? in->signer_key
+                      : in->issuer != NULL         ? in->issuer->spki.type
+                                                   : LINT_KEY_NONE;
+
+    if (k == LINT_KEY_NONE) {
+        return NE;
+    }
+    if (!lint_sig_fits_key(lint_sig_classify(&in->crl->sigalg), k)) {
+        return lint_detail(d, n, ERR,
+                           "signature algorithm does not fit the %s CRL "
+                           "signer key",
+                           lint_key_name(k));
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c6(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_spki *k = in->signer_spki != NULL ? in->signer_spki
+                                : in->issuer != NULL    ? &in->issuer->spki
+                                                        : NULL;
+
+    if (in->issuer != NULL && in->issuer->ku != NULL &&
+        (in->issuer->ku_bits & 0x40u) == 0) {
+        return lint_detail(d, n, ERR, "the issuer lacks cRLSign");
+    }
+    if (in->is_tbs) {
+        return NA;
+    }
+    if (k == NULL) {
+        return NE;
+    }
+    if (lint_verify(&k->whole, &in->crl->outer_sigalg, &in->crl->tbs,
+                    &in->crl->sig) != 1) {
+        return lint_detail(d, n, ERR, "signature does not verify");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c7(const struct lint_in *in, char *d, size_t n)
+{
+    if (in->crl->issuer.len <= 2) {
+        return lint_detail(d, n, ERR, "CRL issuer is empty");
+    }
+    if (in->issuer == NULL) {
+        return NE;
+    }
+    if (!der_eq(&in->crl->issuer, &in->issuer->subject)) {
+        return lint_detail(d, n, ERR, "CRL issuer differs from the CA subject");
+    }
+    return PASS;
+}
+
+static const char *
+crl_time_problem(const struct lint_time *t)
+{
+    int gen;
+
+    if (!t->ok) {
+        return "not a UTC time with Z";
+    }
+    if (!t->strict) {
+        return "missing seconds or has fractions";
+    }
+    gen = t->raw.p[0] == DER_GENERALIZEDTIME;
+    if ((t->t < INT64_C(2524608000)) == gen) {
+        return gen ? "GeneralizedTime before 2050" : "UTCTime from 2050";
+    }
+    return NULL;
+}
+
+enum catena_lint_result
+lint_rule_c8(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_crl *c = in->crl;
+    struct der it = c->revoked;
+    struct lint_crl_entry e;
+    const char *w;
+
+    if ((w = crl_time_problem(&c->this_update)) != NULL) {
+        return lint_detail(d, n, ERR, "thisUpdate: %s", w);
+    }
+    if (c->has_next_update && (w = crl_time_problem(&c->next_update)) != NULL) {
+        return lint_detail(d, n, ERR, "nextUpdate: %s", w);
+    }
+    while (c->revoked_encoded && lint_crl_next_entry(&it, &e) == 1) {
+        if ((w = crl_time_problem(&e.date)) != NULL) {
+            return lint_detail(d, n, ERR, "revocationDate: %s", w);
+        }
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c9(const struct lint_in *in, char *d, size_t n)
+{
+    if (!in->crl->has_next_update) {
+        return lint_detail(d, n, ERR, "nextUpdate is missing");
+    }
+    return PASS;
+}
+
+/* idp_flags reads the IDP booleans: bit 0 onlyUser, 1 onlyCA,
+ * 2 onlySomeReasons, 3 indirect, 4 onlyAttr, 5 has fullName. */
+static int
+idp_flags(const struct lint_ext *idp, unsigned *flags, struct der *names)
+{
+    struct der v = idp->value;
+    struct der seq;
+
+    *flags = 0;
+    names->p = NULL;
+    names->len = 0;
+    if (!der_get(&v, DER_SEQUENCE, &seq) || v.len != 0) {
+        return 0;
+    }
+    while (seq.len > 0) {
+        unsigned tag;
+        struct der c;
+
+        if (!der_get_any(&seq, &tag, &c, NULL)) {
+            return 0;
+        }
+        switch (tag) {
+        case DER_CTX_C(0): {
+            struct der full;
+
+            if (!der_get(&c, DER_CTX_C(0), &full) || c.len != 0) {
+                return 0;
+            }
+            *names = full;
+            *flags |= 32;
+            break;
+        }
+        case DER_CTX(1): *flags |= c.len == 1 && c.p[0] ? 1 : 64; break;
+        case DER_CTX(2): *flags |= c.len == 1 && c.p[0] ? 2 : 64; break;
+        case DER_CTX(3): *flags |= 4; break;
+        case DER_CTX(4): *flags |= c.len == 1 && c.p[0] ? 8 : 64; break;
+        case DER_CTX(5): *flags |= c.len == 1 && c.p[0] ? 16 : 64; break;
+        default: return 0;
+        }
+    }
+    return 1;
+}
+
+enum catena_lint_result
+lint_rule_c10(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_crl *c = in->crl;
+    int64_t max = 10 * 86400;
+    unsigned flags = 0;
+    struct der names;
+
+    if (!c->has_next_update) {
+        return NA;
+    }
+    if (c->next_update.t <= c->this_update.t) {
+        return lint_detail(d, n, ERR, "nextUpdate is not after thisUpdate");
+    }
+    if (c->idp != NULL && idp_flags(c->idp, &flags, &names) && (flags & 2)) {
+        max = 366 * 86400; /* a CA-only CRL: 12 months (BR 4.9.7) */
+    }
+    if (c->next_update.t - c->this_update.t + 1 > max) {
+        return lint_detail(d, n, ERR, "nextUpdate more than %lld days after thisUpdate",
+                           (long long)(max / 86400));
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c11(const struct lint_in *in, char *d, size_t n)
+{
+    if (!in->is_tbs) {
+        return NE;
+    }
+    if (in->crl->this_update.t > in->now + 60) {
+        return lint_detail(d, n, ERR, "thisUpdate is in the future");
+    }
+    /* Boulder's maxBackdate is 1 h 5 min. */
+    if (in->now - in->crl->this_update.t > 3900) {
+        return lint_detail(d, n, ERR, "thisUpdate backdated more than 1h05");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c13(const struct lint_in *in, char *d, size_t n)
+{
+    (void)in;
+    /* The context carries no previous CRL number; the CRL builder makes
+     * numbers time-based and the store keeps them per shard. */
+    return lint_detail(d, n, NE, "needs the shard's previous cRLNumber");
+}
+
+enum catena_lint_result
+lint_rule_c15(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_crl *c = in->crl;
+
+    for (size_t i = 0; i < c->num_exts; i++) {
+        const struct lint_ext *e = &c->exts[i];
+
+        if (e == c->aki || e == c->number) {
+            continue;
+        }
+        if (e == c->idp) {
+            if (!e->critical) {
+                return lint_detail(d, n, ERR, "IDP is not critical");
+            }
+            continue;
+        }
+        if (DER_OID_IS(&e->oid, lint_oid_delta) ||
+            DER_OID_IS(&e->oid, lint_oid_freshest)) {
+            return lint_detail(d, n, ERR, "delta CRL extensions are not issued");
+        }
+        if (e->critical) {
+            return lint_detail(d, n, ERR, "unexpected critical CRL extension");
+        }
+        return lint_detail(d, n, WARN, "unexpected CRL extension");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c16(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+
+    if (lint_ext_dups(in->crl->exts, in->crl->num_exts)) {
+        return lint_detail(d, n, ERR, "duplicate CRL extension");
+    }
+    while (in->crl->revoked_encoded && lint_crl_next_entry(&it, &e) == 1) {
+        struct lint_ext exts[16];
+        size_t num = 0;
+
+        if (e.exts_encoded && (!lint_parse_exts(e.exts, exts, 16, &num) ||
+                               lint_ext_dups(exts, num))) {
+            return lint_detail(d, n, ERR, "duplicate or malformed entry extension");
+        }
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c17(const struct lint_in *in, char *d, size_t n)
+{
+    if (in->crl->revoked_encoded && in->crl->revoked.len == 0) {
+        return lint_detail(d, n, ERR, "revokedCertificates is an empty SEQUENCE");
+    }
+    if (in->crl->exts_encoded && in->crl->num_exts == 0) {
+        return lint_detail(d, n, ERR, "crlExtensions is an empty SEQUENCE");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c18(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+    struct der *serials = NULL;
+    size_t num = 0;
+    size_t cap = 0;
+    enum catena_lint_result r = PASS;
+
+    if (!in->crl->revoked_encoded) {
+        return NA;
+    }
+    /* Bounded by the CRL's size: each entry is at least 15 bytes. */
+    cap = in->crl->revoked.len / 15 + 1;
+    serials = calloc(cap, sizeof(*serials));
+    if (serials == NULL) {
+        return lint_detail(d, n, ERR, "out of memory");
+    }
+    while (lint_crl_next_entry(&it, &e) == 1 && num < cap) {
+        serials[num++] = e.serial;
+    }
+    /* Sort by (len, bytes) with a simple shell sort, then scan. */
+    for (size_t gap = num / 2; gap > 0; gap /= 2) {
+        for (size_t i = gap; i < num; i++) {
+            struct der t = serials[i];
+            size_t j = i;
+
+            while (j >= gap &&
+                   (serials[j - gap].len > t.len ||
+                    (serials[j - gap].len == t.len &&
+                     memcmp(serials[j - gap].p, t.p, t.len) > 0))) {
+                serials[j] = serials[j - gap];
+                j -= gap;
+            }
+            serials[j] = t;
+        }
+    }
+    for (size_t i = 1; i < num; i++) {
+        if (der_eq(&serials[i - 1], &serials[i])) {
+            r = lint_detail(d, n, ERR, "a serial is listed twice");
+            break;
+        }
+    }
+    free(serials);
+    return r;
+}
+
+enum catena_lint_result
+lint_rule_c19(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+
+    if (!in->crl->revoked_encoded) {
+        return NA;
+    }
+    while (lint_crl_next_entry(&it, &e) == 1) {
+        if (e.date.t > in->crl->this_update.t) {
+            return lint_detail(d, n, ERR, "revocationDate after thisUpdate");
+        }
+        if (e.date.t < INT64_C(915148800)) {
+            return lint_detail(d, n, ERR, "revocationDate before 1999");
+        }
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c22(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+    unsigned flags = 0;
+    struct der names;
+
+    /* Only a CA-only CRL tells us its entries are CA certificates. */
+    if (in->crl->idp == NULL || !idp_flags(in->crl->idp, &flags, &names) ||
+        !(flags & 2) || !in->crl->revoked_encoded) {
+        return NA;
+    }
+    while (lint_crl_next_entry(&it, &e) == 1) {
+        struct lint_ext exts[16];
+        size_t num = 0;
+
+        if (!e.exts_encoded || !lint_parse_exts(e.exts, exts, 16, &num) ||
+            lint_ext_find(exts, num, lint_oid_reason, 3) == NULL) {
+            return lint_detail(d, n, ERR, "CA entry without reasonCode");
+        }
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c23(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+
+    if (!in->crl->revoked_encoded) {
+        return NA;
+    }
+    while (lint_crl_next_entry(&it, &e) == 1) {
+        struct lint_ext exts[16];
+        size_t num = 0;
+
+        if (!e.exts_encoded) {
+            continue;
+        }
+        if (!lint_parse_exts(e.exts, exts, 16, &num)) {
+            return lint_detail(d, n, ERR, "malformed entry extensions");
+        }
+        for (size_t i = 0; i < num; i++) {
+            if (DER_OID_IS(&exts[i].oid, lint_oid_cert_issuer)) {
+                return lint_detail(d, n, ERR, "certificateIssuer: indirect CRL");
+            }
+            if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
+                struct der v = exts[i].value;
+                struct der gt;
+                struct lint_time t;
+
+                if (!der_get(&v, DER_GENERALIZEDTIME, &gt) ||
+                    !lint_parse_time(DER_GENERALIZEDTIME, &gt, &t)) {
+                    return lint_detail(d, n, ERR, "invalidityDate malformed");
+                }
+                if (t.t > e.date.t) {
+                    return lint_detail(d, n, WARN, "invalidityDate after revocationDate");
+                }
+            } else if (!DER_OID_IS(&exts[i].oid, lint_oid_reason)) {
+                return lint_detail(d, n, ERR, "entry extension other than reasonCode/invalidityDate");
+            }
+        }
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c24(const struct lint_in *in, char *d, size_t n)
+{
+    const struct lint_crl *c = in->crl;
+    unsigned flags = 0;
+    struct der names;
+    int matched = 0;
+
+    if (c->idp == NULL) {
+        if (in->ctx->shard_url != NULL) {
+            return lint_detail(d, n, ERR, "partitioned CRL without IDP");
+        }
+        return NA;
+    }
+    if (!c->idp->critical) {
+        return lint_detail(d, n, ERR, "IDP is not critical");
+    }
+    if (!idp_flags(c->idp, &flags, &names)) {
+        return lint_detail(d, n, ERR, "IDP is malformed");
+    }
+    if (flags & 64) {
+        return lint_detail(d, n, ERR, "IDP encodes a FALSE boolean (DEFAULT)");
+    }
+    if (!(flags & 32)) {
+        return lint_detail(d, n, ERR, "IDP has no distributionPoint fullName");
+    }
+    if (flags & (8 | 16)) {
+        return lint_detail(d, n, ERR, "IDP asserts indirectCRL or onlyContainsAttributeCerts");
+    }
+    if ((flags & 3) == 3) {
+        return lint_detail(d, n, ERR, "IDP asserts both onlyUser and onlyCA");
+    }
+    while (names.len > 0) {
+        unsigned tag;
+        struct der uri;
+
+        if (lint_gn_next(&names, &tag, &uri) != 1 || tag != DER_CTX(6) ||
+            uri.len < 8 || memcmp(uri.p, "http://", 7) != 0) {
+            return lint_detail(d, n, ERR, "IDP name is not an http:// URI");
+        }
+        if (in->ctx->shard_url != NULL &&
+            uri.len == strlen(in->ctx->shard_url) &&
+            memcmp(uri.p, in->ctx->shard_url, uri.len) == 0) {
+            matched = 1;
+        }
+    }
+    if (in->ctx->shard_url != NULL && !matched) {
+        return lint_detail(d, n, ERR, "IDP does not name the shard URL %s",
+                           in->ctx->shard_url);
+    }
+    if (flags & 4) {
+        return lint_detail(d, n, WARN, "IDP onlySomeReasons");
+    }
+    return PASS;
+}
+
+enum catena_lint_result
+lint_rule_c25(const struct lint_in *in, char *d, size_t n)
+{
+    struct der it = in->crl->revoked;
+    struct lint_crl_entry e;
+    unsigned flags = 0;
+    struct der names;
+
+    if (in->crl->idp == NULL || !idp_flags(in->crl->idp, &flags, &names) ||
+        !in->crl->revoked_encoded) {
+        return NA;
+    }
+    /* Without the store we can only see reason codes that betray an entry's
+     * kind: cACompromise names a CA certificate. */
+    while (lint_crl_next_entry(&it, &e) == 1) {
+        struct lint_ext exts[16];
+        size_t num = 0;
+        const struct lint_ext *r;
+
+        if (e.exts_encoded && lint_parse_exts(e.exts, exts, 16, &num) &&
+            (r = lint_ext_find(exts, num, lint_oid_reason, 3)) != NULL &&
+            r->value.len == 3 && r->value.p[2] == 2 && (flags & 1)) {
+            return lint_detail(d, n, ERR, "cACompromise entry in a user-only CRL");
+        }
+    }
+    return in->is_tbs ? PASS : NE;
 }

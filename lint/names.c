@@ -1,0 +1,322 @@
+/*
+ * names.c - DNS names, IP addresses, URIs, key identifiers and signature
+ * verification shared by the rule files.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+int
+lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok, const char **why)
+{
+    size_t start = 0;
+    size_t label = 0;
+
+    if (len == 0) {
+        *why = "empty name";
+        return 0;
+    }
+    if (len > 253) {
+        *why = "name longer than 253 octets";
+        return 0;
+    }
+    if (p[0] == '.') {
+        *why = "name starts with a period";
+        return 0;
+    }
+    if (p[0] == '*') {
+        if (!wildcard_ok) {
+            *why = "wildcard not allowed here";
+            return 0;
+        }
+        if (len < 3 || p[1] != '.') {
+            *why = "wildcard is not the whole left-most label";
+            return 0;
+        }
+        start = 2;
+    }
+    for (size_t i = start; i <= len; i++) {
+        if (i == len || p[i] == '.') {
+            if (label == 0) {
+                *why = i == len ? "trailing period" : "empty label";
+                return 0;
+            }
+            if (label > 63) {
+                *why = "label longer than 63 octets";
+                return 0;
+            }
+            if (p[i - 1] == '-' || p[i - label] == '-') {
+                *why = "label starts or ends with a hyphen";
+                return 0;
+            }
+            /* "xn--" is an A-label; other "xx--" labels are reserved. */
+            if (label >= 4 && p[i - label + 2] == '-' &&
+                p[i - label + 3] == '-' &&
+                !((p[i - label] | 0x20) == 'x' &&
+                  (p[i - label + 1] | 0x20) == 'n')) {
+                *why = "reserved label (xx--)";
+                return 0;
+            }
+            label = 0;
+            continue;
+        }
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9') || p[i] == '-')) {
+            *why = p[i] == '*'   ? "wildcard not in the left-most label"
+                   : p[i] == '_' ? "underscore in a DNS name"
+                                 : "character outside LDH";
+            return 0;
+        }
+        label++;
+    }
+    return 1;
+}
+
+int
+lint_ip_reserved(const uint8_t *ip, size_t len)
+{
+    if (len == 4) {
+        uint8_t a = ip[0];
+        uint8_t b = ip[1];
+
+        return a == 0 || a == 10 || a == 127 || a >= 224 ||
+               (a == 100 && b >= 64 && b < 128) || (a == 169 && b == 254) ||
+               (a == 172 && b >= 16 && b < 32) || (a == 192 && b == 168) ||
+               (a == 192 && b == 0 && (ip[2] == 0 || ip[2] == 2)) ||
+               (a == 198 && (b == 18 || b == 19)) ||
+               (a == 198 && b == 51 && ip[2] == 100) ||
+               (a == 203 && b == 0 && ip[2] == 113);
+    }
+    if (len == 16) {
+        static const uint8_t zero[15] = {0};
+
+        if (memcmp(ip, zero, 15) == 0) {
+            return 1; /* :: and ::1 */
+        }
+        if (memcmp(ip, zero, 10) == 0 && ip[10] == 0xff && ip[11] == 0xff) {
+            return lint_ip_reserved(ip + 12, 4); /* v4-mapped */
+        }
+        return (ip[0] & 0xfeu) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0u) == 0x80) ||
+               ip[0] == 0xff || (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0x0d &&
+                                 ip[3] == 0xb8) ||
+               (ip[0] == 0x01 && ip[1] == 0x00 && memcmp(ip + 2, zero, 6) == 0);
+    }
+    return 1;
+}
+
+int
+lint_ascii_printable(const struct der *s)
+{
+    for (size_t i = 0; i < s->len; i++) {
+        if (s->p[i] < 0x21 || s->p[i] > 0x7e) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
+lint_uri_host(const struct der *uri, struct der *scheme, struct der *host)
+{
+    size_t i = 0;
+    size_t h;
+
+    while (i < uri->len && uri->p[i] != ':') {
+        uint8_t c = uri->p[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
+                         c == '.')))) {
+            return 0;
+        }
+        i++;
+    }
+    if (i == 0 || i + 3 > uri->len || uri->p[i + 1] != '/' ||
+        uri->p[i + 2] != '/') {
+        return 0;
+    }
+    scheme->p = uri->p;
+    scheme->len = i;
+    h = i + 3;
+    host->p = uri->p + h;
+    while (h < uri->len && uri->p[h] != '/' && uri->p[h] != '?' &&
+           uri->p[h] != '#') {
+        h++;
+    }
+    host->len = (size_t)(uri->p + h - host->p);
+    /* Drop a port. */
+    for (size_t k = host->len; k > 0; k--) {
+        if (host->p[k - 1] == ':') {
+            host->len = k - 1;
+            break;
+        }
+        if (host->p[k - 1] < '0' || host->p[k - 1] > '9') {
+            break;
+        }
+    }
+    return 1;
+}
+
+int
+lint_verify(const struct der *spki, const struct der *alg,
+            const struct der *tbs, const struct der *sig)
+{
+    enum lint_sig s = lint_sig_classify(alg);
+    const EVP_MD *md = NULL;
+    const unsigned char *p = spki->p;
+    EVP_PKEY *key = NULL;
+    EVP_MD_CTX *mctx = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    int rc = -1;
+
+    switch (s) {
+    case LINT_SIG_RSA_SHA256:
+    case LINT_SIG_PSS_SHA256:
+    case LINT_SIG_ECDSA_SHA256:
+        md = EVP_sha256();
+        break;
+    case LINT_SIG_RSA_SHA384:
+    case LINT_SIG_PSS_SHA384:
+    case LINT_SIG_ECDSA_SHA384:
+        md = EVP_sha384();
+        break;
+    case LINT_SIG_RSA_SHA512:
+    case LINT_SIG_PSS_SHA512:
+    case LINT_SIG_ECDSA_SHA512:
+        md = EVP_sha512();
+        break;
+    case LINT_SIG_ED25519:
+    case LINT_SIG_ED448:
+        break;
+    default:
+        return -1;
+    }
+    if (sig->len < 1 || sig->p[0] != 0 || spki->len > LONG_MAX) {
+        return 0;
+    }
+    key = d2i_PUBKEY(NULL, &p, (long)spki->len);
+    mctx = EVP_MD_CTX_new();
+    if (key == NULL || mctx == NULL ||
+        EVP_DigestVerifyInit(mctx, &pctx, md, NULL, key) != 1) {
+        goto out;
+    }
+    if (s >= LINT_SIG_PSS_SHA256 && s <= LINT_SIG_PSS_SHA512 &&
+        (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)) {
+        goto out;
+    }
+    rc = EVP_DigestVerify(mctx, sig->p + 1, sig->len - 1, tbs->p, tbs->len) ==
+                 1
+             ? 1
+             : 0;
+out:
+    EVP_MD_CTX_free(mctx);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int
+lint_ski_matches(const struct der *kid, const struct lint_spki *spki)
+{
+    uint8_t h[SHA256_DIGEST_LENGTH];
+
+    SHA1(spki->key.p, spki->key.len, h);
+    if (kid->len == SHA_DIGEST_LENGTH && memcmp(kid->p, h, kid->len) == 0) {
+        return 1;
+    }
+    /* RFC 5280 method 2: 0100 then the low 60 bits of the SHA-1. */
+    if (kid->len == 8 && (kid->p[0] & 0xf0u) == 0x40 &&
+        (kid->p[0] & 0x0fu) == (h[12] & 0x0fu) &&
+        memcmp(kid->p + 1, h + 13, 7) == 0) {
+        return 1;
+    }
+    /* RFC 7093 methods 1-3: leftmost 160 bits of SHA-256/384/512 over the
+     * key bits; method 4 hashes the whole SPKI. Check SHA-256 variants. */
+    SHA256(spki->key.p, spki->key.len, h);
+    if (kid->len == 20 && memcmp(kid->p, h, 20) == 0) {
+        return 1;
+    }
+    if (kid->len == 32 && memcmp(kid->p, h, 32) == 0) {
+        return 1;
+    }
+    SHA256(spki->whole.p, spki->whole.len, h);
+    if ((kid->len == 20 || kid->len == 32) && memcmp(kid->p, h, kid->len) == 0) {
+        return 1;
+    }
+    SHA1(spki->whole.p, spki->whole.len, h);
+    return kid->len == 20 && memcmp(kid->p, h, 20) == 0;
+}
+
+int
+lint_aki_kid(const struct der *value, struct der *kid, int *has_kid)
+{
+    struct der d = *value;
+    struct der seq;
+    int present;
+
+    *has_kid = 0;
+    if (!der_get(&d, DER_SEQUENCE, &seq) || d.len != 0 ||
+        !der_get_optional(&seq, DER_CTX(0), kid, &present)) {
+        return 0;
+    }
+    *has_kid = present;
+    return seq.len == 0;
+}
+
+int
+lint_ext_dups(const struct lint_ext *exts, size_t num)
+{
+    for (size_t i = 0; i < num; i++) {
+        for (size_t j = i + 1; j < num; j++) {
+            if (der_eq(&exts[i].oid, &exts[j].oid)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+size_t
+lint_policies(const struct lint_ext *cp, struct der *oids, size_t max, int *ok)
+{
+    struct der d;
+    struct der seq;
+    size_t n = 0;
+
+    *ok = 0;
+    if (cp == NULL) {
+        *ok = 1;
+        return 0;
+    }
+    d = cp->value;
+    if (!der_get(&d, DER_SEQUENCE, &seq) || d.len != 0) {
+        return 0;
+    }
+    while (seq.len > 0) {
+        struct der pi;
+        struct der oid;
+
+        if (!der_get(&seq, DER_SEQUENCE, &pi) || !der_get(&pi, DER_OID, &oid)) {
+            return n;
+        }
+        if (n < max) {
+            oids[n] = oid;
+        }
+        n++;
+    }
+    *ok = 1;
+    return n;
+}
+
+int
+lint_oid_prefix(const struct der *oid, const uint8_t *prefix, size_t len)
+{
+    return oid->len >= len && memcmp(oid->p, prefix, len) == 0;
+}
