@@ -279,10 +279,13 @@ catena_store_cert_set_issued(struct catena_store *store, const char *serial,
                                "SET der = $2, status = 1 "
                                "WHERE serial = $1 AND status = 0 "
                                "RETURNING replaces), "
-                               "r AS (UPDATE certificates c "
-                               "SET replaced_by = $1 FROM u "
-                               "WHERE c.serial = u.replaces "
-                               "AND c.replaced_by IS NULL RETURNING 1) "
+                               /* A scalar subquery, not a join: the
+                                * plan cached while the table was empty
+                                * would scan it whole on every call. */
+                               "r AS (UPDATE certificates "
+                               "SET replaced_by = $1 "
+                               "WHERE serial = (SELECT replaces FROM u) "
+                               "AND replaced_by IS NULL RETURNING 1) "
                                "SELECT COUNT(*) FROM u",
                                p, 2, id_cb, &n, &found, err);
         if (rc == CATENA_OK && n != 1) {
