@@ -172,15 +172,12 @@ pem_decode(const uint8_t *in, size_t len, uint8_t **der, size_t *der_len)
     unsigned char *data = NULL;
     long n = 0;
     int ok = 0;
-    size_t skip = 0;
 
-    /* Allow leading whitespace, as files often have. */
-    while (skip < len && (in[skip] == ' ' || in[skip] == '\n' ||
-                          in[skip] == '\r' || in[skip] == '\t')) {
-        skip++;
-    }
-    if (len - skip < sizeof(begin) - 1 ||
-        memcmp(in + skip, begin, sizeof(begin) - 1) != 0 || len > INT32_MAX) {
+    /* PEM files often carry text (openssl -text output) before the block;
+     * PEM_read_bio skips it. DER never starts with a '-' byte, and a DER
+     * object containing the marker still starts with 0x30. */
+    if (len < sizeof(begin) || len > INT32_MAX || in[0] == 0x30 ||
+        memmem(in, len, begin, sizeof(begin) - 1) == NULL) {
         return 0;
     }
     bio = BIO_new_mem_buf(in, (int)len);
