@@ -436,7 +436,8 @@ pg_exec(struct catena_store *store, const char *sql,
     }
     /* COMMIT of a transaction the server already aborted reports
      * ROLLBACK, not an error: that must not pass for a commit. */
-    if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "COMMIT")) {
+    if (strcmp(sql, "COMMIT") == 0 &&
+        strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         rc = catena_err_set(err, CATENA_ERR_STORE,
                             "commit: the server rolled the transaction "
                             "back");
