@@ -473,11 +473,16 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
     }
     if (strcmp(name, "sub-ca") == 0) {
         /* BR 7.1.2.10.6 / SBR: an issuing CA's EKU names its one
-         * purpose; the SPIFFE CA is unconstrained by EKU. */
+         * purpose; the SPIFFE CA is unconstrained by EKU. With an EKU the
+         * KU also carries digitalSignature (BR 7.1.2.10.7 MAY) so that
+         * KU and EKU stay consistent (RFC 5280 4.2.1.12, lint A22). */
         if (p->ca_kind == CATENA_CA_KIND_TLS) {
             eku[num_eku++] = NID_server_auth;
         } else if (p->ca_kind == CATENA_CA_KIND_SMIME) {
             eku[num_eku++] = NID_email_protect;
+        }
+        if (num_eku > 0) {
+            ku[num_ku++] = BIT_DS;
         }
     }
     if ((rc = add_key_usage(x, ku, num_ku, err)) != CATENA_OK) {

@@ -83,9 +83,16 @@ tls_key_type(const char *type)
 static int
 path_join(char *buf, size_t len, const char *dir, const char *file)
 {
-    int n = snprintf(buf, len, "%s/%s", dir, file);
+    size_t a = strlen(dir);
+    size_t b = strlen(file);
 
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    if (a + 1 + b + 1 > len) {
+        return -1;
+    }
+    memcpy(buf, dir, a);
+    buf[a] = '/';
+    memcpy(buf + a + 1, file, b + 1);
+    return 0;
 }
 
 static X509_NAME *
@@ -374,7 +381,7 @@ ceremony(const struct init_opts *o, const char *dir)
     char conf[PATH_MAX];
     char path[PATH_MAX];
     char path2[PATH_MAX];
-    char store_url[PATH_MAX + 16];
+    char store_url[PATH_MAX + 32];
     X509_NAME *name = NULL;
     uint8_t *spki = NULL;
     size_t spki_len = 0;
