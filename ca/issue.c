@@ -184,7 +184,7 @@ check_names(const struct catena_ca *ca, const struct catena_profile *p,
 {
     const char *name = p->name;
 
-    if (strcmp(name, "tls-server") == 0) {
+    if (strcmp(name, "tls-server") == 0 || strcmp(name, "service-tls") == 0) {
         if (n->num_dns + n->num_ips == 0 || n->num_emails + n->num_uris) {
             return catena_err_set(err, CATENA_ERR_INVALID,
                                   "tls-server needs DNS names or IP "
@@ -653,6 +653,7 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     tp.num_uris = names.num_uris;
     tp.ca_kind = extra != NULL ? extra->ca_kind : CATENA_CA_KIND_NONE;
     if (strcmp(prof->name, "tls-server") == 0 ||
+        strcmp(prof->name, "service-tls") == 0 ||
         strcmp(prof->name, "smime-mailbox") == 0) {
         tp.ocsp_url = ocsp_url;
         tp.ca_issuers_url = aia_url;

@@ -21,6 +21,11 @@ static const struct catena_profile profiles[] = {
      * permitted by BR 6.1.5. */
     {"tls-server", CATENA_LINT_PROFILE_TLS, 398 * DAY, 90 * DAY,
      KEY_EC | KEY_RSA, 0},
+    /* Catena's own HTTPS endpoints (the ACME listener): a private-PKI
+     * server certificate, so names such as "localhost" are allowed and no
+     * BR policy OID is asserted; the linter still applies RFC 5280. */
+    {"service-tls", CATENA_LINT_PROFILE_PRIVATE_TLS, 398 * DAY, 90 * DAY,
+     KEY_EC | KEY_RSA, 0},
     /* SBR 6.3.2: 825 days for Strict; SBR 7.1.3.1.3 allows Ed25519. */
     {"smime-mailbox", CATENA_LINT_PROFILE_SMIME, 825 * DAY, 365 * DAY,
      KEY_EC | KEY_RSA | CATENA_KEY_ED25519, 0},

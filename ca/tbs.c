@@ -449,7 +449,8 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
         }
         eku[num_eku++] = NID_server_auth;
         eku[num_eku++] = NID_client_auth;
-    } else if (strcmp(name, "tls-server") == 0) {
+    } else if (strcmp(name, "tls-server") == 0 ||
+               strcmp(name, "service-tls") == 0) {
         ku[num_ku++] = BIT_DS;
         if (is_rsa) {
             ku[num_ku++] = BIT_KE; /* BR 7.1.2.7.11: MAY for RSA */
@@ -494,7 +495,8 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
     /* SKI: required for CAs, NOT RECOMMENDED for TLS subscribers (BR
      * 7.1.2.7.6) and OCSP responders (BR 7.1.2.8), RFC 5280 SHOULD for
      * the other end entities. */
-    if (strcmp(name, "tls-server") != 0 && strcmp(name, "ocsp-signer") != 0) {
+    if (strcmp(name, "tls-server") != 0 && strcmp(name, "service-tls") != 0 &&
+        strcmp(name, "ocsp-signer") != 0) {
         rc = add_octets_ext(x, NID_subject_key_identifier, ski, ski_len, err);
         if (rc != CATENA_OK) {
             return rc;

@@ -404,7 +404,11 @@ lint_rule_k8(const struct lint_in *in, char *d, size_t n)
         return lint_detail(d, n, ERR, "pathLen not below the issuer's (%lld)",
                            (long long)is->path_len);
     }
-    if (is->eku != NULL && !is->eku_any) {
+    /* A delegated OCSP responder (BR 7.1.2.8) carries only
+     * id-kp-OCSPSigning and is issued by the CA it answers for, whatever
+     * that CA's EKU: EKU chaining exempts it, as do browsers' verifiers. */
+    if (is->eku != NULL && !is->eku_any &&
+        !(c->eku_ocsp && c->num_ekus == 1 && !c->is_ca)) {
         for (size_t i = 0; i < c->num_ekus; i++) {
             int found = 0;
 

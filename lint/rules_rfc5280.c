@@ -605,7 +605,10 @@ lint_rule_a22(const struct lint_in *in, char *d, size_t n)
     const struct lint_cert *c = in->cert;
     unsigned ku = c->ku_bits;
 
-    if (c->ku == NULL || c->eku == NULL) {
+    /* In a CA certificate the EKU constrains what the CA may issue
+     * (BR 7.1.2.10.6), not what its own key does, so the RFC 5280
+     * 4.2.1.12 consistency applies to end-entity certificates only. */
+    if (c->ku == NULL || c->eku == NULL || c->is_ca) {
         return NA;
     }
     if (c->eku_server && !(ku & (KU_DS | KU_KE | KU_KA))) {

@@ -51,7 +51,7 @@ static const struct {
     const char *profiles;
     enum catena_ca_kind kind;
 } issuing[] = {
-    {"tls", "TLS CA", "tls-server,ocsp-signer", CATENA_CA_KIND_TLS},
+    {"tls", "TLS CA", "tls-server,service-tls,ocsp-signer", CATENA_CA_KIND_TLS},
     {"smime", "S/MIME CA", "smime-mailbox,ocsp-signer", CATENA_CA_KIND_SMIME},
     {"spiffe", "SPIFFE CA", "x509-svid,ocsp-signer", CATENA_CA_KIND_SPIFFE},
 };
@@ -535,7 +535,7 @@ ceremony(const struct init_opts *o, const char *dir)
     }
     if (o->hostname != NULL) {
         const char *dns[1] = {o->hostname};
-        struct catena_issue_req req = {.profile = "tls-server",
+        struct catena_issue_req req = {.profile = "service-tls",
                                        .issuer = "tls",
                                        .dns_names = dns,
                                        .num_dns_names = 1};

@@ -362,6 +362,7 @@ parse_profile(const char *s, int *ok)
         {"tls", CATENA_LINT_PROFILE_TLS},
         {"smime", CATENA_LINT_PROFILE_SMIME},
         {"spiffe", CATENA_LINT_PROFILE_SPIFFE},
+        {"private-tls", CATENA_LINT_PROFILE_PRIVATE_TLS},
         {"ocsp", CATENA_LINT_PROFILE_OCSP_SIGNER},
         {"ca", CATENA_LINT_PROFILE_CA},
     };

@@ -785,6 +785,7 @@ static int
 profile_has_crldp(const char *profile)
 {
     return strcmp(profile, "tls-server") == 0 ||
+           strcmp(profile, "service-tls") == 0 ||
            strcmp(profile, "smime-mailbox") == 0 ||
            strcmp(profile, "sub-ca") == 0;
 }

@@ -38,6 +38,10 @@ enum catena_lint_profile {
     CATENA_LINT_PROFILE_SPIFFE,      /* X509-SVID */
     CATENA_LINT_PROFILE_OCSP_SIGNER, /* delegated OCSP responder */
     CATENA_LINT_PROFILE_CA,          /* root or subordinate CA */
+    /* TLS server certificate of a private PKI (e.g. Catena's own HTTPS
+     * endpoints on loopback): RFC 5280 rules apply, CA/B Forum TLS BR rules
+     * (public names, BR policy OIDs) do not. */
+    CATENA_LINT_PROFILE_PRIVATE_TLS,
     CATENA_LINT_PROFILE__MAX
 };
 
