@@ -11,3 +11,7 @@ add_test(NAME integration_core_signer_kill
         $<TARGET_FILE:catena> $<TARGET_FILE:core_signer_kill>)
 set_tests_properties(integration_core_init_issue integration_core_signer_kill
     PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 600)
+add_test(NAME integration_core_serve
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/core_serve.sh $<TARGET_FILE:catena>)
+set_tests_properties(integration_core_serve
+    PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
