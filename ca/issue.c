@@ -308,62 +308,83 @@ audit_refusal(struct catena_store *store, enum catena_rc rc,
 }
 
 /*
- * check_signed parses the signer's answer and makes sure it is our TBS,
- * signed by the issuer key: the signer checks this too, but the core must
- * not store or hand out bytes it did not ask for.
+ * check_signed makes sure the signer's answer is exactly our TBS followed
+ * by an AlgorithmIdentifier and a signature that verifies with the issuer
+ * key. The signer verifies too (lint A6), but the core must not store or
+ * hand out bytes it did not ask for. The TBS is compared byte for byte,
+ * so only the two trailing fields need parsing: no certificate decode.
  */
 static enum catena_rc
 check_signed(const uint8_t *der, size_t der_len, const uint8_t *tbs,
-             size_t tbs_len, EVP_PKEY *issuer_key, X509 **out,
-             struct catena_err *err)
+             size_t tbs_len, EVP_PKEY *issuer_key, struct catena_err *err)
 {
     const unsigned char *p = der;
+    const unsigned char *end = der + der_len;
     long len = 0;
     int tag = 0;
     int cls = 0;
-    X509 *x = NULL;
+    X509_ALGOR *alg = NULL;
+    ASN1_BIT_STRING *sig = NULL;
+    EVP_MD_CTX *md = NULL;
+    const EVP_MD *digest = EVP_sha256();
     enum catena_rc rc;
 
-    *out = NULL;
     if (der_len > 64 * 1024 ||
         (ASN1_get_object(&p, &len, &tag, &cls, (long)der_len) & 0x80) ||
-        tag != V_ASN1_SEQUENCE ||
-        (size_t)(der + der_len - p) < tbs_len ||
-        memcmp(p, tbs, tbs_len) != 0) {
+        tag != V_ASN1_SEQUENCE || p + len != end ||
+        (size_t)(end - p) < tbs_len || memcmp(p, tbs, tbs_len) != 0) {
         return catena_err_set(err, CATENA_ERR_SIGNER,
                               "the signer returned a certificate that does "
                               "not contain the requested TBS");
     }
-    p = der;
-    x = d2i_X509(NULL, &p, (long)der_len);
-    if (x == NULL || p != der + der_len) {
+    p += tbs_len;
+    alg = d2i_X509_ALGOR(NULL, &p, end - p);
+    sig = alg != NULL ? d2i_ASN1_BIT_STRING(NULL, &p, end - p) : NULL;
+    if (sig == NULL || p != end) {
         rc = catena_err_set_openssl(err, CATENA_ERR_SIGNER,
                                     "the signer returned malformed DER");
         goto out;
     }
-    if (X509_verify(x, issuer_key) != 1) {
+    switch (catena_key_type(issuer_key)) {
+    case CATENA_KEY_P384:
+        digest = EVP_sha384();
+        break;
+    case CATENA_KEY_ED25519:
+        digest = NULL;
+        break;
+    default:
+        break;
+    }
+    md = EVP_MD_CTX_new();
+    if (md == NULL ||
+        EVP_DigestVerifyInit(md, NULL, digest, NULL, issuer_key) != 1 ||
+        EVP_DigestVerify(md, ASN1_STRING_get0_data(sig),
+                         (size_t)ASN1_STRING_length(sig), tbs,
+                         tbs_len) != 1) {
         rc = catena_err_set_openssl(err, CATENA_ERR_SIGNER,
                                     "the signature does not verify with "
                                     "the issuer key");
         goto out;
     }
-    *out = x;
-    x = NULL;
     rc = CATENA_OK;
 out:
-    X509_free(x);
+    EVP_MD_CTX_free(md);
+    ASN1_BIT_STRING_free(sig);
+    X509_ALGOR_free(alg);
     return rc;
 }
 
+/* cert_pem writes |der| as one PEM CERTIFICATE block (malloc'd). */
 static char *
-cert_pem(X509 *x)
+cert_pem(const uint8_t *der, size_t der_len)
 {
     BIO *b = BIO_new(BIO_s_mem());
     char *data = NULL;
     char *copy = NULL;
     long n;
 
-    if (b == NULL || PEM_write_bio_X509(b, x) != 1) {
+    if (b == NULL ||
+        PEM_write_bio(b, "CERTIFICATE", "", der, (long)der_len) <= 0) {
         goto out;
     }
     n = BIO_get_mem_data(b, &data);
@@ -422,7 +443,6 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     size_t tbs_len = 0;
     uint8_t *cert_der = NULL;
     size_t cert_der_len = 0;
-    X509 *cert = NULL;
     struct catena_issued *issued = NULL;
     char *leaf_pem = NULL;
     enum catena_rc rc;
@@ -697,7 +717,7 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
         goto out;
     }
     if ((rc = check_signed(cert_der, cert_der_len, tbs, tbs_len, issuer_key,
-                           &cert, err)) != CATENA_OK) {
+                           err)) != CATENA_OK) {
         goto out;
     }
 
@@ -717,7 +737,7 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     }
 
     issued = calloc(1, sizeof(*issued));
-    leaf_pem = cert_pem(cert);
+    leaf_pem = cert_pem(cert_der, cert_der_len);
     if (issued == NULL || leaf_pem == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
@@ -752,7 +772,6 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
 out:
     catena_issued_free(issued);
     free(leaf_pem);
-    X509_free(cert);
     free(cert_der);
     OPENSSL_free(tbs);
     free(joined);
