@@ -86,6 +86,17 @@ if [ -s "$d/weak.csr" ] && "$CATENA" issue --config "$conf" \
     fail "RSA-1024 accepted"
 fi
 
+# A lint refusal: the name is not public (BR 7.1.2.7.12, lint T2). The
+# serial was reserved, is marked FAILED, and the refusal is audited.
+out=$("$CATENA" issue --config "$conf" --profile tls-server \
+    --csr "$d/leaf.csr" --dns localhost 2>&1) && fail "localhost accepted"
+echo "$out" | grep -q 'lint' || fail "unclear lint refusal: $out"
+db="$d/catena.db"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certificates WHERE status = 3 AND der IS NULL AND names = 'localhost'")" = 1 ] ||
+    fail "the refused serial is not FAILED"
+sqlite3 "$db" "SELECT detail FROM audit_log WHERE kind = 'refuse'" |
+    grep -q localhost || fail "the refusal is not audited"
+
 # Revocation.
 serial=$(openssl x509 -in "$d/tls.chain.leaf" -noout -serial | cut -d= -f2)
 out=$("$CATENA" revoke --config "$conf" --serial "$serial" --reason 7 2>&1) &&

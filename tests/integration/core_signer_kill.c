@@ -11,7 +11,9 @@
  *    clear message, not hang and not crash;
  * 3. issue with the signer already dead (the write hits a closed socket:
  *    no SIGPIPE death allowed);
- * 4. start a new signer and issue again (works).
+ * 4. start a new signer and issue again (works);
+ * 5. revoke it: the revocation listener hears of it once, with the issuer
+ *    name and serial, and not again for an idempotent repeat.
  * Prints "reserved-after-kill N" lines the script checks against sqlite3.
  */
 #include <pthread.h>
@@ -31,6 +33,24 @@
 static uint8_t csr[16384];
 static size_t csr_len;
 
+static char last_serial[41];
+
+struct heard {
+    int calls;
+    char issuer[64];
+    char serial[41];
+};
+
+static void
+on_revoke(void *ctx, const char *issuer, const char *serial)
+{
+    struct heard *h = ctx;
+
+    h->calls++;
+    snprintf(h->issuer, sizeof(h->issuer), "%s", issuer);
+    snprintf(h->serial, sizeof(h->serial), "%s", serial);
+}
+
 static int
 issue(struct catena_ca *ca, struct catena_store *store, const char *what,
       struct catena_err *err)
@@ -48,6 +68,9 @@ issue(struct catena_ca *ca, struct catena_store *store, const char *what,
     rc = catena_ca_issue(ca, store, &req, &out, err);
     printf("%s: %s %s%s\n", what, catena_rc_name(rc),
            out != NULL ? out->serial : "", rc != CATENA_OK ? err->msg : "");
+    if (out != NULL) {
+        memcpy(last_serial, out->serial, sizeof(last_serial));
+    }
     catena_issued_free(out);
     return (int)rc;
 }
@@ -145,6 +168,31 @@ main(int argc, char **argv)
         return 1;
     }
     failures += issue(ca, store, "after-restart", &err) != CATENA_OK;
+
+    /* 5. revocation listeners */
+    {
+        struct heard h;
+
+        memset(&h, 0, sizeof(h));
+        catena_ca_on_revoke(ca, on_revoke, &h);
+        if (catena_ca_revoke(ca, store, last_serial,
+                             CATENA_REASON_KEY_COMPROMISE, &err) != CATENA_OK ||
+            catena_ca_revoke(ca, store, last_serial,
+                             CATENA_REASON_KEY_COMPROMISE, &err) != CATENA_OK ||
+            h.calls != 1 || strcmp(h.issuer, "tls") != 0 ||
+            strcmp(h.serial, last_serial) != 0) {
+            fprintf(stderr, "FAIL: listener calls %d issuer %s: %s\n",
+                    h.calls, h.issuer, err.msg);
+            failures++;
+        }
+        if (catena_ca_revoke(ca, store, "01ff", CATENA_REASON_SUPERSEDED,
+                             &err) != CATENA_ERR_NOT_FOUND) {
+            fprintf(stderr, "FAIL: unknown serial not NOT_FOUND\n");
+            failures++;
+        }
+        printf("listener: %d call(s) for %s/%s\n", h.calls, h.issuer,
+               h.serial);
+    }
 
     catena_store_close(store);
     catena_ca_close(ca);
