@@ -155,6 +155,15 @@ acme_validate(const struct acme_validation_opts *opts,
                                   CATENA_ERR_INVALID, err,
                                   "malformed token or key authorization");
     }
+    if (is_ip) {
+        unsigned char bin[16];
+        int af = strchr(id_value, ':') != NULL ? AF_INET6 : AF_INET;
+        if (inet_pton(af, id_value, bin) != 1) {
+            return acme_validate_fail(problem, ACME_VPROB_MALFORMED,
+                                      CATENA_ERR_INVALID, err,
+                                      "invalid IP identifier");
+        }
+    }
     wildcard = strncmp(id_value, "*.", 2) == 0;
     /* RFC 8555 7.1.3: wildcards only through dns-01; RFC 8738 7: never
      * an IP address through dns-01. */

@@ -309,9 +309,8 @@ acme_validate_tlsalpn01(const struct acme_validation_opts *opts,
     }
     rc = CATENA_OK;
 out:
-    if (ssl != NULL) {
-        (void)SSL_shutdown(ssl);
-    }
+    /* No SSL_shutdown: nothing more is owed to the peer, and a close
+     * notify to a peer that already left would only raise SIGPIPE. */
     X509_free(cert);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
