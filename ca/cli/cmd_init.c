@@ -10,6 +10,7 @@
  * The signer loads issuer certificates when it starts, so it is started
  * afresh for each stage: root, then the issuing CAs, then the leaves.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -534,11 +535,20 @@ ceremony(const struct init_opts *o, const char *dir)
         name = NULL;
     }
     if (o->hostname != NULL) {
-        const char *dns[1] = {o->hostname};
+        const char *names[1] = {o->hostname};
+        unsigned char ip[16];
         struct catena_issue_req req = {.profile = "service-tls",
-                                       .issuer = "tls",
-                                       .dns_names = dns,
-                                       .num_dns_names = 1};
+                                       .issuer = "tls"};
+
+        /* An address literal ("127.0.0.1", "::1") is an iPAddress SAN. */
+        if (inet_pton(AF_INET, o->hostname, ip) == 1 ||
+            inet_pton(AF_INET6, o->hostname, ip) == 1) {
+            req.ips = names;
+            req.num_ips = 1;
+        } else {
+            req.dns_names = names;
+            req.num_dns_names = 1;
+        }
 
         if (spki_of(keys[K_ACME], &spki, &spki_len) != 0) {
             goto out;

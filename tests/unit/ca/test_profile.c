@@ -14,7 +14,8 @@
 static void
 test_find(void **state)
 {
-    const char *names[] = {"tls-server", "smime-mailbox", "x509-svid",
+    const char *names[] = {"tls-server", "service-tls", "smime-mailbox",
+                           "x509-svid",
                            "ocsp-signer", "sub-ca", "root-ca"};
 
     (void)state;
