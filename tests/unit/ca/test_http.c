@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "catena/http.h"
 
@@ -230,6 +234,88 @@ test_bad_options(void **state)
     assert_null(srv);
 }
 
+
+/* write_self_signed makes a P-256 key and a self-signed localhost
+ * certificate in |dir| for the TLS listener. */
+static void
+write_self_signed(const char *cert_path, const char *key_path)
+{
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    X509_NAME *n = X509_get_subject_name(x);
+    FILE *f;
+
+    assert_non_null(pk);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                               (const unsigned char *)"localhost", -1, -1, 0);
+    X509_set_issuer_name(x, n);
+    X509_set_pubkey(x, pk);
+    assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+    f = fopen(cert_path, "w");
+    PEM_write_X509(f, x);
+    fclose(f);
+    f = fopen(key_path, "w");
+    PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL);
+    fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(pk);
+}
+
+static void
+test_tls(void **state)
+{
+    char dir[] = "/tmp/catena-http-tls-XXXXXX";
+    char cert[64];
+    char key[64];
+    struct catena_http_options o = {.listen = "127.0.0.1:0",
+                                    .num_threads = 1};
+    struct catena_http_server *srv = NULL;
+    struct catena_err err;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    char resp[4096];
+    int fd;
+    int n;
+    int got = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert, sizeof(cert), "%s/c.pem", dir);
+    snprintf(key, sizeof(key), "%s/k.pem", dir);
+    write_self_signed(cert, key);
+    o.tls_cert_file = cert;
+    o.tls_key_file = key;
+    assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
+    ctx = SSL_CTX_new(TLS_client_method());
+    assert_int_equal(SSL_CTX_load_verify_locations(ctx, cert, NULL), 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    ssl = SSL_new(ctx);
+    fd = connect_port(catena_http_server_port(srv));
+    SSL_set_fd(ssl, fd);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    SSL_set1_host(ssl, "localhost");
+    assert_int_equal(SSL_connect(ssl), 1);
+    assert_true(SSL_write(ssl, GET("/health"), (int)strlen(GET("/health"))) >
+                0);
+    while ((n = SSL_read(ssl, resp + got, (int)sizeof(resp) - 1 - got)) > 0) {
+        got += n;
+    }
+    resp[got] = '\0';
+    assert_non_null(strstr(resp, "HTTP/1.1 200"));
+    assert_non_null(strstr(resp, "{\"status\":\"ok\"}"));
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    close(fd);
+    catena_http_server_free(srv);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -238,6 +324,7 @@ main(void)
         cmocka_unit_test(test_body_and_cap),
         cmocka_unit_test(test_idle_clients),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_tls),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
