@@ -17,6 +17,9 @@
  *   NAME GARBAGE (an unparsable reply) | NOCHASE (answer a CNAME without
  *   its target, as a server that does not recurse) | WRONGQ (a reply
  *   whose question is another name)
+ * A query type after a behaviour limits it to that type: "x SERVFAIL CAA".
+ * Records owned by "*" answer for any name without data of that type
+ * ("* A 127.0.0.1" makes every name resolve to loopback).
  * Names are case-insensitive, written without the trailing dot. The
  * server chases CNAMEs within its own data, like a recursive resolver.
  */
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -199,12 +203,19 @@ make_rr(const struct rec *r)
     return rr;
 }
 
+/*
+ * find_special finds behaviour |type| for |name|; a behaviour line with a
+ * query type after it ("NAME SERVFAIL CAA") applies to that type only.
+ */
 static const struct rec *
-find_special(const struct data *d, const char *name, const char *type)
+find_special(const struct data *d, const char *name, const char *type,
+             const char *qtype)
 {
     for (size_t i = 0; i < d->n; i++) {
         if (strcmp(d->r[i].name, name) == 0 &&
-            strcmp(d->r[i].type, type) == 0) {
+            strcmp(d->r[i].type, type) == 0 &&
+            (d->r[i].rest[0] == '\0' ||
+             strcasecmp(d->r[i].rest, qtype) == 0)) {
             return &d->r[i];
         }
     }
@@ -239,6 +250,7 @@ answer(int fd, const unsigned char *q, size_t ql, const struct sockaddr *from,
     size_t wl = 0, l;
     ldns_rr_type qt;
     int chase = 1, found = 0;
+    char tname[16];
 
     if (ldns_wire2pkt(&qp, q, ql) != LDNS_STATUS_OK ||
         ldns_pkt_qdcount(qp) != 1) {
@@ -257,13 +269,18 @@ answer(int fd, const unsigned char *q, size_t ql, const struct sockaddr *from,
         name[l - 1] = '\0';
     }
     lower(name);
+    {
+        const ldns_rr_descriptor *desc = ldns_rr_descript(qt);
+        snprintf(tname, sizeof(tname), "%s",
+                 desc != NULL && desc->_name != NULL ? desc->_name : "?");
+    }
     if (data_load(datafile, &d) != 0) {
         goto out;
     }
-    if (find_special(&d, name, "DROP") != NULL) {
+    if (find_special(&d, name, "DROP", tname) != NULL) {
         goto out;
     }
-    if (find_special(&d, name, "GARBAGE") != NULL) {
+    if (find_special(&d, name, "GARBAGE", tname) != NULL) {
         unsigned char junk[7] = {q[0], q[1], 0x81, 0x80, 0x00, 0x01, 0xff};
         (void)sendto(fd, junk, sizeof(junk), 0, from, fromlen);
         goto out;
@@ -278,7 +295,7 @@ answer(int fd, const unsigned char *q, size_t ql, const struct sockaddr *from,
     ldns_pkt_set_ra(rp, true);
     ldns_pkt_set_rd(rp, ldns_pkt_rd(qp));
     ldns_pkt_set_opcode(rp, ldns_pkt_get_opcode(qp));
-    if (find_special(&d, name, "WRONGQ") != NULL) {
+    if (find_special(&d, name, "WRONGQ", tname) != NULL) {
         ldns_rr *o = ldns_rr_clone(qrr);
         ldns_rdf *other = ldns_dname_new_frm_str("other.invalid.");
         ldns_rdf_deep_free(ldns_rr_owner(o));
@@ -287,25 +304,19 @@ answer(int fd, const unsigned char *q, size_t ql, const struct sockaddr *from,
     } else {
         ldns_pkt_push_rr(rp, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
     }
-    if (find_special(&d, name, "SERVFAIL") != NULL) {
+    if (find_special(&d, name, "SERVFAIL", tname) != NULL) {
         ldns_pkt_set_rcode(rp, LDNS_RCODE_SERVFAIL);
-    } else if (find_special(&d, name, "REFUSED") != NULL) {
+    } else if (find_special(&d, name, "REFUSED", tname) != NULL) {
         ldns_pkt_set_rcode(rp, LDNS_RCODE_REFUSED);
-    } else if (find_special(&d, name, "TRUNCATE") != NULL) {
+    } else if (find_special(&d, name, "TRUNCATE", tname) != NULL) {
         ldns_pkt_set_tc(rp, true);
     } else {
         char cur[300];
         snprintf(cur, sizeof(cur), "%s", name);
-        chase = find_special(&d, name, "NOCHASE") == NULL;
+        chase = find_special(&d, name, "NOCHASE", tname) == NULL;
         for (int hop = 0; hop < MAX_CHASE; hop++) {
             const struct rec *cn = NULL;
             int here = 0;
-            char tname[16];
-            {
-                const ldns_rr_descriptor *desc = ldns_rr_descript(qt);
-                snprintf(tname, sizeof(tname), "%s",
-                         desc != NULL ? desc->_name : "?");
-            }
             for (size_t i = 0; i < d.n; i++) {
                 if (strcmp(d.r[i].name, cur) != 0) {
                     continue;
@@ -318,6 +329,22 @@ answer(int fd, const unsigned char *q, size_t ql, const struct sockaddr *from,
                     }
                 } else if (strcmp(d.r[i].type, "CNAME") == 0) {
                     cn = &d.r[i];
+                }
+            }
+            if (!here && cn == NULL) {
+                /* "*" lines answer for every name without its own data. */
+                for (size_t i = 0; i < d.n; i++) {
+                    if (strcmp(d.r[i].name, "*") == 0 &&
+                        strcmp(d.r[i].type, tname) == 0) {
+                        struct rec def = d.r[i];
+                        ldns_rr *rr;
+                        snprintf(def.name, sizeof(def.name), "%s", cur);
+                        rr = make_rr(&def);
+                        if (rr != NULL) {
+                            ldns_pkt_push_rr(rp, LDNS_SECTION_ANSWER, rr);
+                            here = 1;
+                        }
+                    }
                 }
             }
             if (here || cn == NULL || qt == LDNS_RR_TYPE_CNAME) {
