@@ -1066,7 +1066,7 @@ test_garbage_ends_conversation(void **state)
         EVP_PKEY *k = gen_key("P-256");
         struct tbs_opts o = {.profile = "tls-server",
                              .issuer_cert = tls_cert, .issuer_key = tls_key,
-                             .subject_key = k, .dns = "after.example",
+                             .subject_key = k, .dns = "after.example.com",
                              .crl_issuer = "tls"};
 
         X509_free(sign_ok(s, "tls", &o, X509_get0_pubkey(tls_cert)));
@@ -1082,7 +1082,7 @@ test_dead_signer(void **state)
     EVP_PKEY *k = gen_key("P-256");
     struct tbs_opts o = {.profile = "tls-server", .issuer_cert = tls_cert,
                          .issuer_key = tls_key, .subject_key = k,
-                         .dns = "dead.example", .crl_issuer = "tls"};
+                         .dns = "dead.example.com", .crl_issuer = "tls"};
     struct catena_err err;
     int pid = catena_signer_pid(s);
 
