@@ -1,0 +1,153 @@
+#!/bin/sh
+# bench_acme.sh - complete ACME orders per second (newOrder -> authz ->
+# http-01 -> finalize with a fresh CSR -> certificate download) with N
+# concurrent clients, against "catena serve" (SQLite) and against Pebble
+# (Debian package) under the same driver (acme_load.py) in the same run.
+# Both CAs validate http-01 against the driver's loopback responder and
+# resolve names through the same loopback DNS server (pebble-challtestsrv).
+# Every order names a fresh domain and both CAs have authorization reuse
+# off, so reuse inflates neither figure. Prints orders/s, p50/p99 order
+# latency, the ratio, the driver's and each server's CPU use over the
+# measured window, and each server's peak RSS from /usr/bin/time -v.
+# usage: bench_acme.sh CATENA [CLIENTS] [SECONDS]
+set -eu
+CATENA=$1
+CLIENTS=${2:-8}
+SECONDS_RUN=${3:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+DRIVER="/usr/bin/python3 $here/acme_load.py"
+for t in pebble pebble-challtestsrv /usr/bin/time openssl; do
+    command -v "$t" >/dev/null || { echo "missing $t"; exit 77; }
+done
+tmp=$(mktemp -d)
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for p in $pids; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+wait_url() { # wait_url URL CAFILE PID LOG
+    i=0
+    until curl -sf --cacert "$2" "$1" >/dev/null 2>&1; do
+        i=$((i + 1))
+        kill -0 "$3" 2>/dev/null && [ $i -lt 200 ] ||
+            { cat "$4"; echo "server did not start"; exit 1; }
+        sleep 0.1
+    done
+}
+rss_of() { awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$1"; }
+stop() { # stop TIME_PID: SIGTERM the server under /usr/bin/time, wait
+    for c in $(pgrep -P "$1"); do kill "$c" 2>/dev/null || true; done
+    wait "$1" 2>/dev/null || true
+}
+field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+# Loopback DNS: every A query answers 127.0.0.1, no CAA records.
+dns_port=$(free_port)
+mgmt_port=$(free_port)
+h01_port=$(free_port)
+pebble-challtestsrv -dns01 "127.0.0.1:$dns_port" -http01 "" -https01 "" \
+    -tlsalpn01 "" -management "127.0.0.1:$mgmt_port" \
+    -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$tmp/dns.log" 2>&1 &
+pids="$pids $!"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$mgmt_port/"; do
+    i=$((i + 1)); [ $i -lt 100 ] || { echo "DNS server did not start"; exit 1; }
+    sleep 0.1
+done
+
+# ---- Catena ----
+d="$tmp/catena"
+acme_port=$(free_port)
+"$CATENA" init --dir "$d" --hostname localhost \
+    --listen "127.0.0.1:$(free_port)" >"$tmp/init.log" 2>&1 ||
+    { cat "$tmp/init.log"; exit 1; }
+cat >>"$d/catena.conf" <<EOC
+
+[acme]
+enabled = true
+listen = 127.0.0.1:$acme_port
+tls_cert = $d/acme-tls.pem
+tls_key = $d/keys/acme-tls.key
+base_url = https://localhost:$acme_port
+caa_identities = catena.test
+dns_resolver = 127.0.0.1:$dns_port
+http01_port = $h01_port
+tlsalpn01_port = $h01_port
+authz_reuse = 0s
+EOC
+/usr/bin/time -v -o "$tmp/catena.time" "$CATENA" serve \
+    --config "$d/catena.conf" >"$tmp/catena.log" 2>&1 &
+ctime=$!
+pids="$pids $ctime"
+wait_url "https://localhost:$acme_port/directory" "$d/root.pem" "$ctime" \
+    "$tmp/catena.log"
+spids=""
+for c in $(pgrep -P "$ctime"); do
+    spids="$spids --server-pid $c"
+    for g in $(pgrep -P "$c"); do spids="$spids --server-pid $g"; done
+done
+# shellcheck disable=SC2086
+$DRIVER "https://localhost:$acme_port/directory" "$d/root.pem" "$h01_port" \
+    --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/catena.json"
+stop "$ctime"
+
+# ---- Pebble ----
+p_port=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/pebble.key" -out "$tmp/pebble.pem" -days 2 \
+    -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+cat >"$tmp/pebble.json" <<EOC
+{"pebble": {
+  "listenAddress": "127.0.0.1:$p_port",
+  "managementListenAddress": "127.0.0.1:$(free_port)",
+  "certificate": "$tmp/pebble.pem",
+  "privateKey": "$tmp/pebble.key",
+  "httpPort": $h01_port,
+  "tlsPort": $(free_port),
+  "ocspResponderURL": "",
+  "externalAccountBindingRequired": false
+}}
+EOC
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+    /usr/bin/time -v -o "$tmp/pebble.time" pebble -config "$tmp/pebble.json" \
+    -dnsserver "127.0.0.1:$dns_port" >"$tmp/pebble.log" 2>&1 &
+ptime=$!
+pids="$pids $ptime"
+wait_url "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$ptime" \
+    "$tmp/pebble.log"
+spids=""
+for c in $(pgrep -P "$ptime"); do spids="$spids --server-pid $c"; done
+# shellcheck disable=SC2086
+$DRIVER "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$h01_port" \
+    --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/pebble.json.out"
+stop "$ptime"
+
+echo "ACME complete orders, $CLIENTS clients, ${SECONDS_RUN}s each, $(nproc) cores (driver, server and DNS share them)"
+printf '%-8s %7s %9s %8s %8s %7s %8s %10s %10s %12s\n' CA orders "orders/s" \
+    "p50 ms" "p99 ms" errors "polls/o" "driver cpu" "server cpu" \
+    "peak RSS kB"
+for ca in catena pebble; do
+    j="$tmp/$ca.json"
+    [ "$ca" = pebble ] && j="$tmp/pebble.json.out"
+    /usr/bin/python3 - "$j" "$ca" "$(rss_of "$tmp/$ca.time")" <<'EOP'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%-8s %7d %9.1f %8.1f %8.1f %7d %8.2f %10.2f %10.2f %12s" % (
+    sys.argv[2], r["orders"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
+    r["errors"], r["polls_per_order"], r["driver_cpu_cores"],
+    r["server_cpu_cores"], sys.argv[3]))
+for e in r["first_errors"]:
+    print("   error:", e)
+EOP
+done
+c=$(field "$tmp/catena.json" orders_per_s)
+p=$(field "$tmp/pebble.json.out" orders_per_s)
+awk -v c="$c" -v p="$p" 'BEGIN { if (p > 0) printf "ratio catena/pebble: %.2f (target >= 5)\n", c / p; else print "ratio: pebble completed no orders" }'
+echo "(cpu = cores busy over the measured window; catena's includes its signer process)"
