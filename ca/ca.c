@@ -35,6 +35,10 @@ struct issuer {
     int num_shards;
     int64_t store_id;
     uint8_t spki_sha256[32];
+    /* The delegated OCSP responder's key, if its certificate exists:
+     * an end-entity certificate must not certify it either. */
+    int has_ocsp_key;
+    uint8_t ocsp_spki_sha256[32];
 };
 
 struct listener {
@@ -80,6 +84,8 @@ load_issuer(struct catena_ca *ca, const char *name, int allow_missing,
                                               NULL);
     const char *chain_path = catena_config_get(cfg, "issuer", name, "chain",
                                                NULL);
+    const char *ocsp_path = catena_config_get(cfg, "issuer", name,
+                                              "ocsp_cert", NULL);
     struct issuer *is = &ca->issuers[ca->num_issuers];
     struct stat st;
     FILE *f = NULL;
@@ -142,6 +148,18 @@ load_issuer(struct catena_ca *ca, const char *name, int allow_missing,
     if ((rc = catena_spki_sha256(X509_get_X509_PUBKEY(is->cert),
                                  is->spki_sha256, err)) != CATENA_OK) {
         goto out;
+    }
+    if (ocsp_path != NULL && (f = fopen(ocsp_path, "r")) != NULL) {
+        X509 *ocsp = PEM_read_X509(f, NULL, NULL, NULL);
+
+        fclose(f);
+        f = NULL;
+        if (ocsp != NULL &&
+            catena_spki_sha256(X509_get_X509_PUBKEY(ocsp),
+                               is->ocsp_spki_sha256, NULL) == CATENA_OK) {
+            is->has_ocsp_key = 1;
+        }
+        X509_free(ocsp);
     }
     if (chain_path != NULL) {
         rc = catena_file_read(chain_path, MAX_CHAIN_FILE,
@@ -462,7 +480,9 @@ int
 catena_ca_is_ca_key(const struct catena_ca *ca, const uint8_t spki[32])
 {
     for (size_t i = 0; i < ca->num_issuers; i++) {
-        if (memcmp(ca->issuers[i].spki_sha256, spki, 32) == 0) {
+        if (memcmp(ca->issuers[i].spki_sha256, spki, 32) == 0 ||
+            (ca->issuers[i].has_ocsp_key &&
+             memcmp(ca->issuers[i].ocsp_spki_sha256, spki, 32) == 0)) {
             return 1;
         }
     }

@@ -418,7 +418,8 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     EVP_PKEY *issuer_key = NULL;
     EVP_PKEY *subject_key = NULL; /* borrowed from spki_x */
     X509_REQ *csr = NULL;
-    X509_PUBKEY *spki_x = NULL;
+    X509_PUBKEY *spki_x = NULL;     /* the subject SPKI (maybe borrowed) */
+    X509_PUBKEY *spki_owned = NULL; /* set when parsed from req->spki_der */
     uint8_t spki_hash[32];
     char spki_hex[65];
     int blocked = 0;
@@ -492,14 +493,17 @@ catena_ca_issue_ex(struct catena_ca *ca, struct catena_store *store,
     if (req->csr_der != NULL) {
         rc = catena_csr_parse(req->csr_der, req->csr_der_len, prof->key_types,
                               &csr, err);
-        if (rc == CATENA_OK &&
-            (spki_x = X509_PUBKEY_dup(X509_REQ_get_X509_PUBKEY(csr))) ==
-                NULL) {
-            rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        /* Borrowed from the request, not X509_PUBKEY_dup'ed: OpenSSL 3.0's
+         * dup loses the BIT STRING's unused-bits flag and re-encodes an
+         * EC point ending in zero bits differently, so the SPKI hash (key
+         * blocklist, CA-key check) would not match the certificate's. */
+        if (rc == CATENA_OK) {
+            spki_x = X509_REQ_get_X509_PUBKEY(csr);
         }
     } else {
         rc = catena_spki_parse(req->spki_der, req->spki_der_len,
-                               prof->key_types, &spki_x, err);
+                               prof->key_types, &spki_owned, err);
+        spki_x = spki_owned;
     }
     if (rc != CATENA_OK) {
         if (rc == CATENA_ERR_POLICY) {
@@ -777,7 +781,7 @@ out:
     free(joined);
     names_clear(&names);
     EVP_PKEY_free(issuer_key);
-    X509_PUBKEY_free(spki_x);
+    X509_PUBKEY_free(spki_owned);
     X509_REQ_free(csr);
     return rc;
 }

@@ -67,6 +67,17 @@ for kt in p256 p384 rsa2048 rsa3072 rsa4096 ed25519; do
         --uri spiffe://example.org/workload/a >"$d/svid.chain" ||
         fail "$kt: issue x509-svid"
     verify "$d" "$d/svid.chain"
+    # The store's SPKI hash (key blocklist, CA-key check) is the hash of
+    # the certificate's own SubjectPublicKeyInfo bytes.
+    for c in tls smime svid; do
+        s=$(openssl x509 -in "$d/$c.chain.leaf" -noout -serial | cut -d= -f2 |
+            tr 'A-F' 'a-f')
+        want=$(openssl x509 -in "$d/$c.chain.leaf" -noout -pubkey |
+            openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+        got=$(sqlite3 "$d/catena.db" \
+            "SELECT lower(hex(spki_sha256)) FROM certificates WHERE serial = '$s'")
+        [ "$want" = "$got" ] || fail "$kt $c: stored SPKI hash $got != $want"
+    done
     echo "$kt: init, tls-server, smime-mailbox, x509-svid verified"
 done
 
@@ -85,6 +96,17 @@ if [ -s "$d/weak.csr" ] && "$CATENA" issue --config "$conf" \
     >/dev/null 2>&1; then
     fail "RSA-1024 accepted"
 fi
+
+# CA keys (issuing CA and its OCSP responder) are never certified in an
+# end-entity certificate (BR 6.1.1.3).
+for k in tls tls-ocsp; do
+    openssl req -new -key "$d/keys/$k.key" -subj "/CN=x" \
+        -out "$d/$k-reuse.csr" 2>/dev/null
+    out=$("$CATENA" issue --config "$conf" --profile tls-server \
+        --csr "$d/$k-reuse.csr" --dns www.example.com 2>&1) &&
+        fail "the $k key was certified"
+    echo "$out" | grep -q 'belongs to a CA' || fail "unclear CA-key refusal: $out"
+done
 
 # A lint refusal: the name is not public (BR 7.1.2.7.12, lint T2). The
 # serial was reserved, is marked FAILED, and the refusal is audited.
