@@ -97,6 +97,26 @@ if [ -s "$d/weak.csr" ] && "$CATENA" issue --config "$conf" \
     fail "RSA-1024 accepted"
 fi
 
+# Validity: inclusive, the profile default, and [profile] narrowing.
+nb=$(openssl x509 -in "$d/tls.chain.leaf" -noout -startdate | cut -d= -f2)
+na=$(openssl x509 -in "$d/tls.chain.leaf" -noout -enddate | cut -d= -f2)
+len=$(( $(date -u -d "$na" +%s) - $(date -u -d "$nb" +%s) + 1 ))
+[ "$len" -eq $((90 * 86400)) ] || fail "default tls-server lifetime $len"
+"$CATENA" issue --config "$conf" --profile tls-server --csr "$d/leaf.csr" \
+    --dns www.example.com --days 365 >/dev/null 2>"$d/err" &&
+    fail "365 days accepted for tls-server"
+grep -q 'maximum' "$d/err" || fail "unclear lifetime refusal"
+cp "$conf" "$d/narrow.conf"
+printf '[profile "tls-server"]\nmax_lifetime = 30d\n' >>"$d/narrow.conf"
+"$CATENA" issue --config "$d/narrow.conf" --profile tls-server \
+    --csr "$d/leaf.csr" --dns www.example.com --days 31 >/dev/null 2>&1 &&
+    fail "[profile] max_lifetime ignored"
+"$CATENA" issue --config "$d/narrow.conf" --profile tls-server \
+    --csr "$d/leaf.csr" --dns www.example.com >"$d/narrow.chain" 2>/dev/null ||
+    fail "issue under a narrowed profile"
+openssl x509 -in "$d/narrow.chain" -noout -checkend $((30 * 86400)) \
+    >/dev/null && fail "default not narrowed to max_lifetime"
+
 # CA keys (issuing CA and its OCSP responder) are never certified in an
 # end-entity certificate (BR 6.1.1.3).
 for k in tls tls-ocsp; do
