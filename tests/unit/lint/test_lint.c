@@ -422,6 +422,68 @@ test_malformed(void **state)
     free_ca(&ca);
 }
 
+/* point_result lints a TBSCertificate and returns the B10 result. */
+static enum catena_lint_result
+point_result(const uint8_t *der, size_t len)
+{
+    struct catena_lint_ctx ctx;
+    struct catena_lint_report *r = NULL;
+    enum catena_lint_result res;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.now = NOW;
+    ctx.is_tbs = 1;
+    assert_int_equal(catena_lint_cert(der, len, &ctx, &r), CATENA_OK);
+    res = result_of(r, "e_key_ec_point_invalid");
+    catena_lint_report_free(r);
+    return res;
+}
+
+/* B10 checks the curve equation with p and b written into the linter: a
+ * key OpenSSL generated on each NIST curve must pass (which it cannot if a
+ * constant is wrong), one with Y changed or X >= p must fail. */
+static void
+test_ec_point(void **state)
+{
+    static const char *const curves[] = {"P-256", "P-384", "P-521"};
+    static const size_t field[] = {32, 48, 66};
+    struct ca ca;
+
+    (void)state;
+    make_ca(&ca);
+    for (size_t i = 0; i < 3; i++) {
+        X509 *x = tls_leaf(&ca, 90 * 86400, "01a2b3c4d5e6f708091a2b3c4d5e6f7081");
+        EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+        unsigned char *der = NULL;
+        unsigned char pt[1 + 2 * 66];
+        size_t pt_len = 0;
+        int len;
+        uint8_t *at;
+
+        assert_non_null(k);
+        assert_int_equal(X509_set_pubkey(x, k), 1);
+        len = i2d_re_X509_tbs(x, &der);
+        assert_true(len > 0);
+        assert_int_equal(EVP_PKEY_get_octet_string_param(k, "encoded-pub-key", pt,
+                                                         sizeof(pt), &pt_len), 1);
+        assert_int_equal(pt_len, 1 + 2 * field[i]);
+        at = memmem(der, (size_t)len, pt, pt_len);
+        assert_non_null(at);
+        assert_int_equal(point_result(der, (size_t)len), CATENA_LINT_PASS);
+        at[pt_len - 1] ^= 0x01; /* Y off by one: not on the curve */
+        assert_int_equal(point_result(der, (size_t)len), CATENA_LINT_ERROR);
+        at[pt_len - 1] ^= 0x01;
+        memset(at + 1, 0xff, field[i]); /* X >= p */
+        assert_int_equal(point_result(der, (size_t)len), CATENA_LINT_ERROR);
+        at[0] = 0x02; /* not uncompressed */
+        assert_int_equal(point_result(der, (size_t)len), CATENA_LINT_ERROR);
+        OPENSSL_free(der);
+        EVP_PKEY_free(k);
+        X509_free(x);
+    }
+    free_ca(&ca);
+}
+
 static void
 test_registry(void **state)
 {
@@ -453,6 +515,7 @@ main(void)
         cmocka_unit_test(test_low_entropy_serial),
         cmocka_unit_test(test_crl),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_ec_point),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
