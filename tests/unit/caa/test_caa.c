@@ -79,6 +79,8 @@ static const char records[] =
     "mal3.test CAA 0 issue \"catena.test junk\"\n"
     "mal4.test CAA 0 issue \"-catena.test\"\n"
     "mal5.test CAA 0 issue \"catena.test; a=b c\"\n"
+    "badtag.test CAA 0 is_sue \"catena.test\"\n"
+    "badtag.test CAA 0 issue \"catena.test\"\n"
     "# failures\n"
     "sf.test SERVFAIL\n"
     "sfparent.test SERVFAIL\n"
@@ -103,12 +105,18 @@ setup(void **state)
     if (testdns_start(&dns) != 0) {
         return -1;
     }
-    /* Seventy records at one name: over the cap of 64. */
     f = open_memstream(&buf, &len);
     if (f == NULL) {
         return -1;
     }
     fputs(records, f);
+    /* A value over the 1024-octet cap authorizes nobody. */
+    fputs("long.test CAA 0 issue \"catena.test; x=", f);
+    for (int i = 0; i < 1100; i++) {
+        fputc('a', f);
+    }
+    fputs("\"\n", f);
+    /* Seventy records at one name: over the cap of 64. */
     for (int i = 0; i < 70; i++) {
         fprintf(f, "many.test CAA 0 issue \"ca%d.example\"\n", i);
     }
@@ -309,6 +317,9 @@ test_malformed_values(void **state)
     assert_int_equal(check("mal3.test", 0), CATENA_ERR_CAA);
     assert_int_equal(check("mal4.test", 0), CATENA_ERR_CAA);
     assert_int_equal(check("mal5.test", 0), CATENA_ERR_CAA);
+    assert_int_equal(check("long.test", 0), CATENA_ERR_CAA);
+    /* A tag outside [A-Za-z0-9] is a malformed record: refuse. */
+    assert_int_equal(check("badtag.test", 0), CATENA_ERR_CAA);
     /* RFC 8659 4.2: an issuer-domain-name has no trailing dot. */
     assert_int_equal(check("dot.test", 0), CATENA_ERR_CAA);
 }

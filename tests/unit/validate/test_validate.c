@@ -51,7 +51,7 @@ struct server {
     int alpn;
 };
 
-static struct server http_srv, tls_srv;
+static struct server http_srv, http6_srv, tls_srv;
 
 static void *
 server_main(void *arg)
@@ -73,22 +73,29 @@ server_main(void *arg)
 }
 
 static int
-server_start(struct server *s, void (*serve)(struct server *, int))
+server_start(struct server *s, void (*serve)(struct server *, int), int af)
 {
-    struct sockaddr_in sa = {0};
-    socklen_t sl = sizeof(sa);
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    socklen_t sl = af == AF_INET6 ? sizeof(*s6) : sizeof(*s4);
 
     s->serve = serve;
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+    s->fd = socket(af, SOCK_STREAM, 0);
+    if (af == AF_INET6) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_loopback;
+    } else {
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&ss, sl) != 0 ||
         listen(s->fd, 16) != 0 ||
-        getsockname(s->fd, (struct sockaddr *)&sa, &sl) != 0 ||
+        getsockname(s->fd, (struct sockaddr *)&ss, &sl) != 0 ||
         pipe(s->stop_pipe) != 0) {
         return -1;
     }
-    s->port = ntohs(sa.sin_port);
+    s->port = ntohs(af == AF_INET6 ? s6->sin6_port : s4->sin_port);
     pthread_mutex_init(&s->mu, NULL);
     return pthread_create(&s->thread, NULL, server_main, s) == 0 ? 0 : -1;
 }
@@ -324,8 +331,10 @@ setup(void **state)
     int n;
 
     (void)state;
-    if (testdns_start(&dns) != 0 || server_start(&http_srv, serve_http) ||
-        server_start(&tls_srv, serve_tls)) {
+    if (testdns_start(&dns) != 0 ||
+        server_start(&http_srv, serve_http, AF_INET) ||
+        server_start(&http6_srv, serve_http, AF_INET6) ||
+        server_start(&tls_srv, serve_tls, AF_INET)) {
         return -1;
     }
     tls_srv.key = EVP_EC_gen("P-256");
@@ -363,6 +372,7 @@ teardown(void **state)
 {
     (void)state;
     server_stop(&http_srv);
+    server_stop(&http6_srv);
     server_stop(&tls_srv);
     testdns_stop(&dns);
     return 0;
@@ -462,6 +472,30 @@ test_http_dns_and_connection(void **state)
                          CATENA_OK);
     assert_int_equal(vp, ACME_VPROB_CONNECTION);
     close(fd);
+}
+
+static void
+test_http_ipv6(void **state)
+{
+    struct acme_validation_opts o = {0};
+    enum acme_validation_problem vp;
+    struct catena_err err = {0};
+    (void)state;
+    o.resolver = dns.resolver;
+    o.http_port = http6_srv.port;
+    o.timeout_ms = 3000;
+    assert_int_equal(acme_validate(&o, ACME_CHAL_HTTP01, "ip", "::1", TOKEN,
+                                   KEYAUTH, &vp, &err),
+                     CATENA_OK);
+    /* A name with only an AAAA record, resolved through our server. */
+    assert_int_equal(acme_validate(&o, ACME_CHAL_HTTP01, "dns", "v6only.test",
+                                   TOKEN, KEYAUTH, &vp, &err),
+                     CATENA_OK);
+    /* Not the canonical text of an address. */
+    assert_int_not_equal(acme_validate(&o, ACME_CHAL_HTTP01, "ip", "::1::",
+                                       TOKEN, KEYAUTH, &vp, &err),
+                         CATENA_OK);
+    assert_int_equal(vp, ACME_VPROB_MALFORMED);
 }
 
 static void
@@ -567,6 +601,7 @@ main(void)
         cmocka_unit_test(test_http_ok),
         cmocka_unit_test(test_http_refused),
         cmocka_unit_test(test_http_dns_and_connection),
+        cmocka_unit_test(test_http_ipv6),
         cmocka_unit_test(test_guards),
         cmocka_unit_test(test_dns01),
         cmocka_unit_test(test_tlsalpn_ok),
