@@ -10,6 +10,7 @@
  * implicit global initialisation in curl_easy_init thread-safe, which the
  * worker pool relies on.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,28 @@ out:
 }
 
 /*
+ * ip_literal says whether a URL host is an IPv4 address or a bracketed
+ * IPv6 address (1), a name (0), or a bracket that holds no address (-1).
+ */
+static int
+ip_literal(const char *host)
+{
+    unsigned char bin[16];
+    char v6[INET6_ADDRSTRLEN];
+    size_t hl = strlen(host);
+
+    if (host[0] != '[') {
+        return inet_pton(AF_INET, host, bin) == 1;
+    }
+    if (hl < 3 || host[hl - 1] != ']' || hl - 2 >= sizeof(v6)) {
+        return -1;
+    }
+    memcpy(v6, host + 1, hl - 2);
+    v6[hl - 2] = '\0';
+    return inet_pton(AF_INET6, v6, bin) == 1 ? 1 : -1;
+}
+
+/*
  * pin_host makes |curl| connect to |host|:|port| at our own resolution of
  * it: IP literals as they are, names through opts->resolver.
  */
@@ -100,20 +123,20 @@ pin_host(const struct acme_validation_opts *opts, CURL *curl, const char *host,
     char **addrs = NULL;
     size_t num = 0, off;
     char line[1024];
-    size_t hl = strlen(host);
     enum catena_rc rc;
     struct curl_slist *n;
 
     curl_slist_free_all(*pins);
     *pins = NULL;
-    if (host[0] == '[' || strspn(host, "0123456789.") == hl) {
-        /* An IP literal: curl connects to it without resolving. */
-        if (host[0] == '[' && (hl < 3 || hl > 48)) {
-            return acme_validate_fail(problem, ACME_VPROB_CONNECTION,
-                                      CATENA_ERR_INVALID, err,
-                                      "bad address in URL");
-        }
-        return CATENA_OK;
+    switch (ip_literal(host)) {
+    case 1:
+        return CATENA_OK; /* curl connects to it without resolving */
+    case -1:
+        return acme_validate_fail(problem, ACME_VPROB_CONNECTION,
+                                  CATENA_ERR_INVALID, err,
+                                  "bad address in URL");
+    default:
+        break;
     }
     rc = acme_validate_addrs(opts, "dns", host, deadline, &addrs, &num,
                              problem, err);
