@@ -15,3 +15,7 @@ add_test(NAME integration_core_serve
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/core_serve.sh $<TARGET_FILE:catena>)
 set_tests_properties(integration_core_serve
     PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME integration_core_postgres
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/core_postgres.sh $<TARGET_FILE:catena>)
+set_tests_properties(integration_core_postgres
+    PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
