@@ -498,6 +498,49 @@ test_http_ipv6(void **state)
     assert_int_equal(vp, ACME_VPROB_MALFORMED);
 }
 
+/* A listener that never accepts: connections open, nothing answers. */
+static int
+silent_listener(int *port)
+{
+    struct sockaddr_in sa = {0};
+    socklen_t sl = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void
+test_timeouts(void **state)
+{
+    struct acme_validation_opts o = {0};
+    enum acme_validation_problem vp;
+    struct catena_err err = {0};
+    int port, fd = silent_listener(&port);
+    (void)state;
+    o.resolver = dns.resolver;
+    o.http_port = port;
+    o.tlsalpn_port = port;
+    o.timeout_ms = 700;
+    assert_int_not_equal(acme_validate(&o, ACME_CHAL_HTTP01, "dns", "h1.test",
+                                       TOKEN, KEYAUTH, &vp, &err),
+                         CATENA_OK);
+    assert_int_equal(vp, ACME_VPROB_CONNECTION);
+    print_message("  http-01: %s\n", err.msg);
+    assert_int_not_equal(acme_validate(&o, ACME_CHAL_TLSALPN01, "dns",
+                                       "h1.test", TOKEN, KEYAUTH, &vp, &err),
+                         CATENA_OK);
+    assert_int_equal(vp, ACME_VPROB_TLS);
+    print_message("  tls-alpn-01: %s\n", err.msg);
+    close(fd);
+}
+
 static void
 test_guards(void **state)
 {
@@ -603,6 +646,7 @@ main(void)
         cmocka_unit_test(test_http_dns_and_connection),
         cmocka_unit_test(test_http_ipv6),
         cmocka_unit_test(test_guards),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_dns01),
         cmocka_unit_test(test_tlsalpn_ok),
         cmocka_unit_test(test_tlsalpn_refused),
