@@ -263,7 +263,7 @@ quote(const char *s, char *out, size_t out_len)
 
     for (size_t i = 0; s[i] != '\0' && o + 4 < out_len; i++) {
         unsigned char c = (unsigned char)s[i];
-        out[o++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+        out[o++] = (char)((c >= 0x20 && c < 0x7f && c != '"') ? c : '?');
         if (i >= 120) {
             out[o++] = '.';
             out[o++] = '.';
