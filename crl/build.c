@@ -7,10 +7,14 @@
  * template of RFC 5280 5.1 built with OpenSSL's own template macros and
  * item types (X509_ALGOR, X509_NAME, ASN1_TIME, X509_REVOKED,
  * X509_EXTENSION): OpenSSL writes every byte, we only choose the fields.
- * Entries are streamed from the store and need no sorting.
+ * Entries are streamed from the store in one pass for a run of shards and
+ * need no sorting; revokedCertificates is carried as an ASN1_ANY holding
+ * the SEQUENCE OF that i2d_X509_REVOKED wrote entry by entry.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1t.h>
 #include <openssl/evp.h>
@@ -29,7 +33,7 @@ typedef struct {
     X509_NAME *issuer;
     ASN1_TIME *this_update;
     ASN1_TIME *next_update;
-    STACK_OF(X509_REVOKED) *revoked;
+    ASN1_TYPE *revoked;
     STACK_OF(X509_EXTENSION) *extensions;
 } CRL_TBS;
 
@@ -39,7 +43,8 @@ ASN1_SEQUENCE(CRL_TBS) = {
     ASN1_SIMPLE(CRL_TBS, issuer, X509_NAME),
     ASN1_SIMPLE(CRL_TBS, this_update, ASN1_TIME),
     ASN1_OPT(CRL_TBS, next_update, ASN1_TIME),
-    ASN1_SEQUENCE_OF_OPT(CRL_TBS, revoked, X509_REVOKED),
+    /* revokedCertificates, already encoded (SEQUENCE OF X509_REVOKED). */
+    ASN1_OPT(CRL_TBS, revoked, ASN1_ANY),
     ASN1_EXP_SEQUENCE_OF_OPT(CRL_TBS, extensions, X509_EXTENSION, 0),
 } static_ASN1_SEQUENCE_END(CRL_TBS)
 
@@ -135,28 +140,123 @@ hex_to_bytes(const char *hex, uint8_t out[CATENA_SERIAL_MAX_BYTES],
     return 0;
 }
 
-struct entry_ctx {
-    STACK_OF(X509_REVOKED) *revoked;
-    ASN1_INTEGER *serial;  /* scratch, copied into each entry */
-    ASN1_TIME *when;       /* scratch */
-    ASN1_ENUMERATED *code; /* scratch */
+/* Reason codes a CRL entry can carry (RFC 5280 5.3.1: 0..10). */
+#define CRL_REASON_SLOTS 11
+
+/*
+ * One pass over the store builds the TBSCertLists of a run of shards.
+ * Entries are encoded by OpenSSL (i2d_X509_REVOKED) straight into one
+ * growing buffer from a few reused X509_REVOKED objects, one per reason
+ * code, so a million entries cost no per-entry allocation; the buffer then
+ * becomes the revokedCertificates SEQUENCE OF as an ASN1_ANY.
+ */
+struct builder {
+    const struct catena_ca *ca;
+    const struct catena_config *cfg;
+    const char *issuer;
+    X509 *cert;
+    int64_t this_update;
+    int64_t next_update;
+    const int64_t *numbers; /* CRL number of shard first + i */
+    int first;
+    int last;
+    int cur;                /* shard whose entries are being collected */
+    crl_tbs_cb done;
+    void *done_arg;
+    X509_REVOKED *by_reason[CRL_REASON_SLOTS + 1]; /* [11]: no reasonCode */
+    uint8_t *buf;           /* CRL_SEQ_HEADER_MAX bytes, then entries */
+    size_t used;
+    size_t cap;
     int64_t count;
     struct catena_err *err;
 };
 
-/* add_entry turns one row (serial, revoked_at, reason) into an entry. */
-static int
-add_entry(void *vctx, const struct catena_row *row)
+/* Room kept in front of the entries for the SEQUENCE OF header, and the
+ * most one entry can take (20-octet serial, GeneralizedTime, reasonCode:
+ * under 80 bytes). */
+#define CRL_SEQ_HEADER_MAX 8
+#define CRL_ENTRY_MAX 160
+
+static X509_REVOKED *
+revoked_for(struct builder *b, int code)
 {
-    struct entry_ctx *c = vctx;
+    int slot = code >= 0 && code < CRL_REASON_SLOTS ? code
+                                                     : CRL_REASON_SLOTS;
+    X509_REVOKED *r = b->by_reason[slot];
+    ASN1_ENUMERATED *e = NULL;
+
+    if (r != NULL) {
+        return r;
+    }
+    r = X509_REVOKED_new();
+    if (r != NULL && (ASN1_TIME_set((ASN1_TIME *)(uintptr_t)
+                                        X509_REVOKED_get0_revocationDate(r),
+                                    0) == NULL)) {
+        X509_REVOKED_free(r);
+        r = NULL;
+    }
+    /* unspecified (-1) is expressed by omitting reasonCode (BR 7.2.2). */
+    if (r != NULL && slot != CRL_REASON_SLOTS &&
+        ((e = ASN1_ENUMERATED_new()) == NULL ||
+         !ASN1_ENUMERATED_set(e, code) ||
+         X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, 0, 0) != 1)) {
+        X509_REVOKED_free(r);
+        r = NULL;
+    }
+    ASN1_ENUMERATED_free(e);
+    b->by_reason[slot] = r;
+    return r;
+}
+
+static int
+reserve(struct builder *b, size_t more)
+{
+    size_t want = b->used + more;
+    uint8_t *n;
+
+    if (want <= b->cap) {
+        return 0;
+    }
+    /* A shard's TBS goes to the signer whole: never past its cap. */
+    if (want > CRL_TBS_MAX) {
+        return -1;
+    }
+    want = want < 2 * b->cap ? 2 * b->cap : want;
+    if ((n = realloc(b->buf, want)) == NULL) {
+        return -1;
+    }
+    b->buf = n;
+    b->cap = want;
+    return 0;
+}
+
+static enum catena_rc finish_shard(struct builder *b);
+
+/* add_entry appends one row (shard, serial, revoked_at, reason). */
+static int
+add_entry(void *vb, const struct catena_row *row)
+{
+    struct builder *b = vb;
     uint8_t bytes[CATENA_SERIAL_MAX_BYTES];
     size_t len = 0;
     size_t skip = 0;
-    X509_REVOKED *r = NULL;
-    int code;
+    int64_t shard = catena_row_int(row, 0);
+    X509_REVOKED *r;
+    unsigned char *p;
+    int n;
+    enum catena_rc rc;
 
-    if (hex_to_bytes(catena_row_text(row, 0), bytes, &len) != 0) {
-        return catena_err_set(c->err, CATENA_ERR_STORE,
+    if (shard < b->cur || shard > b->last) {
+        return catena_err_set(b->err, CATENA_ERR_STORE,
+                              "CRL rows out of shard order");
+    }
+    while (b->cur < shard) {
+        if ((rc = finish_shard(b)) != CATENA_OK) {
+            return rc;
+        }
+    }
+    if (hex_to_bytes(catena_row_text(row, 1), bytes, &len) != 0) {
+        return catena_err_set(b->err, CATENA_ERR_STORE,
                               "malformed serial in the store");
     }
     /* The store keeps DER content octets (a leading 00 for positive
@@ -164,30 +264,23 @@ add_entry(void *vctx, const struct catena_row *row)
     while (skip + 1 < len && bytes[skip] == 0) {
         skip++;
     }
-    code = catena_reason_crl_code((int)catena_row_int(row, 2));
-    r = X509_REVOKED_new();
-    if (r == NULL || !ASN1_STRING_set(c->serial, bytes + skip,
-                                      (int)(len - skip)) ||
-        !X509_REVOKED_set_serialNumber(r, c->serial) ||
-        ASN1_TIME_set(c->when, (time_t)catena_row_int(row, 1)) == NULL ||
-        !X509_REVOKED_set_revocationDate(r, c->when)) {
-        goto fail;
+    r = revoked_for(b, catena_reason_crl_code((int)catena_row_int(row, 3)));
+    /* The serial and date are rewritten in place in the reused entry:
+     * X509_REVOKED_set_* would duplicate them for every row. */
+    if (r == NULL || reserve(b, CRL_ENTRY_MAX) != 0 ||
+        !ASN1_STRING_set((ASN1_INTEGER *)(uintptr_t)
+                             X509_REVOKED_get0_serialNumber(r),
+                         bytes + skip, (int)(len - skip)) ||
+        ASN1_TIME_set((ASN1_TIME *)(uintptr_t)
+                          X509_REVOKED_get0_revocationDate(r),
+                      (time_t)catena_row_int(row, 2)) == NULL ||
+        (p = b->buf + b->used, n = i2d_X509_REVOKED(r, &p)) <= 0) {
+        return catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
+                                      "cannot build a CRL entry");
     }
-    /* unspecified (-1) is expressed by omitting reasonCode (BR 7.2.2). */
-    if (code >= 0 && (!ASN1_ENUMERATED_set(c->code, code) ||
-                      X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, c->code,
-                                                0, 0) != 1)) {
-        goto fail;
-    }
-    if (sk_X509_REVOKED_push(c->revoked, r) <= 0) {
-        goto fail;
-    }
-    c->count++;
+    b->used += (size_t)n;
+    b->count++;
     return 0;
-fail:
-    X509_REVOKED_free(r);
-    return catena_err_set_openssl(c->err, CATENA_ERR_NOMEM,
-                                  "cannot build a CRL entry");
 }
 
 /* Which certificates an issuer's shards list, for the IDP's
@@ -297,35 +390,143 @@ out:
     return rc;
 }
 
-enum catena_rc
-crl_build_tbs(const struct catena_ca *ca, const struct catena_config *cfg,
-              struct catena_store *store, const char *issuer, int shard,
-              int64_t this_update, int64_t next_update, int64_t number,
-              uint8_t **tbs, size_t *tbs_len, int64_t *num_entries,
-              struct catena_err *err)
+/* finish_shard encodes shard b->cur's TBSCertList around the collected
+ * entries, hands it to b->done, and moves on to the next shard. */
+static enum catena_rc
+finish_shard(struct builder *b)
 {
-    static const char sql[] =
-        "SELECT serial, revoked_at, reason FROM certificates "
-        "WHERE issuer_id = $1 AND shard = $2 AND status = 2 "
-        "AND not_after >= $3 AND revoked_at <= $4";
-    size_t cert_len = 0;
-    const uint8_t *cert_der = catena_ca_issuer_cert(ca, issuer, &cert_len);
-    const unsigned char *p = cert_der;
-    X509 *cert = NULL;
     CRL_TBS t;
-    struct entry_ctx ec;
-    int64_t issuer_id = 0;
+    ASN1_STRING *seq = NULL;
     unsigned char *der = NULL;
+    unsigned char *p;
+    struct crl_tbs job;
+    int hlen;
     int len;
     enum catena_rc rc;
 
     memset(&t, 0, sizeof(t));
-    memset(&ec, 0, sizeof(ec));
-    *tbs = NULL;
-    *tbs_len = 0;
-    *num_entries = 0;
+    memset(&job, 0, sizeof(job));
+    if ((rc = sigalg_for_key(X509_get0_pubkey(b->cert), &t.signature,
+                             b->err)) != CATENA_OK) {
+        goto out;
+    }
+    t.version = ASN1_INTEGER_new();
+    /* RFC 5280 5.1.2.4: the issuer is byte-identical to the CA subject. */
+    t.issuer = X509_NAME_dup(X509_get_subject_name(b->cert));
+    t.this_update = ASN1_TIME_set(NULL, (time_t)b->this_update);
+    t.next_update = ASN1_TIME_set(NULL, (time_t)b->next_update);
+    t.extensions = sk_X509_EXTENSION_new_null();
+    if (t.version == NULL || !ASN1_INTEGER_set(t.version, 1) ||
+        t.issuer == NULL || t.this_update == NULL ||
+        t.next_update == NULL || t.extensions == NULL) {
+        rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM, "CRL fields");
+        goto out;
+    }
+    if ((rc = build_extensions(b->ca, b->cfg, b->cert, b->issuer, b->cur,
+                               b->numbers[b->cur - b->first], t.extensions,
+                               b->err)) != CATENA_OK) {
+        goto out;
+    }
+    /* RFC 5280 5.1.2.6: no empty revokedCertificates SEQUENCE. */
+    if (b->count > 0) {
+        size_t body = b->used - CRL_SEQ_HEADER_MAX;
+
+        hlen = ASN1_object_size(1, (int)body, V_ASN1_SEQUENCE) - (int)body;
+        if (hlen <= 0 || hlen > CRL_SEQ_HEADER_MAX) {
+            rc = catena_err_set(b->err, CATENA_ERR_TOO_BIG,
+                                "shard %d's CRL is too large", b->cur);
+            goto out;
+        }
+        /* The header goes right before the entries, so the ANY's content
+         * is one contiguous SEQUENCE OF. */
+        p = b->buf + CRL_SEQ_HEADER_MAX - hlen;
+        ASN1_put_object(&p, 1, (int)body, V_ASN1_SEQUENCE,
+                        V_ASN1_UNIVERSAL);
+        if ((seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
+            !ASN1_STRING_set(seq, b->buf + CRL_SEQ_HEADER_MAX - hlen,
+                             (int)body + hlen) ||
+            (t.revoked = ASN1_TYPE_new()) == NULL) {
+            rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
+                                        "CRL entries");
+            goto out;
+        }
+        ASN1_TYPE_set(t.revoked, V_ASN1_SEQUENCE, seq);
+        seq = NULL;
+    }
+    len = ASN1_item_i2d((ASN1_VALUE *)&t, &der, ASN1_ITEM_rptr(CRL_TBS));
+    if (len <= 0) {
+        rc = catena_err_set_openssl(b->err, CATENA_ERR_CRYPTO,
+                                    "cannot encode the TBSCertList");
+        goto out;
+    }
+    if ((job.tbs = malloc((size_t)len)) == NULL) {
+        rc = catena_err_set(b->err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(job.tbs, der, (size_t)len);
+    job.tbs_len = (size_t)len;
+    job.shard = b->cur;
+    job.number = b->numbers[b->cur - b->first];
+    job.entries = b->count;
+    b->used = CRL_SEQ_HEADER_MAX;
+    b->count = 0;
+    b->cur++;
+    /* done owns job.tbs from here, whatever it returns. */
+    rc = b->done(b->done_arg, &job, b->err);
+out:
+    OPENSSL_free(der);
+    ASN1_STRING_free(seq);
+    ASN1_TYPE_free(t.revoked);
+    ASN1_INTEGER_free(t.version);
+    X509_ALGOR_free(t.signature);
+    X509_NAME_free(t.issuer);
+    ASN1_TIME_free(t.this_update);
+    ASN1_TIME_free(t.next_update);
+    sk_X509_EXTENSION_pop_free(t.extensions, X509_EXTENSION_free);
+    return rc;
+}
+
+enum catena_rc
+crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
+                 struct catena_store *store, const char *issuer, int first,
+                 int last, int64_t this_update, int64_t next_update,
+                 const int64_t *numbers, crl_tbs_cb done, void *done_arg,
+                 struct catena_err *err)
+{
+    /* Ordered by shard, served by the crl_certificates_entries index
+     * without a sort. */
+    static const char sql[] =
+        "SELECT shard, serial, revoked_at, reason FROM certificates "
+        "WHERE issuer_id = $1 AND shard >= $2 AND shard <= $3 "
+        "AND status = 2 AND not_after >= $4 AND revoked_at <= $5 "
+        "ORDER BY shard";
+    size_t cert_len = 0;
+    const uint8_t *cert_der = catena_ca_issuer_cert(ca, issuer, &cert_len);
+    const unsigned char *p = cert_der;
+    struct builder b;
+    int64_t issuer_id = 0;
+    enum catena_rc rc;
+
+    memset(&b, 0, sizeof(b));
+    b.ca = ca;
+    b.cfg = cfg;
+    b.issuer = issuer;
+    b.this_update = this_update;
+    b.next_update = next_update;
+    b.numbers = numbers;
+    b.first = first;
+    b.last = last;
+    b.cur = first;
+    b.done = done;
+    b.done_arg = done_arg;
+    b.err = err;
+    b.used = CRL_SEQ_HEADER_MAX;
+    if (first < 0 || last < first) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID, "no shards to build");
+        goto out;
+    }
     if (cert_der == NULL ||
-        (cert = d2i_X509(NULL, &p, (long)cert_len)) == NULL) {
+        (b.cert = d2i_X509(NULL, &p, (long)cert_len)) == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOT_FOUND, "no issuer %s",
                             issuer);
         goto out;
@@ -334,78 +535,71 @@ crl_build_tbs(const struct catena_ca *ca, const struct catena_config *cfg,
         CATENA_OK) {
         goto out;
     }
-    if ((rc = sigalg_for_key(X509_get0_pubkey(cert), &t.signature, err)) !=
-        CATENA_OK) {
-        goto out;
-    }
-    t.version = ASN1_INTEGER_new();
-    /* RFC 5280 5.1.2.4: the issuer is byte-identical to the CA subject. */
-    t.issuer = X509_NAME_dup(X509_get_subject_name(cert));
-    t.this_update = ASN1_TIME_set(NULL, (time_t)this_update);
-    t.next_update = ASN1_TIME_set(NULL, (time_t)next_update);
-    t.extensions = sk_X509_EXTENSION_new_null();
-    ec.revoked = sk_X509_REVOKED_new_null();
-    ec.serial = ASN1_INTEGER_new();
-    ec.when = ASN1_TIME_new();
-    ec.code = ASN1_ENUMERATED_new();
-    ec.err = err;
-    if (t.version == NULL || !ASN1_INTEGER_set(t.version, 1) ||
-        t.issuer == NULL || t.this_update == NULL ||
-        t.next_update == NULL || t.extensions == NULL ||
-        ec.revoked == NULL || ec.serial == NULL || ec.when == NULL ||
-        ec.code == NULL) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_NOMEM, "CRL fields");
-        goto out;
-    }
-    if ((rc = build_extensions(ca, cfg, cert, issuer, shard, number,
-                               t.extensions, err)) != CATENA_OK) {
+    if (reserve(&b, 64 * 1024) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
     {
         const struct catena_sql_param params[] = {
             CATENA_SQL_P_INT(issuer_id),
-            CATENA_SQL_P_INT(shard),
+            CATENA_SQL_P_INT(first),
+            CATENA_SQL_P_INT(last),
             CATENA_SQL_P_INT(this_update - CRL_EXPIRY_MARGIN),
             CATENA_SQL_P_INT(this_update),
         };
 
-        rc = catena_store_foreach(store, sql, params, 4, add_entry, &ec,
-                                  err);
+        rc = catena_store_foreach(store, sql, params, 5, add_entry, &b, err);
         if (rc != CATENA_OK) {
             goto out;
         }
     }
-    /* RFC 5280 5.1.2.6: no empty revokedCertificates SEQUENCE. */
-    if (sk_X509_REVOKED_num(ec.revoked) > 0) {
-        t.revoked = ec.revoked;
+    /* The last shard with rows, and any empty ones after it. */
+    while (b.cur <= last) {
+        if ((rc = finish_shard(&b)) != CATENA_OK) {
+            goto out;
+        }
     }
-    len = ASN1_item_i2d((ASN1_VALUE *)&t, &der, ASN1_ITEM_rptr(CRL_TBS));
-    t.revoked = NULL;
-    if (len <= 0) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                    "cannot encode the TBSCertList");
-        goto out;
-    }
-    if ((*tbs = malloc((size_t)len)) == NULL) {
-        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    memcpy(*tbs, der, (size_t)len);
-    *tbs_len = (size_t)len;
-    *num_entries = ec.count;
     rc = CATENA_OK;
 out:
-    OPENSSL_free(der);
-    sk_X509_REVOKED_pop_free(ec.revoked, X509_REVOKED_free);
-    ASN1_INTEGER_free(ec.serial);
-    ASN1_TIME_free(ec.when);
-    ASN1_ENUMERATED_free(ec.code);
-    ASN1_INTEGER_free(t.version);
-    X509_ALGOR_free(t.signature);
-    X509_NAME_free(t.issuer);
-    ASN1_TIME_free(t.this_update);
-    ASN1_TIME_free(t.next_update);
-    sk_X509_EXTENSION_pop_free(t.extensions, X509_EXTENSION_free);
-    X509_free(cert);
+    for (size_t i = 0; i <= CRL_REASON_SLOTS; i++) {
+        X509_REVOKED_free(b.by_reason[i]);
+    }
+    free(b.buf);
+    X509_free(b.cert);
     return rc;
+}
+
+/* keep_one is crl_build_tbs's sink for its single shard. */
+static enum catena_rc
+keep_one(void *arg, struct crl_tbs *job, struct catena_err *err)
+{
+    (void)err;
+    *(struct crl_tbs *)arg = *job;
+    return CATENA_OK;
+}
+
+enum catena_rc
+crl_build_tbs(const struct catena_ca *ca, const struct catena_config *cfg,
+              struct catena_store *store, const char *issuer, int shard,
+              int64_t this_update, int64_t next_update, int64_t number,
+              uint8_t **tbs, size_t *tbs_len, int64_t *num_entries,
+              struct catena_err *err)
+{
+    struct crl_tbs job;
+    enum catena_rc rc;
+
+    memset(&job, 0, sizeof(job));
+    rc = crl_build_shards(ca, cfg, store, issuer, shard, shard, this_update,
+                          next_update, &number, keep_one, &job, err);
+    if (rc != CATENA_OK) {
+        free(job.tbs);
+        *tbs = NULL;
+        *tbs_len = 0;
+        *num_entries = 0;
+        return rc;
+    }
+    *tbs = job.tbs;
+    *tbs_len = job.tbs_len;
+    *num_entries = job.entries;
+    return CATENA_OK;
 }

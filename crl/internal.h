@@ -68,6 +68,39 @@ enum catena_rc crl_build_tbs(const struct catena_ca *ca,
                              int64_t *num_entries,
                              struct catena_err *err) CATENA_WUR;
 
+/* A shard's TBSCertList is at most what the signer accepts (its
+ * CATENA_SIGNER_CRL_MAX). */
+#define CRL_TBS_MAX (64u * 1024u * 1024u)
+
+/* One built TBSCertList; tbs is malloc'd. */
+struct crl_tbs {
+    int shard;
+    int64_t number;
+    uint8_t *tbs;
+    size_t tbs_len;
+    int64_t entries;
+};
+
+/* Receives each shard's TBS in shard order and owns job->tbs whatever it
+ * returns; a non-OK return stops the build. */
+typedef enum catena_rc (*crl_tbs_cb)(void *arg, struct crl_tbs *job,
+                                     struct catena_err *err);
+
+/*
+ * crl_build_shards builds the TBSCertLists of shards |first|..|last| of
+ * |issuer| in one ordered pass over the store, calling |done| as soon as
+ * each is complete (so signing can overlap building). numbers[i] is the
+ * CRL number of shard first + i.
+ */
+enum catena_rc crl_build_shards(const struct catena_ca *ca,
+                                const struct catena_config *cfg,
+                                struct catena_store *store,
+                                const char *issuer, int first, int last,
+                                int64_t this_update, int64_t next_update,
+                                const int64_t *numbers, crl_tbs_cb done,
+                                void *done_arg,
+                                struct catena_err *err) CATENA_WUR;
+
 /*
  * crl_publish_shard builds, signs and stores one shard with a CRL number
  * above the stored one. On success |out| (may be NULL) gets the result.
