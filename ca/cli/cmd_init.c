@@ -43,6 +43,7 @@ struct init_opts {
     const char *hostname;
     const char *base_url;
     const char *listen;
+    const char *acme_listen; /* --acme-listen: write an enabled [acme] */
 };
 
 /* The issuing CAs, in the order the config lists them. */
@@ -68,6 +69,11 @@ init_usage(FILE *out)
             "[--trust-domain TD]\n"
             "                   [--hostname NAME] [--base-url URL] "
             "[--listen ADDR]\n"
+            "                   [--acme-listen HOST:PORT]\n"
+            "\n"
+            "--acme-listen (with --hostname) also writes enabled [crl], "
+            "[ocsp] and [acme]\nsections; without it those services use "
+            "their defaults (ACME off).\n"
             "\n"
             "With --key-type ed25519 the root, S/MIME and SPIFFE CAs use "
             "Ed25519; the TLS CA\nand its OCSP responder use P-256, because "
@@ -173,6 +179,15 @@ first_pem(const char *chain)
     return copy;
 }
 
+/* port_of returns the port part of "host:port" or "[v6]:port", or "". */
+static const char *
+port_of(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+
+    return colon != NULL ? colon + 1 : "";
+}
+
 static int
 write_config(const struct init_opts *o, const char *dir, const char *path)
 {
@@ -261,10 +276,41 @@ write_config(const struct init_opts *o, const char *dir, const char *path)
          "(their\n# keys are listed by \"catena serve --check\" errors and "
          "the README).\n"
          "# Without a section a service uses its defaults or stays off.\n");
-    if (o->hostname != NULL) {
+    if (o->hostname != NULL && o->acme_listen == NULL) {
         EMIT("# The ACME server's TLS certificate and key:\n"
              "#   %s/acme-tls.pem (leaf + chain), %s/keys/acme-tls.key\n",
              dir, dir);
+    }
+    if (o->acme_listen != NULL) {
+        EMIT("\n# CRL shards are regenerated on this schedule and within "
+             "seconds of a\n# revocation; nextUpdate stays within the BR's "
+             "10 days.\n"
+             "[crl]\n"
+             "enabled = true\n"
+             "next_update = 24h\n"
+             "refresh = 6h\n\n"
+             "# OCSP responses are pre-signed and re-signed before half of "
+             "their\n# validity has passed.\n"
+             "[ocsp]\n"
+             "enabled = true\n"
+             "validity = 4d\n\n"
+             "# ACME (RFC 8555 + ARI). Clients trust %s/root.pem; the "
+             "directory is\n# <base_url>/directory.\n"
+             "[acme]\n"
+             "enabled = true\n"
+             "listen = %s\n"
+             "base_url = https://%s:%s\n"
+             "tls_cert = %s/acme-tls.pem\n"
+             "tls_key = %s/keys/acme-tls.key\n"
+             "caa_identities = %s\n"
+             "# Challenges are validated on the standard ports; point "
+             "dns_resolver at\n# the resolver CAA and dns-01 lookups "
+             "must use (ip:port).\n"
+             "http01_port = 80\n"
+             "tlsalpn01_port = 443\n"
+             "#dns_resolver = 127.0.0.1:53\n",
+             dir, o->acme_listen, o->hostname, port_of(o->acme_listen), dir,
+             dir, o->hostname);
     }
 #undef EMIT
     rc = write_text(path, buf, 0644);
@@ -584,6 +630,7 @@ catena_cmd_init(int argc, char **argv)
         {"country", required_argument, NULL, 'c'},
         {"trust-domain", required_argument, NULL, 't'},
         {"hostname", required_argument, NULL, 'H'},
+        {"acme-listen", required_argument, NULL, 'A'},
         {"base-url", required_argument, NULL, 'b'},
         {"listen", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -610,11 +657,18 @@ catena_cmd_init(int argc, char **argv)
         case 'c': o.country = optarg; break;
         case 't': o.trust_domain = optarg; break;
         case 'H': o.hostname = optarg; break;
+        case 'A': o.acme_listen = optarg; break;
         case 'b': o.base_url = optarg; break;
         case 'l': o.listen = optarg; break;
         case 'h': init_usage(stdout); return 0;
         default: init_usage(stderr); return 2;
         }
+    }
+    if (o.acme_listen != NULL &&
+        (o.hostname == NULL || port_of(o.acme_listen)[0] == '\0')) {
+        fprintf(stderr, "catena init: --acme-listen HOST:PORT needs "
+                        "--hostname (the ACME server's certificate name)\n");
+        return 2;
     }
     if (o.dir == NULL || optind != argc) {
         init_usage(stderr);
