@@ -67,6 +67,16 @@ static const struct catena_store_migration acme_migs[] = {
         " validated_at BIGINT NOT NULL,"
         " error TEXT);"
         "CREATE INDEX acme_challenges_authz ON acme_challenges (authz_id)"},
+    /* Nonces are MAC'd (nonce.c): issuing one writes nothing, using one
+     * records it, so single use holds across nodes and restarts. */
+    {2, "DROP TABLE acme_nonces;"
+        "CREATE TABLE acme_nonce_keys ("
+        " id BIGINT PRIMARY KEY,"
+        " secret TEXT NOT NULL);"
+        "CREATE TABLE acme_nonces_used ("
+        " nonce TEXT PRIMARY KEY,"
+        " expires BIGINT NOT NULL);"
+        "CREATE INDEX acme_nonces_used_expires ON acme_nonces_used (expires)"},
 };
 
 enum catena_rc
@@ -123,6 +133,65 @@ acme_account_clear(struct acme_account *acct)
     memset(acct, 0, sizeof(*acct));
 }
 
+/*
+ * Account keys, built from the stored JWK, are cached per account id: the
+ * build (OpenSSL key import) costs more than the rest of a request's
+ * authentication. The store stays authoritative: the row is read on every
+ * request and the cached key is used only while the stored JWK text is
+ * byte-for-byte the one it was built from, so a key change or another
+ * node's update takes effect at once. Direct-mapped by id; a collision
+ * just rebuilds.
+ */
+#define KEY_CACHE_SLOTS 1024
+#define KEY_CACHE_MAX_JWK 4096
+
+static struct {
+    int64_t id;
+    char *jwk;
+    EVP_PKEY *key;
+} key_cache[KEY_CACHE_SLOTS];
+static pthread_mutex_t key_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* key_cached returns a new reference to the key of account |id| whose
+ * stored JWK text is |text| (parsed: |jwk|), or NULL if it is unusable. */
+static EVP_PKEY *
+key_cached(int64_t id, const char *text, const json_t *jwk)
+{
+    size_t slot = (size_t)((uint64_t)id % KEY_CACHE_SLOTS);
+    size_t len = text != NULL ? strnlen(text, KEY_CACHE_MAX_JWK + 1) : 0;
+    EVP_PKEY *key = NULL;
+    char *copy;
+
+    if (len == 0 || len > KEY_CACHE_MAX_JWK) {
+        return acme_jwk_to_pkey(jwk, NULL, 0);
+    }
+    pthread_mutex_lock(&key_cache_mu);
+    if (key_cache[slot].key != NULL && key_cache[slot].id == id &&
+        strcmp(key_cache[slot].jwk, text) == 0 &&
+        EVP_PKEY_up_ref(key_cache[slot].key) == 1) {
+        key = key_cache[slot].key;
+    }
+    pthread_mutex_unlock(&key_cache_mu);
+    if (key != NULL) {
+        return key;
+    }
+    key = acme_jwk_to_pkey(jwk, NULL, 0);
+    copy = key != NULL ? strdup(text) : NULL;
+    if (copy == NULL || EVP_PKEY_up_ref(key) != 1) {
+        /* Uncached is still correct. */
+        free(copy);
+        return key;
+    }
+    pthread_mutex_lock(&key_cache_mu);
+    free(key_cache[slot].jwk);
+    EVP_PKEY_free(key_cache[slot].key);
+    key_cache[slot].id = id;
+    key_cache[slot].jwk = copy;
+    key_cache[slot].key = key;
+    pthread_mutex_unlock(&key_cache_mu);
+    return key;
+}
+
 enum catena_rc
 acme_account_load(struct catena_store *store, int64_t id,
                   struct acme_account *out, struct catena_err *err)
@@ -158,7 +227,7 @@ acme_account_load(struct catena_store *store, int64_t id,
                             (long long)id);
         goto out;
     }
-    out->key = acme_jwk_to_pkey(out->jwk, NULL, 0);
+    out->key = key_cached(id, catena_row_text(row, 0), out->jwk);
     if (out->key == NULL) {
         rc = catena_err_set(err, CATENA_ERR_STORE, "account %lld key corrupt",
                             (long long)id);

@@ -30,6 +30,7 @@ struct catena_store;
 #define ACME_MAX_NONCE 64
 #define ACME_MAX_DNS_NAME 253
 #define ACME_MAX_CAA_IDS 8
+#define ACME_NONCE_KEY_LEN 32 /* nonce MAC key (nonce.c) */
 
 /* ---- base64url (b64.c) ---------------------------------------------- */
 
@@ -215,6 +216,7 @@ struct acme_srv {
     const char *dns_resolver;
     const char *ari_explanation_url;
     int64_t nonce_lifetime;
+    uint8_t nonce_key[ACME_NONCE_KEY_LEN];
     int64_t authz_reuse;
     int64_t caa_reuse;
     int64_t order_lifetime;
@@ -249,19 +251,30 @@ enum catena_rc acme_db_migrate(struct catena_store *store,
 /* ---- nonces (nonce.c) -------------------------------------------- */
 
 /*
- * acme_nonce_new stores a fresh nonce valid for |lifetime| seconds and
- * writes it into |out|.
+ * acme_nonce_key_load reads the nonce MAC key from the store, creating it
+ * on first use; every node sharing the store gets the same key.
  */
-enum catena_rc acme_nonce_new(struct catena_store *store, int64_t lifetime,
-                              char out[ACME_MAX_NONCE],
+enum catena_rc acme_nonce_key_load(struct catena_store *store,
+                                   uint8_t key[ACME_NONCE_KEY_LEN],
+                                   struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_nonce_new writes a fresh nonce valid for |lifetime| seconds into
+ * |out|. It touches no store: the nonce carries its expiry under a MAC.
+ */
+enum catena_rc acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN],
+                              int64_t lifetime, char out[ACME_MAX_NONCE],
                               struct catena_err *err) CATENA_WUR;
 
 /*
- * acme_nonce_use consumes |nonce|: sets |*ok| to 1 if it existed and had
- * not expired (it is deleted either way).
+ * acme_nonce_use consumes |nonce|: sets |*ok| to 1 if it is well-formed,
+ * carries a valid MAC under |key|, has not expired, and was not used
+ * before (recorded in the store, so a second node or a restart sees it).
  */
-enum catena_rc acme_nonce_use(struct catena_store *store, const char *nonce,
-                              int *ok, struct catena_err *err) CATENA_WUR;
+enum catena_rc acme_nonce_use(struct catena_store *store,
+                              const uint8_t key[ACME_NONCE_KEY_LEN],
+                              const char *nonce, int *ok,
+                              struct catena_err *err) CATENA_WUR;
 
 /* ---- requests ---------------------------------------------------------- */
 

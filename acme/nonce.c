@@ -1,8 +1,16 @@
 /*
- * nonce.c - anti-replay nonces (RFC 8555 6.5), kept in the store so that a
- * restart or a second node sharing the database accepts nonces the first
- * one issued. Each is single-use: consuming deletes it.
+ * nonce.c - anti-replay nonces (RFC 8555 6.5). A nonce is
+ * b64u(expiry || random || MAC) under a key kept in the store, so issuing
+ * one writes nothing (every response carries one) and any node sharing the
+ * database, or this one after a restart, recognises it. Single use is
+ * enforced where it must be shared: consuming a nonce inserts it into
+ * acme_nonces_used, and a second insert of the same nonce finds it there.
+ * The MAC is not what stops replay (that is the used table); it bounds
+ * what a client can make us store and makes the expiry trustworthy.
  */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +18,111 @@
 #include "catena/store.h"
 #include "internal.h"
 
-/* Expired rows are swept every this many new nonces (per thread). */
-#define NONCE_SWEEP_EVERY 512
+#define NONCE_EXP_LEN 8
+#define NONCE_RAND_LEN 8
+#define NONCE_MAC_LEN 16
+#define NONCE_RAW_LEN (NONCE_EXP_LEN + NONCE_RAND_LEN + NONCE_MAC_LEN)
+/* base64url of 32 bytes without padding. */
+#define NONCE_TEXT_LEN 43
+
+/* Expired used-nonce rows are swept every this many uses (per thread). */
+#define NONCE_SWEEP_EVERY 1024
 
 enum catena_rc
-acme_nonce_new(struct catena_store *store, int64_t lifetime,
-               char out[ACME_MAX_NONCE], struct catena_err *err)
+acme_nonce_key_load(struct catena_store *store,
+                    uint8_t key[ACME_NONCE_KEY_LEN], struct catena_err *err)
 {
-    static _Thread_local unsigned counter;
-    uint8_t raw[18];
-    char *b = NULL;
-    int64_t now = acme_now();
+    uint8_t fresh[ACME_NONCE_KEY_LEN];
+    char *text = NULL;
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    uint8_t *dec = NULL;
+    size_t dec_len = 0;
+    const char *s;
     enum catena_rc rc;
 
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
         return catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
+    }
+    text = acme_b64u_encode(fresh, sizeof(fresh));
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+    if (text == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "nonce key");
+    }
+    {
+        /* The first node to start creates the key; the others, and later
+         * starts, read the same one. */
+        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(text)};
+        rc = catena_store_exec(store,
+                               "INSERT INTO acme_nonce_keys (id, secret) "
+                               "VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                               p, 1, NULL, err);
+    }
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    rc = catena_store_exec(store,
+                           "SELECT secret FROM acme_nonce_keys WHERE id = 1",
+                           NULL, 0, &rows, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    row = catena_rows_get(rows, 0);
+    s = row != NULL ? catena_row_text(row, 0) : NULL;
+    if (s == NULL ||
+        acme_b64u_decode(s, strlen(s), ACME_NONCE_KEY_LEN, &dec, &dec_len) !=
+            CATENA_OK ||
+        dec_len != ACME_NONCE_KEY_LEN) {
+        rc = catena_err_set(err, CATENA_ERR_STORE,
+                            "acme_nonce_keys holds no usable key");
+        goto out;
+    }
+    memcpy(key, dec, ACME_NONCE_KEY_LEN);
+    rc = CATENA_OK;
+out:
+    if (dec != NULL) {
+        OPENSSL_cleanse(dec, dec_len);
+        free(dec);
+    }
+    OPENSSL_cleanse(text, strlen(text));
+    free(text);
+    catena_rows_free(rows);
+    return rc;
+}
+
+/* nonce_mac writes the MAC of the first 16 bytes of |raw| into raw[16..]. */
+static int
+nonce_mac(const uint8_t key[ACME_NONCE_KEY_LEN], uint8_t raw[NONCE_RAW_LEN],
+          uint8_t mac[NONCE_MAC_LEN])
+{
+    uint8_t full[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    if (HMAC(EVP_sha256(), key, ACME_NONCE_KEY_LEN, raw,
+             NONCE_EXP_LEN + NONCE_RAND_LEN, full, &len) == NULL ||
+        len < NONCE_MAC_LEN) {
+        return -1;
+    }
+    memcpy(mac, full, NONCE_MAC_LEN);
+    return 0;
+}
+
+enum catena_rc
+acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t lifetime,
+               char out[ACME_MAX_NONCE], struct catena_err *err)
+{
+    uint8_t raw[NONCE_RAW_LEN];
+    uint64_t exp = (uint64_t)(acme_now() + lifetime);
+    char *b;
+
+    for (int i = 0; i < NONCE_EXP_LEN; i++) {
+        raw[i] = (uint8_t)(exp >> (8 * (NONCE_EXP_LEN - 1 - i)));
+    }
+    if (RAND_bytes(raw + NONCE_EXP_LEN, NONCE_RAND_LEN) != 1) {
+        return catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
+    }
+    if (nonce_mac(key, raw, raw + NONCE_EXP_LEN + NONCE_RAND_LEN) != 0) {
+        return catena_err_set(err, CATENA_ERR_CRYPTO, "nonce MAC");
     }
     b = acme_b64u_encode(raw, sizeof(raw));
     if (b == NULL) {
@@ -32,47 +130,71 @@ acme_nonce_new(struct catena_store *store, int64_t lifetime,
     }
     snprintf(out, ACME_MAX_NONCE, "%s", b);
     free(b);
-    {
-        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(out),
-                                       CATENA_SQL_P_INT(now + lifetime)};
-        rc = catena_store_exec(store,
-                               "INSERT INTO acme_nonces (nonce, expires) "
-                               "VALUES ($1, $2)",
-                               p, 2, NULL, err);
-    }
-    if (rc == CATENA_OK && ++counter % NONCE_SWEEP_EVERY == 0) {
-        struct catena_sql_param p[] = {CATENA_SQL_P_INT(now)};
-        /* Sweeping is housekeeping: its failure does not fail the nonce. */
-        if (catena_store_exec(store,
-                              "DELETE FROM acme_nonces WHERE expires < $1", p,
-                              1, NULL, NULL) != CATENA_OK) {
-            counter = 0;
-        }
-    }
-    return rc;
+    return CATENA_OK;
 }
 
 enum catena_rc
-acme_nonce_use(struct catena_store *store, const char *nonce, int *ok,
-               struct catena_err *err)
+acme_nonce_use(struct catena_store *store,
+               const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce,
+               int *ok, struct catena_err *err)
 {
-    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce)};
+    static _Thread_local unsigned counter;
+    uint8_t *raw = NULL, mac[NONCE_MAC_LEN];
+    size_t raw_len = 0, len;
+    uint64_t exp = 0;
+    int64_t now = acme_now();
     struct catena_rows *rows = NULL;
-    const struct catena_row *row;
-    enum catena_rc rc;
+    enum catena_rc rc = CATENA_OK;
 
     *ok = 0;
-    rc = catena_store_exec(store,
-                           "DELETE FROM acme_nonces WHERE nonce = $1 "
-                           "RETURNING expires",
-                           p, 1, &rows, err);
+    /* Length first: nothing longer is decoded, let alone stored. */
+    len = nonce != NULL ? strnlen(nonce, NONCE_TEXT_LEN + 1) : 0;
+    if (len != NONCE_TEXT_LEN ||
+        acme_b64u_decode(nonce, len, NONCE_RAW_LEN, &raw, &raw_len) !=
+            CATENA_OK ||
+        raw_len != NONCE_RAW_LEN) {
+        goto out;
+    }
+    if (nonce_mac(key, raw, mac) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_CRYPTO, "nonce MAC");
+        goto out;
+    }
+    if (CRYPTO_memcmp(mac, raw + NONCE_EXP_LEN + NONCE_RAND_LEN,
+                      NONCE_MAC_LEN) != 0) {
+        goto out;
+    }
+    for (int i = 0; i < NONCE_EXP_LEN; i++) {
+        exp = (exp << 8) | raw[i];
+    }
+    if (exp > INT64_MAX || (int64_t)exp < now) {
+        goto out;
+    }
+    {
+        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce),
+                                       CATENA_SQL_P_INT((int64_t)exp)};
+        rc = catena_store_exec(store,
+                               "INSERT INTO acme_nonces_used (nonce, expires) "
+                               "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
+                               "RETURNING expires",
+                               p, 2, &rows, err);
+    }
     if (rc != CATENA_OK) {
-        return rc;
+        goto out;
     }
-    row = catena_rows_get(rows, 0);
-    if (row != NULL && catena_row_int(row, 0) >= acme_now()) {
-        *ok = 1;
+    /* A row back means this insert made it: the first use. */
+    *ok = catena_rows_get(rows, 0) != NULL;
+    if (++counter % NONCE_SWEEP_EVERY == 0) {
+        struct catena_sql_param p[] = {CATENA_SQL_P_INT(now)};
+        /* Housekeeping: a failed sweep does not fail the request. A row
+         * may go once expired: the MAC'd expiry refuses the nonce then. */
+        if (catena_store_exec(store,
+                              "DELETE FROM acme_nonces_used WHERE expires < $1",
+                              p, 1, NULL, NULL) != CATENA_OK) {
+            counter = 0;
+        }
     }
+out:
+    free(raw);
     catena_rows_free(rows);
-    return CATENA_OK;
+    return rc;
 }

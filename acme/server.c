@@ -140,7 +140,8 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
         acme_reply_problem(r, p, detail);
         return -1;
     }
-    if (acme_nonce_use(r->store, r->jws.nonce, &ok, &err) != CATENA_OK) {
+    if (acme_nonce_use(r->store, r->srv->nonce_key, r->jws.nonce, &ok,
+                       &err) != CATENA_OK) {
         CATENA_ERROR("acme: nonce lookup: %s", err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         return -1;
@@ -369,7 +370,7 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     }
     /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
      * directory link, error answers included (a badNonce retry needs it). */
-    if (acme_nonce_new(r.store, srv->nonce_lifetime, nonce, &err) ==
+    if (acme_nonce_new(srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
         CATENA_OK) {
         acme_header(&r, "Replay-Nonce", nonce);
     } else {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "catena/acme.h"
 #include "catena/config.h"
 #include "catena/ca.h"
@@ -79,6 +81,7 @@ srv_free(struct acme_srv *srv)
         pthread_key_delete(srv->store_key);
     }
     free(srv->caa_buf);
+    OPENSSL_cleanse(srv->nonce_key, sizeof(srv->nonce_key));
     free(srv);
 }
 
@@ -257,6 +260,10 @@ acme_start(const struct catena_service_env *env, void **state,
         goto out;
     }
     rc = acme_db_migrate(st, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    rc = acme_nonce_key_load(st, srv->nonce_key, err);
     if (rc != CATENA_OK) {
         goto out;
     }

@@ -122,7 +122,7 @@ class Client:
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPSConnection(
-                    self.host, self.port, context=self.ctx, timeout=60)
+                    self.host, self.port, context=self.ctx, timeout=15)
             try:
                 self.conn.request(method, target, body=body, headers=hdrs)
                 r = self.conn.getresponse()

@@ -10,10 +10,12 @@
 # latency, the ratio, the driver's and each server's CPU use over the
 # measured window, and each server's peak RSS from /usr/bin/time -v.
 # usage: bench_acme.sh CATENA [CLIENTS] [SECONDS]
+# BENCH_CAS="catena" runs one CA only (e.g. to profile it by pid).
 set -eu
 CATENA=$1
 CLIENTS=${2:-8}
 SECONDS_RUN=${3:-20}
+CAS=${BENCH_CAS:-catena pebble}
 here=$(cd "$(dirname "$0")" && pwd)
 DRIVER="/usr/bin/python3 $here/acme_load.py"
 for t in pebble pebble-challtestsrv /usr/bin/time openssl; do
@@ -61,7 +63,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$mgmt_port/"; do
     sleep 0.1
 done
 
-# ---- Catena ----
+run_catena() {
 d="$tmp/catena"
 acme_port=$(free_port)
 "$CATENA" init --dir "$d" --hostname localhost \
@@ -96,8 +98,9 @@ done
 $DRIVER "https://localhost:$acme_port/directory" "$d/root.pem" "$h01_port" \
     --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/catena.json"
 stop "$ctime"
+}
 
-# ---- Pebble ----
+run_pebble() {
 p_port=$(free_port)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$tmp/pebble.key" -out "$tmp/pebble.pem" -days 2 \
@@ -128,26 +131,32 @@ for c in $(pgrep -P "$ptime"); do spids="$spids --server-pid $c"; done
 $DRIVER "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$h01_port" \
     --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/pebble.json.out"
 stop "$ptime"
+}
 
+for ca in $CAS; do "run_$ca"; done
 echo "ACME complete orders, $CLIENTS clients, ${SECONDS_RUN}s each, $(nproc) cores (driver, server and DNS share them)"
-printf '%-8s %7s %9s %8s %8s %7s %8s %10s %10s %12s\n' CA orders "orders/s" \
-    "p50 ms" "p99 ms" errors "polls/o" "driver cpu" "server cpu" \
-    "peak RSS kB"
-for ca in catena pebble; do
+printf '%-8s %7s %9s %8s %8s %7s %8s %10s %10s %9s %12s\n' CA orders \
+    "orders/s" "p50 ms" "p99 ms" errors "polls/o" "driver cpu" "server cpu" \
+    "srv ms/o" "peak RSS kB"
+for ca in $CAS; do
     j="$tmp/$ca.json"
     [ "$ca" = pebble ] && j="$tmp/pebble.json.out"
     /usr/bin/python3 - "$j" "$ca" "$(rss_of "$tmp/$ca.time")" <<'EOP'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print("%-8s %7d %9.1f %8.1f %8.1f %7d %8.2f %10.2f %10.2f %12s" % (
+ms = 1000 * r["server_cpu_cores"] / r["orders_per_s"] if r["orders"] else 0
+print("%-8s %7d %9.1f %8.1f %8.1f %7d %8.2f %10.2f %10.2f %9.2f %12s" % (
     sys.argv[2], r["orders"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
     r["errors"], r["polls_per_order"], r["driver_cpu_cores"],
-    r["server_cpu_cores"], sys.argv[3]))
+    r["server_cpu_cores"], ms, sys.argv[3]))
 for e in r["first_errors"]:
     print("   error:", e)
 EOP
 done
+[ "$CAS" = "catena pebble" ] || exit 0
 c=$(field "$tmp/catena.json" orders_per_s)
 p=$(field "$tmp/pebble.json.out" orders_per_s)
 awk -v c="$c" -v p="$p" 'BEGIN { if (p > 0) printf "ratio catena/pebble: %.2f (target >= 5)\n", c / p; else print "ratio: pebble completed no orders" }'
-echo "(cpu = cores busy over the measured window; catena's includes its signer process)"
+echo "(cpu = cores busy over the measured window; catena's includes its signer"
+echo " process; srv ms/o = server CPU per order, steadier than orders/s on a"
+echo " machine shared with other work)"

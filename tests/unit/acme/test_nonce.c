@@ -1,0 +1,187 @@
+/*
+ * test_nonce.c - MAC'd single-use nonces (acme/nonce.c) on a real SQLite
+ * store: first use accepted, replay, tampering, expiry and malformed
+ * input refused, and a second connection (a second node, or this one
+ * after a restart) sharing the key and the used set.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "catena/store.h"
+#include "internal.h"
+
+struct fx {
+    char dir[64];
+    char url[128];
+    struct catena_store *a, *b; /* two connections: two "nodes" */
+    uint8_t key_a[ACME_NONCE_KEY_LEN], key_b[ACME_NONCE_KEY_LEN];
+};
+
+static int
+setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof(*fx));
+    struct catena_err err = {0};
+
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_acme_nonce.XXXXXX");
+    if (mkdtemp(fx->dir) == NULL) {
+        return -1;
+    }
+    snprintf(fx->url, sizeof(fx->url), "sqlite:%s/catena.db", fx->dir);
+    if (catena_store_open(fx->url, &fx->a, &err) != CATENA_OK ||
+        acme_db_migrate(fx->a, &err) != CATENA_OK ||
+        acme_nonce_key_load(fx->a, fx->key_a, &err) != CATENA_OK ||
+        catena_store_open(fx->url, &fx->b, &err) != CATENA_OK ||
+        acme_db_migrate(fx->b, &err) != CATENA_OK ||
+        acme_nonce_key_load(fx->b, fx->key_b, &err) != CATENA_OK) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *fx = *state;
+    char path[128];
+
+    catena_store_close(fx->a);
+    catena_store_close(fx->b);
+    for (size_t i = 0; i < 3; i++) {
+        static const char *const sfx[] = {"", "-wal", "-shm"};
+        snprintf(path, sizeof(path), "%s/catena.db%s", fx->dir, sfx[i]);
+        unlink(path);
+    }
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static int
+use(struct catena_store *st, const uint8_t *key, const char *nonce)
+{
+    struct catena_err err = {0};
+    int ok = -1;
+
+    assert_int_equal(acme_nonce_use(st, key, nonce, &ok, &err), CATENA_OK);
+    return ok;
+}
+
+static void
+test_single_use(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    char n1[ACME_MAX_NONCE], n2[ACME_MAX_NONCE];
+
+    assert_int_equal(acme_nonce_new(fx->key_a, 60, n1, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_new(fx->key_a, 60, n2, &err), CATENA_OK);
+    assert_int_equal(strlen(n1), 43);
+    assert_string_not_equal(n1, n2);
+    assert_int_equal(use(fx->a, fx->key_a, n1), 1);
+    assert_int_equal(use(fx->a, fx->key_a, n1), 0);
+    /* The other node sees the use too. */
+    assert_int_equal(use(fx->b, fx->key_b, n1), 0);
+    assert_int_equal(use(fx->a, fx->key_a, n2), 1);
+}
+
+static void
+test_shared_key(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    char n[ACME_MAX_NONCE];
+
+    /* Both connections loaded the one key the first created. */
+    assert_memory_equal(fx->key_a, fx->key_b, ACME_NONCE_KEY_LEN);
+    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->b, fx->key_b, n), 1);
+    assert_int_equal(use(fx->a, fx->key_a, n), 0);
+}
+
+static void
+test_expired(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    char n[ACME_MAX_NONCE];
+
+    assert_int_equal(acme_nonce_new(fx->key_a, -2, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, fx->key_a, n), 0);
+}
+
+static void
+test_tampered_and_foreign(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    uint8_t other[ACME_NONCE_KEY_LEN];
+    char n[ACME_MAX_NONCE], t[ACME_MAX_NONCE];
+
+    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
+    /* Each position changed in turn (a valid base64url character, and
+     * the last one only among those with zero unused bits). */
+    for (size_t i = 0; i < strlen(n); i++) {
+        memcpy(t, n, sizeof(t));
+        t[i] = t[i] == 'A' ? 'Q' : 'A';
+        assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    }
+    /* Another deployment's key. */
+    memcpy(other, fx->key_a, sizeof(other));
+    other[0] ^= 1;
+    assert_int_equal(acme_nonce_new(other, 60, t, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    /* The untouched one is still good. */
+    assert_int_equal(use(fx->a, fx->key_a, n), 1);
+}
+
+static void
+test_malformed(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    char n[ACME_MAX_NONCE], t[2 * ACME_MAX_NONCE];
+    char big[4096];
+
+    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, fx->key_a, ""), 0);
+    assert_int_equal(use(fx->a, fx->key_a, NULL), 0);
+    assert_int_equal(use(fx->a, fx->key_a, "abc"), 0);
+    /* One character short, one too many, padding, bad alphabet. */
+    snprintf(t, sizeof(t), "%.42s", n);
+    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    snprintf(t, sizeof(t), "%sA", n);
+    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    snprintf(t, sizeof(t), "%.42s=", n);
+    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    snprintf(t, sizeof(t), "+%s", n + 1);
+    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    memset(big, 'A', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(use(fx->a, fx->key_a, big), 0);
+    assert_int_equal(use(fx->a, fx->key_a, n), 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_single_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_and_foreign, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
