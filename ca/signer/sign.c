@@ -955,57 +955,46 @@ out:
 
 /* ---- CRLs ------------------------------------------------------------------ */
 
-/* tbs_crl_sigalg finds the signature AlgorithmIdentifier inside a
- * TBSCertList (after the optional version) with OpenSSL's DER reader. */
-static int
-tbs_crl_sigalg(const uint8_t *tbs, size_t len, const unsigned char **alg,
-               long *alg_len)
-{
-    const unsigned char *p = tbs;
-    const unsigned char *start;
-    long clen = 0;
-    int tag = 0;
-    int cls = 0;
-    int r;
+/*
+ * TBSCertList (RFC 5280 5.1) with revokedCertificates kept as one opaque
+ * SEQUENCE (OpenSSL's ASN1_SEQUENCE item holds the whole TLV): the signer
+ * decodes and re-encodes the fields it checks without building a million
+ * X509_REVOKED objects, and the entries' structure and strict DER are the
+ * lint's (C3 walks every byte, the entry rules read every entry).
+ */
+DECLARE_ASN1_ITEM(ASN1_SEQUENCE)
 
-    r = ASN1_get_object(&p, &clen, &tag, &cls, (long)len);
-    if ((r & 0x80) || tag != V_ASN1_SEQUENCE) {
-        return 0;
-    }
-    len = (size_t)clen;
-    start = p;
-    r = ASN1_get_object(&p, &clen, &tag, &cls, (long)len);
-    if (r & 0x80) {
-        return 0;
-    }
-    if (tag == V_ASN1_INTEGER && cls == V_ASN1_UNIVERSAL) {
-        p += clen;
-        len -= (size_t)(p - start);
-        start = p;
-        r = ASN1_get_object(&p, &clen, &tag, &cls, (long)len);
-        if (r & 0x80) {
-            return 0;
-        }
-    }
-    if (tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL) {
-        return 0;
-    }
-    *alg = start;
-    *alg_len = (long)(p - start) + clen;
-    return 1;
-}
+typedef struct {
+    ASN1_INTEGER *version;
+    X509_ALGOR *signature;
+    X509_NAME *issuer;
+    ASN1_TIME *this_update;
+    ASN1_TIME *next_update;
+    ASN1_STRING *revoked;
+    STACK_OF(X509_EXTENSION) *extensions;
+} SIGNER_CRL_TBS;
+
+ASN1_SEQUENCE(SIGNER_CRL_TBS) = {
+    ASN1_OPT(SIGNER_CRL_TBS, version, ASN1_INTEGER),
+    ASN1_SIMPLE(SIGNER_CRL_TBS, signature, X509_ALGOR),
+    ASN1_SIMPLE(SIGNER_CRL_TBS, issuer, X509_NAME),
+    ASN1_SIMPLE(SIGNER_CRL_TBS, this_update, ASN1_TIME),
+    ASN1_OPT(SIGNER_CRL_TBS, next_update, ASN1_TIME),
+    ASN1_OPT(SIGNER_CRL_TBS, revoked, ASN1_SEQUENCE),
+    ASN1_EXP_SEQUENCE_OF_OPT(SIGNER_CRL_TBS, extensions, X509_EXTENSION, 0),
+} static_ASN1_SEQUENCE_END(SIGNER_CRL_TBS)
 
 /* idp_shard returns, in |url|, the shard URL the CRL's Issuing
  * Distribution Point names, checked to be one of |is|'s shards; |*has|
  * is 0 when there is no IDP. */
 static enum catena_rc
 idp_shard(const struct catena_signer_keys *keys, const struct issuer *is,
-          X509_CRL *crl, char url[SHARD_URL_MAX], int *has,
-          struct catena_err *err)
+          const STACK_OF(X509_EXTENSION) *exts, char url[SHARD_URL_MAX],
+          int *has, struct catena_err *err)
 {
     int crit = 0;
     ISSUING_DIST_POINT *idp =
-        X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
+        X509V3_get_d2i(exts, NID_issuing_distribution_point, &crit, NULL);
     const char *uri = NULL;
     int uri_len = 0;
     enum catena_rc rc;
@@ -1049,6 +1038,62 @@ idp_shard(const struct catena_signer_keys *keys, const struct issuer *is,
     return rc;
 }
 
+/* crl_tbs_decode reads |tbs| as a TBSCertList whose fields re-encode to
+ * exactly the same bytes (DER). */
+static SIGNER_CRL_TBS *
+crl_tbs_decode(const uint8_t *tbs, size_t tbs_len)
+{
+    const unsigned char *p = tbs;
+    SIGNER_CRL_TBS *t = (SIGNER_CRL_TBS *)ASN1_item_d2i(
+        NULL, &p, (long)tbs_len, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
+    unsigned char *re = NULL;
+    int n;
+
+    if (t == NULL || p != tbs + tbs_len) {
+        goto bad;
+    }
+    n = ASN1_item_i2d((ASN1_VALUE *)t, &re, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
+    if (n <= 0 || (size_t)n != tbs_len || memcmp(re, tbs, tbs_len) != 0) {
+        OPENSSL_free(re);
+        goto bad;
+    }
+    OPENSSL_free(re);
+    return t;
+bad:
+    ASN1_item_free((ASN1_VALUE *)t, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
+    return NULL;
+}
+
+/* crl_signed_ok re-parses the signed CertificateList, checks its TBS is
+ * byte for byte |tbs| and its algorithm the issuer's, and verifies the
+ * signature over those bytes with the issuer certificate's public key.
+ * The entries were checked before signing; what is verified here is that
+ * the envelope carries them unchanged under a good signature. */
+static int
+crl_signed_ok(const struct issuer *is, const uint8_t *der, size_t der_len,
+              const uint8_t *tbs, size_t tbs_len)
+{
+    const unsigned char *p = der;
+    SIGNER_SIGNED *o = (SIGNER_SIGNED *)ASN1_item_d2i(
+        NULL, &p, (long)der_len, ASN1_ITEM_rptr(SIGNER_SIGNED));
+    const ASN1_STRING *t;
+    int ok = o != NULL && p == der + der_len && o->tbs != NULL &&
+             o->tbs->type == V_ASN1_SEQUENCE;
+
+    if (ok) {
+        t = o->tbs->value.sequence;
+        ok = (size_t)t->length == tbs_len &&
+             memcmp(t->data, tbs, tbs_len) == 0 &&
+             alg_matches(o->alg, &is->alg) &&
+             (o->sig->flags & 0x07) == 0 &&
+             verify_raw(X509_get0_pubkey(is->cert), &is->alg, t->data,
+                        (size_t)t->length, o->sig->data,
+                        (size_t)o->sig->length);
+    }
+    ASN1_item_free((ASN1_VALUE *)o, ASN1_ITEM_rptr(SIGNER_SIGNED));
+    return ok;
+}
+
 static enum catena_rc
 sign_crl(const struct catena_signer_keys *keys,
          const struct catena_signer_request *req, uint8_t **der,
@@ -1057,23 +1102,14 @@ sign_crl(const struct catena_signer_keys *keys,
     const struct issuer *is = find_issuer(keys, req->issuer, err);
     const uint8_t *tbs = req->payload;
     size_t tbs_len = req->payload_len;
-    X509_CRL *crl = NULL;
-    X509_CRL *signed_crl = NULL;
-    X509_ALGOR *alg = NULL;
-    uint8_t *probe = NULL;
-    size_t probe_len = 0;
-    unsigned char *re = NULL;
+    SIGNER_CRL_TBS *crl = NULL;
     uint8_t *sig = NULL;
     size_t sig_len = 0;
     uint8_t *out = NULL;
     size_t out_len = 0;
-    const unsigned char *p;
-    const unsigned char *alg_der = NULL;
-    long alg_len = 0;
     char url[SHARD_URL_MAX];
     int has_idp = 0;
     struct catena_lint_ctx ctx;
-    int n;
     enum catena_rc rc;
 
     *der = NULL;
@@ -1093,42 +1129,28 @@ sign_crl(const struct catena_signer_keys *keys,
         return catena_err_set(err, CATENA_ERR_INVALID,
                               "the TBS is not one DER SEQUENCE");
     }
-    if ((rc = envelope(ASN1_ITEM_rptr(SIGNER_SIGNED), tbs, tbs_len, &is->alg,
-                       NULL, 0, NULL, &probe, &probe_len, err)) != CATENA_OK) {
-        goto out;
-    }
-    p = probe;
-    crl = d2i_X509_CRL(NULL, &p, (long)probe_len);
-    if (crl == NULL || p != probe + probe_len) {
+    if ((crl = crl_tbs_decode(tbs, tbs_len)) == NULL) {
         rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
-                                    "the TBS is not a TBSCertList");
+                                    "the TBS is not a TBSCertList in "
+                                    "canonical DER");
         goto out;
     }
-    n = i2d_re_X509_CRL_tbs(crl, &re);
-    if (n <= 0 || (size_t)n != tbs_len || memcmp(re, tbs, tbs_len) != 0) {
-        rc = catena_err_set(err, CATENA_ERR_INVALID,
-                            "the TBS is not in canonical DER");
-        goto out;
-    }
-    p = NULL;
-    if (!tbs_crl_sigalg(tbs, tbs_len, &alg_der, &alg_len) ||
-        (p = alg_der, alg = d2i_X509_ALGOR(NULL, &p, alg_len)) == NULL ||
-        !alg_matches(alg, &is->alg)) {
+    if (!alg_matches(crl->signature, &is->alg)) {
         rc = catena_err_set(err, CATENA_ERR_POLICY,
                             "the TBS signature algorithm is not %s, the one "
                             "of issuer %s's key",
                             OBJ_nid2sn(is->alg.nid), is->name);
         goto out;
     }
-    if (!name_der_equal(X509_CRL_get_issuer(crl),
-                        X509_get_subject_name(is->cert))) {
+    if (!name_der_equal(crl->issuer, X509_get_subject_name(is->cert))) {
         rc = catena_err_set(err, CATENA_ERR_POLICY,
                             "the CRL issuer name is not the subject of "
                             "issuer %s",
                             is->name);
         goto out;
     }
-    if ((rc = idp_shard(keys, is, crl, url, &has_idp, err)) != CATENA_OK) {
+    if ((rc = idp_shard(keys, is, crl->extensions, url, &has_idp, err)) !=
+        CATENA_OK) {
         goto out;
     }
     memset(&ctx, 0, sizeof(ctx));
@@ -1151,12 +1173,7 @@ sign_crl(const struct catena_signer_keys *keys,
             CATENA_OK) {
         goto out;
     }
-    p = out;
-    signed_crl = d2i_X509_CRL(NULL, &p, (long)out_len);
-    if (signed_crl == NULL || p != out + out_len ||
-        X509_CRL_verify(signed_crl, X509_get0_pubkey(is->cert)) != 1 ||
-        !same_tbs(ASN1_ITEM_rptr(SIGNER_SIGNED), out, out_len, tbs,
-                  tbs_len)) {
+    if (!crl_signed_ok(is, out, out_len, tbs, tbs_len)) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "the signed CRL does not verify");
         goto out;
@@ -1166,11 +1183,7 @@ sign_crl(const struct catena_signer_keys *keys,
     out = NULL;
     rc = CATENA_OK;
 out:
-    X509_CRL_free(crl);
-    X509_CRL_free(signed_crl);
-    X509_ALGOR_free(alg);
-    OPENSSL_free(re);
-    free(probe);
+    ASN1_item_free((ASN1_VALUE *)crl, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
     free(sig);
     free(out);
     return rc;
