@@ -50,7 +50,7 @@ for f in "$tmp"/crls/*.crl; do
     # DER only, no trailing data: re-encoding gives the same bytes.
     openssl crl -inform DER -in "$f" -outform DER -out "$f.re"
     cmp -s "$f" "$f.re" || fail "$f is not canonical DER"
-    "$CATENA" lint --crl "$f" --issuer "$d/$issuer.pem" >"$f.lint" 2>&1 ||
+    "$CATENA" lint "$f" --issuer "$d/$issuer.pem" >"$f.lint" 2>&1 ||
         { cat "$f.lint"; fail "catena lint $f"; }
     openssl crl -inform DER -in "$f" -out "$f.pem"
 done
