@@ -3,6 +3,7 @@
  * shards, and the operator-facing publish/urls/show/export.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,32 @@ stored_number(struct catena_store *store, const char *issuer, int shard,
     return CATENA_OK;
 }
 
+/* store_shard replaces the stored shard in one statement: readers see
+ * the previous CRL until this commits, never a half-written one. */
+static enum catena_rc
+store_shard(struct catena_store *store, const char *issuer, int shard,
+            int64_t number, int64_t this_update, int64_t next_update,
+            int64_t entries, const uint8_t *der, size_t der_len,
+            struct catena_err *err)
+{
+    const struct catena_sql_param params[] = {
+        CATENA_SQL_P_TEXT(issuer),     CATENA_SQL_P_INT(shard),
+        CATENA_SQL_P_INT(number),      CATENA_SQL_P_INT(this_update),
+        CATENA_SQL_P_INT(next_update), CATENA_SQL_P_INT(entries),
+        CATENA_SQL_P_BLOB(der, der_len),
+    };
+
+    return catena_store_exec(
+        store,
+        "INSERT INTO crl_shards (" SHARD_COLUMNS ") "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (issuer, shard) DO UPDATE SET "
+        "number = excluded.number, this_update = excluded.this_update, "
+        "next_update = excluded.next_update, "
+        "num_entries = excluded.num_entries, der = excluded.der",
+        params, 7, NULL, err);
+}
+
 enum catena_rc
 crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
                   struct catena_store *store, const struct crl_settings *st,
@@ -271,28 +298,10 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
     if (rc != CATENA_OK) {
         goto out;
     }
-    {
-        const struct catena_sql_param params[] = {
-            CATENA_SQL_P_TEXT(issuer),        CATENA_SQL_P_INT(shard),
-            CATENA_SQL_P_INT(number),         CATENA_SQL_P_INT(now),
-            CATENA_SQL_P_INT(now + st->next_update),
-            CATENA_SQL_P_INT(entries),        CATENA_SQL_P_BLOB(der, der_len),
-        };
-
-        /* One statement replaces the shard: readers see the previous CRL
-         * until this commits, never a half-written one. */
-        rc = catena_store_exec(
-            store,
-            "INSERT INTO crl_shards (" SHARD_COLUMNS ") "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) "
-            "ON CONFLICT (issuer, shard) DO UPDATE SET "
-            "number = excluded.number, this_update = excluded.this_update, "
-            "next_update = excluded.next_update, "
-            "num_entries = excluded.num_entries, der = excluded.der",
-            params, 7, NULL, err);
-        if (rc != CATENA_OK) {
-            goto out;
-        }
+    if ((rc = store_shard(store, issuer, shard, number, now,
+                          now + st->next_update, entries, der, der_len,
+                          err)) != CATENA_OK) {
+        goto out;
     }
     if (out != NULL) {
         memcpy(out->issuer, issuer, strlen(issuer) + 1);
@@ -309,6 +318,190 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
 out:
     free(tbs);
     free(der);
+    return rc;
+}
+
+/*
+ * Publishing all shards of an issuer is a pipeline over two cores: this
+ * thread builds shard k+1 from one ordered pass over the store while a
+ * signing thread has shard k signed (the signer process works on one
+ * request at a time), then the signed shards are stored.
+ */
+struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct catena_signer *signer;
+    const char *issuer;
+    struct crl_tbs *jobs; /* num entries; [0, built) handed over */
+    uint8_t **der;        /* signed CRL of jobs[i] */
+    size_t *der_len;
+    int num;
+    int built;
+    int closed;           /* no more jobs will come */
+    enum catena_rc rc;    /* the signing thread's first failure */
+    struct catena_err err;
+    pthread_t thread_id;
+};
+
+static void *
+sign_loop(void *arg)
+{
+    struct pipeline *pl = arg;
+
+    for (int next = 0;; next++) {
+        struct crl_tbs *job;
+        enum catena_rc rc;
+
+        pthread_mutex_lock(&pl->mu);
+        while (next >= pl->built && !pl->closed) {
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        }
+        if (next >= pl->built) {
+            pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+        job = &pl->jobs[next];
+        pthread_mutex_unlock(&pl->mu);
+        /* The signer lints the exact bytes, signs, and verifies. */
+        rc = catena_signer_sign_crl(pl->signer, pl->issuer, job->tbs,
+                                    job->tbs_len, &pl->der[next],
+                                    &pl->der_len[next], &pl->err);
+        free(job->tbs);
+        job->tbs = NULL;
+        if (rc != CATENA_OK) {
+            pthread_mutex_lock(&pl->mu);
+            pl->rc = rc;
+            pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* hand_over is the builder's sink: queue the TBS for the signing thread,
+ * or stop the build once signing failed. */
+static enum catena_rc
+hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
+{
+    struct pipeline *pl = arg;
+    enum catena_rc rc;
+
+    pthread_mutex_lock(&pl->mu);
+    rc = pl->rc;
+    if (rc == CATENA_OK && pl->built < pl->num) {
+        pl->jobs[pl->built++] = *job;
+        job->tbs = NULL;
+        pthread_cond_signal(&pl->cv);
+    } else if (rc == CATENA_OK) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "too many shards");
+    } else {
+        rc = CATENA_ERR_SIGNER; /* the reason is in pl->err */
+    }
+    pthread_mutex_unlock(&pl->mu);
+    free(job->tbs);
+    return rc;
+}
+
+static enum catena_rc
+publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
+               struct catena_store *store, const struct crl_settings *st,
+               const char *issuer, FILE *report, struct catena_err *err)
+{
+    int shards = catena_ca_issuer_num_shards(ca, issuer);
+    int64_t now = (int64_t)time(NULL);
+    struct pipeline pl;
+    int64_t *numbers = NULL;
+    int started = 0;
+    enum catena_rc rc;
+
+    memset(&pl, 0, sizeof(pl));
+    if (catena_ca_signer(ca) == NULL) {
+        return catena_err_set(err, CATENA_ERR_SIGNER, "no signer running");
+    }
+    if (strlen(issuer) >= CRL_MAX_ISSUER_NAME) {
+        return catena_err_set(err, CATENA_ERR_CONFIG, "issuer name too long");
+    }
+    if (shards < 1) {
+        return CATENA_OK;
+    }
+    pl.signer = catena_ca_signer(ca);
+    pl.issuer = issuer;
+    pl.num = shards;
+    numbers = calloc((size_t)shards, sizeof(*numbers));
+    pl.jobs = calloc((size_t)shards, sizeof(*pl.jobs));
+    pl.der = calloc((size_t)shards, sizeof(*pl.der));
+    pl.der_len = calloc((size_t)shards, sizeof(*pl.der_len));
+    if (numbers == NULL || pl.jobs == NULL || pl.der == NULL ||
+        pl.der_len == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int s = 0; s < shards; s++) {
+        if ((rc = stored_number(store, issuer, s, &numbers[s], err)) !=
+            CATENA_OK) {
+            goto out;
+        }
+        numbers[s] = crl_next_number(numbers[s]);
+    }
+    if (pthread_mutex_init(&pl.mu, NULL) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
+        goto out;
+    }
+    if (pthread_cond_init(&pl.cv, NULL) != 0) {
+        pthread_mutex_destroy(&pl.mu);
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "condition variable");
+        goto out;
+    }
+    if (pthread_create(&pl.thread_id, NULL, sign_loop, &pl) != 0) {
+        pthread_cond_destroy(&pl.cv);
+        pthread_mutex_destroy(&pl.mu);
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "cannot start the signing thread");
+        goto out;
+    }
+    started = 1;
+    rc = crl_build_shards(ca, cfg, store, issuer, 0, shards - 1, now,
+                          now + st->next_update, numbers, hand_over, &pl,
+                          err);
+    pthread_mutex_lock(&pl.mu);
+    pl.closed = 1;
+    pthread_cond_signal(&pl.cv);
+    pthread_mutex_unlock(&pl.mu);
+    pthread_join(pl.thread_id, NULL);
+    if (pl.rc != CATENA_OK) {
+        /* The signer's refusal is the cause; the build stopped on it. */
+        *err = pl.err;
+        rc = pl.rc;
+    }
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    for (int s = 0; s < shards; s++) {
+        if ((rc = store_shard(store, issuer, s, numbers[s], now,
+                              now + st->next_update, pl.jobs[s].entries,
+                              pl.der[s], pl.der_len[s], err)) != CATENA_OK) {
+            goto out;
+        }
+        if (report != NULL) {
+            fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
+                    issuer, s, (long long)numbers[s],
+                    (long long)pl.jobs[s].entries, pl.der_len[s]);
+        }
+    }
+    rc = CATENA_OK;
+out:
+    if (started) {
+        pthread_cond_destroy(&pl.cv);
+        pthread_mutex_destroy(&pl.mu);
+    }
+    for (int s = 0; pl.jobs != NULL && s < shards; s++) {
+        free(pl.jobs[s].tbs);
+        free(pl.der[s]);
+    }
+    free(pl.jobs);
+    free(pl.der);
+    free(pl.der_len);
+    free(numbers);
     return rc;
 }
 
@@ -334,21 +527,7 @@ catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
     }
     names = catena_ca_issuer_names(ca, &num);
     for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
-        int shards = catena_ca_issuer_num_shards(ca, names[i]);
-
-        for (int s = 0; s < shards && rc == CATENA_OK; s++) {
-            struct crl_shard sh;
-
-            rc = crl_publish_shard(ca, cfg, store, &st, names[i], s, &sh,
-                                   err);
-            if (rc == CATENA_OK && report != NULL) {
-                fprintf(report, "%s/%d: number %lld, %lld entries, %zu "
-                                "bytes\n",
-                        names[i], s, (long long)sh.number,
-                        (long long)sh.num_entries, sh.der_len);
-            }
-            crl_shard_clear(&sh);
-        }
+        rc = publish_issuer(ca, cfg, store, &st, names[i], report, err);
     }
     crl_unlock(store);
     return rc;
