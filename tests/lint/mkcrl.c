@@ -1,0 +1,208 @@
+/*
+ * mkcrl.c - build a DER CRL with OpenSSL's X509_CRL API for the lint
+ * fixtures, including what "openssl ca -gencrl" refuses to write (reason
+ * code 7, an encoded "unspecified", duplicate serials, no nextUpdate).
+ * usage: mkcrl CA.pem CA.key OUT.crl [option...]
+ *   reason=N    one revoked entry with reasonCode N (0..10)
+ *   entry       one revoked entry without a reason code
+ *   dup         the entry twice (same serial)
+ *   nonext      omit nextUpdate
+ *   days=N      nextUpdate = thisUpdate + N days (default 7)
+ *   number=N    cRLNumber N (default 1); nonumber omits it
+ *   noaki       omit authorityKeyIdentifier
+ *   invalidity  add an invalidityDate entry extension
+ *   v1          version 1 (the field omitted)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "catena/config.h"
+
+static X509 *
+load_cert(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+    if (f != NULL) {
+        fclose(f);
+    }
+    return x;
+}
+
+static EVP_PKEY *
+load_key(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+
+    if (f != NULL) {
+        fclose(f);
+    }
+    return k;
+}
+
+static int
+add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity)
+{
+    X509_REVOKED *rv = X509_REVOKED_new();
+    ASN1_INTEGER *serial = ASN1_INTEGER_new();
+    ASN1_TIME *t = ASN1_TIME_set(NULL, when);
+    ASN1_ENUMERATED *e = NULL;
+    ASN1_GENERALIZEDTIME *inv = NULL;
+    int ok = 0;
+
+    if (rv == NULL || serial == NULL || t == NULL ||
+        ASN1_INTEGER_set_int64(serial, INT64_C(0x0123456789abcdef)) != 1 ||
+        X509_REVOKED_set_serialNumber(rv, serial) != 1 ||
+        X509_REVOKED_set_revocationDate(rv, t) != 1) {
+        goto out;
+    }
+    if (reason >= 0) {
+        e = ASN1_ENUMERATED_new();
+        if (e == NULL || ASN1_ENUMERATED_set_int64(e, reason) != 1 ||
+            X509_REVOKED_add1_ext_i2d(rv, NID_crl_reason, e, 0, 0) != 1) {
+            goto out;
+        }
+    }
+    if (invalidity) {
+        inv = ASN1_GENERALIZEDTIME_set(NULL, when - 3600);
+        if (inv == NULL ||
+            X509_REVOKED_add1_ext_i2d(rv, NID_invalidity_date, inv, 0, 0) != 1) {
+            goto out;
+        }
+    }
+    if (X509_CRL_add0_revoked(crl, rv) != 1) {
+        goto out;
+    }
+    rv = NULL;
+    ok = 1;
+out:
+    X509_REVOKED_free(rv);
+    ASN1_INTEGER_free(serial);
+    ASN1_TIME_free(t);
+    ASN1_ENUMERATED_free(e);
+    ASN1_GENERALIZEDTIME_free(inv);
+    return ok;
+}
+
+int
+main(int argc, char **argv)
+{
+    X509 *ca = NULL;
+    EVP_PKEY *key = NULL;
+    X509_CRL *crl = NULL;
+    ASN1_TIME *tu = NULL;
+    ASN1_TIME *nu = NULL;
+    ASN1_INTEGER *num = NULL;
+    X509V3_CTX v3;
+    X509_EXTENSION *aki = NULL;
+    FILE *out = NULL;
+    int64_t reason = -1;
+    int64_t days = 7;
+    int64_t number = 1;
+    int entries = 0;
+    int nonext = 0;
+    int nonumber = 0;
+    int noaki = 0;
+    int invalidity = 0;
+    int v1 = 0;
+    time_t now = time(NULL);
+    int rc = 1;
+
+    if (argc < 4) {
+        fprintf(stderr, "usage: mkcrl CA.pem CA.key OUT.crl [option...]\n");
+        return 2;
+    }
+    for (int i = 4; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strncmp(a, "reason=", 7) == 0 &&
+            catena_parse_int64(a + 7, 0, 10, &reason) == CATENA_OK) {
+            entries = entries == 0 ? 1 : entries;
+        } else if (strcmp(a, "entry") == 0) {
+            entries = entries == 0 ? 1 : entries;
+        } else if (strcmp(a, "dup") == 0) {
+            entries = 2;
+        } else if (strcmp(a, "nonext") == 0) {
+            nonext = 1;
+        } else if (strncmp(a, "days=", 5) == 0 &&
+                   catena_parse_int64(a + 5, 0, 3650, &days) == CATENA_OK) {
+        } else if (strncmp(a, "number=", 7) == 0 &&
+                   catena_parse_int64(a + 7, 0, INT64_MAX, &number) == CATENA_OK) {
+        } else if (strcmp(a, "nonumber") == 0) {
+            nonumber = 1;
+        } else if (strcmp(a, "noaki") == 0) {
+            noaki = 1;
+        } else if (strcmp(a, "v1") == 0) {
+            v1 = 1;
+        } else if (strcmp(a, "invalidity") == 0) {
+            invalidity = 1;
+        } else {
+            fprintf(stderr, "mkcrl: bad option %s\n", a);
+            return 2;
+        }
+    }
+    ca = load_cert(argv[1]);
+    key = load_key(argv[2]);
+    crl = X509_CRL_new();
+    tu = ASN1_TIME_set(NULL, now - 60);
+    nu = ASN1_TIME_set(NULL, now - 60 + (time_t)days * 86400);
+    num = ASN1_INTEGER_new();
+    if (ca == NULL || key == NULL || crl == NULL || tu == NULL || nu == NULL ||
+        num == NULL || X509_CRL_set_version(crl, v1 ? X509_CRL_VERSION_1 : X509_CRL_VERSION_2) != 1 ||
+        X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) != 1 ||
+        X509_CRL_set1_lastUpdate(crl, tu) != 1 ||
+        (!nonext && X509_CRL_set1_nextUpdate(crl, nu) != 1)) {
+        fprintf(stderr, "mkcrl: cannot set up the CRL\n");
+        goto out;
+    }
+    for (int i = 0; i < entries; i++) {
+        if (!add_entry(crl, now - 3600, reason, invalidity)) {
+            fprintf(stderr, "mkcrl: cannot add an entry\n");
+            goto out;
+        }
+    }
+    if (!nonumber && (ASN1_INTEGER_set_int64(num, number) != 1 ||
+                      X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)) {
+        goto out;
+    }
+    if (!noaki) {
+        X509V3_set_ctx(&v3, ca, NULL, NULL, crl, 0);
+        aki = X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier,
+                                  "keyid:always");
+        if (aki == NULL || X509_CRL_add_ext(crl, aki, -1) != 1) {
+            goto out;
+        }
+    }
+    /* No sorting: duplicates and order stay as written. */
+    if (X509_CRL_sign(crl, key, EVP_PKEY_get_id(key) == EVP_PKEY_ED25519
+                                    ? NULL : EVP_sha256()) <= 0) {
+        fprintf(stderr, "mkcrl: cannot sign\n");
+        goto out;
+    }
+    out = fopen(argv[3], "wb");
+    if (out == NULL || i2d_X509_CRL_fp(out, crl) != 1) {
+        fprintf(stderr, "mkcrl: cannot write %s\n", argv[3]);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (out != NULL && fclose(out) != 0) {
+        rc = 1;
+    }
+    X509_EXTENSION_free(aki);
+    ASN1_INTEGER_free(num);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
+    X509_CRL_free(crl);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    return rc;
+}
