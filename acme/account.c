@@ -221,11 +221,11 @@ acme_h_new_account(struct acme_req *r)
         struct catena_sql_param ps[] = {
             CATENA_SQL_P_TEXT(tp), CATENA_SQL_P_TEXT(jwk_text),
             CATENA_SQL_P_TEXT(contact_text), CATENA_SQL_P_INT(r->now)};
-        rc = catena_store_exec(r->store,
-                               "INSERT INTO acme_accounts (thumbprint, jwk, "
-                               "contact, status, created_at) VALUES ($1, $2, "
-                               "$3, 'valid', $4) RETURNING id",
-                               ps, 4, &rows, &err);
+        rc = acme_store_write(r->store,
+                              "INSERT INTO acme_accounts (thumbprint, jwk, "
+                              "contact, status, created_at) VALUES ($1, $2, "
+                              "$3, 'valid', $4) RETURNING id",
+                              ps, 4, &rows, &err);
     }
     if (rc == CATENA_ERR_EXISTS) {
         /* Two newAccount requests with one key raced: return the winner. */
@@ -313,10 +313,10 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
                                "status may only be set to deactivated");
             goto out;
         }
-        if (catena_store_exec(r->store,
-                              "UPDATE acme_accounts SET status = "
-                              "'deactivated' WHERE id = $1",
-                              ps, 1, NULL, &err) != CATENA_OK) {
+        if (acme_store_write(r->store,
+                             "UPDATE acme_accounts SET status = "
+                             "'deactivated' WHERE id = $1",
+                             ps, 1, NULL, &err) != CATENA_OK) {
             acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
             goto out;
         }
@@ -337,10 +337,10 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
             struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(text),
                                             CATENA_SQL_P_INT(id)};
             if (text == NULL ||
-                catena_store_exec(r->store,
-                                  "UPDATE acme_accounts SET contact = $1 "
-                                  "WHERE id = $2",
-                                  ps, 2, NULL, &err) != CATENA_OK) {
+                acme_store_write(r->store,
+                                 "UPDATE acme_accounts SET contact = $1 "
+                                 "WHERE id = $2",
+                                 ps, 2, NULL, &err) != CATENA_OK) {
                 free(text);
                 acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
                                    "store error");
@@ -442,10 +442,10 @@ acme_h_key_change(struct acme_req *r)
         enum catena_rc rc =
             jwk_text == NULL
                 ? CATENA_ERR_NOMEM
-                : catena_store_exec(r->store,
-                                    "UPDATE acme_accounts SET thumbprint = "
-                                    "$1, jwk = $2 WHERE id = $3",
-                                    ps, 3, NULL, &err);
+                : acme_store_write(r->store,
+                                   "UPDATE acme_accounts SET thumbprint = "
+                                   "$1, jwk = $2 WHERE id = $3",
+                                   ps, 3, NULL, &err);
         if (rc == CATENA_ERR_EXISTS) {
             acme_reply_problem(r, ACME_PROB_CONFLICT,
                                "the new key already belongs to an account");

@@ -17,6 +17,8 @@
 #include "catena/http.h"
 
 struct catena_ca;
+struct catena_rows;
+struct catena_sql_param;
 struct catena_store;
 
 /* Caps on untrusted input, checked before anything is allocated. */
@@ -247,6 +249,27 @@ void acme_time_str(int64_t t, char buf[32]);
 /* acme_db_migrate creates or upgrades the acme tables. */
 enum catena_rc acme_db_migrate(struct catena_store *store,
                                struct catena_err *err) CATENA_WUR;
+
+/*
+ * The write gate (db.c): with a SQLite store, this process's ACME writers
+ * queue on one mutex rather than in SQLite's sleeping busy handler.
+ * acme_wgate_enable turns it on for a "sqlite:" URL (call before serving).
+ * acme_store_write is catena_store_exec inside the gate; acme_tx_begin
+ * takes the gate and begins, acme_tx_commit / acme_tx_rollback end the
+ * transaction and release it (also when the commit fails).
+ */
+void acme_wgate_enable(const char *store_url);
+void acme_wlock(void);
+void acme_wunlock(void);
+enum catena_rc acme_store_write(struct catena_store *store, const char *sql,
+                                const struct catena_sql_param *params,
+                                size_t num_params, struct catena_rows **rows,
+                                struct catena_err *err) CATENA_WUR;
+enum catena_rc acme_tx_begin(struct catena_store *store,
+                             struct catena_err *err) CATENA_WUR;
+enum catena_rc acme_tx_commit(struct catena_store *store,
+                              struct catena_err *err) CATENA_WUR;
+void acme_tx_rollback(struct catena_store *store);
 
 /* ---- nonces (nonce.c) -------------------------------------------- */
 

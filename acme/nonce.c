@@ -53,10 +53,10 @@ acme_nonce_key_load(struct catena_store *store,
         /* The first node to start creates the key; the others, and later
          * starts, read the same one. */
         struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(text)};
-        rc = catena_store_exec(store,
-                               "INSERT INTO acme_nonce_keys (id, secret) "
-                               "VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-                               p, 1, NULL, err);
+        rc = acme_store_write(store,
+                              "INSERT INTO acme_nonce_keys (id, secret) "
+                              "VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                              p, 1, NULL, err);
     }
     if (rc != CATENA_OK) {
         goto out;
@@ -172,11 +172,11 @@ acme_nonce_use(struct catena_store *store,
     {
         struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce),
                                        CATENA_SQL_P_INT((int64_t)exp)};
-        rc = catena_store_exec(store,
-                               "INSERT INTO acme_nonces_used (nonce, expires) "
-                               "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
-                               "RETURNING expires",
-                               p, 2, &rows, err);
+        rc = acme_store_write(store,
+                              "INSERT INTO acme_nonces_used (nonce, expires) "
+                              "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
+                              "RETURNING expires",
+                              p, 2, &rows, err);
     }
     if (rc != CATENA_OK) {
         goto out;
@@ -187,9 +187,9 @@ acme_nonce_use(struct catena_store *store,
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(now)};
         /* Housekeeping: a failed sweep does not fail the request. A row
          * may go once expired: the MAC'd expiry refuses the nonce then. */
-        if (catena_store_exec(store,
-                              "DELETE FROM acme_nonces_used WHERE expires < $1",
-                              p, 1, NULL, NULL) != CATENA_OK) {
+        if (acme_store_write(store,
+                             "DELETE FROM acme_nonces_used WHERE expires < $1",
+                             p, 1, NULL, NULL) != CATENA_OK) {
             counter = 0;
         }
     }

@@ -110,10 +110,10 @@ set_order_status(struct catena_store *st, int64_t id, const char *status,
                                    error != NULL ? CATENA_SQL_P_TEXT(error)
                                                  : CATENA_SQL_P_NULL(),
                                    CATENA_SQL_P_INT(id)};
-    return catena_store_exec(st,
-                             "UPDATE acme_orders SET status = $1, error = "
-                             "COALESCE($2, error) WHERE id = $3",
-                             p, 3, NULL, err);
+    return acme_store_write(st,
+                            "UPDATE acme_orders SET status = $1, error = "
+                            "COALESCE($2, error) WHERE id = $3",
+                            p, 3, NULL, err);
 }
 
 enum catena_rc
@@ -310,7 +310,7 @@ new_authz(struct acme_req *r, const char *type, const char *value,
             CATENA_SQL_P_TEXT(value), CATENA_SQL_P_INT(wildcard),
             CATENA_SQL_P_INT(r->now + r->srv->authz_lifetime),
             CATENA_SQL_P_INT(r->now)};
-        rc = catena_store_exec(
+        rc = acme_store_write(
             r->store,
             "INSERT INTO acme_authzs (account_id, id_type, id_value, "
             "wildcard, status, expires, validated_at, caa_checked_at, "
@@ -335,11 +335,11 @@ new_authz(struct acme_req *r, const char *type, const char *value,
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(id),
                                        CATENA_SQL_P_TEXT(types[i]),
                                        CATENA_SQL_P_TEXT(token)};
-        rc = catena_store_exec(r->store,
-                               "INSERT INTO acme_challenges (authz_id, type, "
-                               "token, status, validated_at) VALUES ($1, $2, "
-                               "$3, 'pending', 0)",
-                               p, 3, NULL, err);
+        rc = acme_store_write(r->store,
+                              "INSERT INTO acme_challenges (authz_id, type, "
+                              "token, status, validated_at) VALUES ($1, $2, "
+                              "$3, 'pending', 0)",
+                              p, 3, NULL, err);
         if (rc != CATENA_OK) {
             return rc;
         }
@@ -492,7 +492,7 @@ acme_h_new_order(struct acme_req *r)
             goto out;
         }
     }
-    if (catena_store_begin(r->store, &err) != CATENA_OK) {
+    if (acme_tx_begin(r->store, &err) != CATENA_OK) {
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         goto out;
     }
@@ -506,12 +506,12 @@ acme_h_new_order(struct acme_req *r)
             replaces != NULL ? CATENA_SQL_P_TEXT(replaces)
                              : CATENA_SQL_P_NULL(),
             CATENA_SQL_P_INT(r->now)};
-        rc = catena_store_exec(r->store,
-                               "INSERT INTO acme_orders (account_id, status, "
-                               "expires, replaces, replaces_certid, "
-                               "created_at) VALUES ($1, 'pending', $2, $3, "
-                               "$4, $5) RETURNING id",
-                               p, 5, &rows, &err);
+        rc = acme_store_write(r->store,
+                              "INSERT INTO acme_orders (account_id, status, "
+                              "expires, replaces, replaces_certid, "
+                              "created_at) VALUES ($1, 'pending', $2, $3, "
+                              "$4, $5) RETURNING id",
+                              p, 5, &rows, &err);
     }
     if (rc != CATENA_OK || catena_rows_get(rows, 0) == NULL) {
         goto store_fail;
@@ -530,15 +530,15 @@ acme_h_new_order(struct acme_req *r)
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(order_id),
                                        CATENA_SQL_P_INT((int64_t)i),
                                        CATENA_SQL_P_INT(az)};
-        rc = catena_store_exec(r->store,
-                               "INSERT INTO acme_order_idents (order_id, pos, "
-                               "authz_id) VALUES ($1, $2, $3)",
-                               p, 3, NULL, &err);
+        rc = acme_store_write(r->store,
+                              "INSERT INTO acme_order_idents (order_id, pos, "
+                              "authz_id) VALUES ($1, $2, $3)",
+                              p, 3, NULL, &err);
         if (rc != CATENA_OK) {
             goto store_fail;
         }
     }
-    rc = catena_store_commit(r->store, &err);
+    rc = acme_tx_commit(r->store, &err);
     in_tx = 0;
     if (rc != CATENA_OK) {
         goto store_fail;
@@ -553,7 +553,7 @@ store_fail:
     acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
 out:
     if (in_tx) {
-        catena_store_rollback(r->store);
+        acme_tx_rollback(r->store);
     }
     acme_order_free(o);
     catena_rows_free(rows);
@@ -727,11 +727,11 @@ acme_h_authz(struct acme_req *r, int64_t id)
     }
     catena_rows_free(rows);
     rows = NULL;
-    if (catena_store_exec(r->store,
-                          "UPDATE acme_authzs SET status = 'deactivated' "
-                          "WHERE id = $1 AND account_id = $2 AND status IN "
-                          "('pending', 'valid') RETURNING id",
-                          p, 2, &rows, &err) != CATENA_OK) {
+    if (acme_store_write(r->store,
+                         "UPDATE acme_authzs SET status = 'deactivated' "
+                         "WHERE id = $1 AND account_id = $2 AND status IN "
+                         "('pending', 'valid') RETURNING id",
+                         p, 2, &rows, &err) != CATENA_OK) {
         return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
     }
     if (catena_rows_get(rows, 0) == NULL) {
@@ -782,11 +782,11 @@ acme_h_challenge(struct acme_req *r, int64_t id)
         if (strcmp(catena_row_text(row, 3), "pending") == 0 &&
             strcmp(catena_row_text(row, 7), "pending") == 0 &&
             catena_row_int(row, 8) >= r->now) {
-            if (catena_store_exec(r->store,
-                                  "UPDATE acme_challenges SET status = "
-                                  "'processing' WHERE id = $1 AND status = "
-                                  "'pending' RETURNING id",
-                                  p, 1, &upd, &err) != CATENA_OK) {
+            if (acme_store_write(r->store,
+                                 "UPDATE acme_challenges SET status = "
+                                 "'processing' WHERE id = $1 AND status = "
+                                 "'pending' RETURNING id",
+                                 p, 1, &upd, &err) != CATENA_OK) {
                 catena_rows_free(rows);
                 return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
                                           "store error");
@@ -795,10 +795,10 @@ acme_h_challenge(struct acme_req *r, int64_t id)
                 acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
                 struct catena_sql_param p2[] = {CATENA_SQL_P_INT(id)};
-                if (catena_store_exec(r->store,
-                                      "UPDATE acme_challenges SET status = "
-                                      "'pending' WHERE id = $1",
-                                      p2, 1, NULL, &err) != CATENA_OK) {
+                if (acme_store_write(r->store,
+                                     "UPDATE acme_challenges SET status = "
+                                     "'pending' WHERE id = $1",
+                                     p2, 1, NULL, &err) != CATENA_OK) {
                     CATENA_ERROR("acme: challenge %lld stuck", (long long)id);
                 }
                 catena_rows_free(upd);

@@ -135,7 +135,7 @@ process(struct acme_srv *srv, int64_t chall_id)
         CATENA_INFO("acme: challenge %lld (%s) valid", (long long)chall_id,
                     type);
     }
-    if (catena_store_begin(st, &err) != CATENA_OK) {
+    if (acme_tx_begin(st, &err) != CATENA_OK) {
         goto fail;
     }
     {
@@ -148,21 +148,21 @@ process(struct acme_srv *srv, int64_t chall_id)
             CATENA_SQL_P_TEXT(prob == ACME_PROB_NONE ? "valid" : "invalid"),
             CATENA_SQL_P_INT(prob == ACME_PROB_NONE ? now : 0),
             CATENA_SQL_P_TEXT(type), CATENA_SQL_P_INT(authz_id)};
-        if (catena_store_exec(st,
-                              "UPDATE acme_challenges SET status = $1, "
-                              "validated_at = $2, error = $3 WHERE id = $4",
-                              pc, 4, NULL, &err) != CATENA_OK ||
-            catena_store_exec(st,
-                              "UPDATE acme_authzs SET status = $1, "
-                              "validated_at = $2, caa_checked_at = $2, "
-                              "method = $3 WHERE id = $4 AND status = "
-                              "'pending'",
-                              pa, 4, NULL, &err) != CATENA_OK) {
-            catena_store_rollback(st);
+        if (acme_store_write(st,
+                             "UPDATE acme_challenges SET status = $1, "
+                             "validated_at = $2, error = $3 WHERE id = $4",
+                             pc, 4, NULL, &err) != CATENA_OK ||
+            acme_store_write(st,
+                             "UPDATE acme_authzs SET status = $1, "
+                             "validated_at = $2, caa_checked_at = $2, "
+                             "method = $3 WHERE id = $4 AND status = "
+                             "'pending'",
+                             pa, 4, NULL, &err) != CATENA_OK) {
+            acme_tx_rollback(st);
             goto fail;
         }
     }
-    if (catena_store_commit(st, &err) != CATENA_OK) {
+    if (acme_tx_commit(st, &err) != CATENA_OK) {
         goto fail;
     }
     goto out;
