@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"serve", catena_cmd_serve, "run the configured services"},
     {"lint", catena_cmd_lint, "lint certificates, CRLs, OCSP responses"},
     {"crl", catena_cmd_crl, "publish, list and show CRL shards"},
+    {"caa", catena_cmd_caa, "check CAA (issue, issuewild, issuemail)"},
     {"signer", catena_signer_main, "(internal) the key-holding process"},
 };
 

@@ -11,3 +11,9 @@ add_test(NAME integration_caa_lego
         $<TARGET_FILE:catena_testdns>)
 set_tests_properties(integration_caa_lego PROPERTIES
     LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 900)
+
+# "catena caa check" decisions against the loopback DNS server.
+add_test(NAME integration_caa_cli
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/caa_cli.sh $<TARGET_FILE:catena>)
+set_tests_properties(integration_caa_cli PROPERTIES
+    LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
