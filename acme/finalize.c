@@ -159,9 +159,13 @@ set_default_ari(struct acme_req *r, const char *serial)
         return;
     }
     if (row.ari_start == 0 && row.ari_end == 0) {
+        enum catena_rc rc;
+
         acme_ari_default_window(row.not_before, row.not_after, &s, &e);
-        if (catena_store_cert_set_ari(r->store, serial, s, e, &err) !=
-            CATENA_OK) {
+        acme_wlock();
+        rc = catena_store_cert_set_ari(r->store, serial, s, e, &err);
+        acme_wunlock();
+        if (rc != CATENA_OK) {
             CATENA_WARN("acme: ARI window for %s: %s", serial, err.msg);
         }
     }
@@ -315,7 +319,12 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     ir.num_ips = ni;
     ir.account_id = r->acct.id;
     ir.replaces = o->replaces[0] != '\0' ? o->replaces : NULL;
+    /* The core's own writes (reserve, then the DER) go through the gate
+     * too: left outside, they hold SQLite's lock while gated writers sleep
+     * in the busy handler with the gate held. */
+    acme_wlock();
     rc = catena_ca_issue(r->srv->ca, r->store, &ir, &issued, &err);
+    acme_wunlock();
     if (rc != CATENA_OK) {
         enum acme_prob p = rc == CATENA_ERR_POLICY || rc == CATENA_ERR_INVALID
                                ? ACME_PROB_BAD_CSR
