@@ -183,6 +183,31 @@ enum catena_rc catena_ca_issue_ex(struct catena_ca *ca,
                                   struct catena_issued **out,
                                   struct catena_err *err) CATENA_WUR;
 
+/* ---- pipelined signing (signer/client.c) ------------------------------ */
+
+/* One certificate to sign in a batch: the inputs, then the answer. */
+struct catena_signer_cert_job {
+    const char *issuer;
+    const char *profile;
+    const uint8_t *tbs;
+    size_t tbs_len;
+    uint8_t *der;          /* out: malloc'd Certificate, or NULL */
+    size_t der_len;        /* out */
+    struct catena_err err; /* out: err.code is this job's result */
+};
+
+/*
+ * catena_signer_sign_cert_batch sends the |n| requests without waiting
+ * for each answer (a bounded number of bytes in flight) and reads the
+ * answers in order, each matched to its request id. A refusal (lint,
+ * policy) fails only its job. If the channel dies, every job without an
+ * answer is CATENA_ERR_SIGNER (it may or may not have been signed) and so
+ * is the return value; otherwise CATENA_OK (look at each job's err.code).
+ */
+enum catena_rc catena_signer_sign_cert_batch(
+    struct catena_signer *signer, struct catena_signer_cert_job *jobs,
+    size_t n, struct catena_err *err) CATENA_WUR;
+
 /* ---- key ceremony (keygen.c) ------------------------------------------ */
 
 /*

@@ -22,6 +22,7 @@
 
 #include "catena/ca.h"
 #include "catena/log.h"
+#include "core.h"
 #include "signer/signer.h"
 
 /* Generous bounds on one answer: a million-entry CRL takes seconds to
@@ -388,4 +389,162 @@ catena_signer_sign_jws(struct catena_signer *signer, const char *key_name,
 {
     return request(signer, CATENA_SIGNER_SIGN_JWS, key_name, "", input,
                    input_len, sig, sig_len, err);
+}
+
+/* Request bytes allowed in flight on the socket before the next answer
+ * is read. Every answer is at most its request plus a signature, so both
+ * directions stay well inside the default AF_UNIX buffers: neither side
+ * can block on a full socket while the other waits for it. */
+#define PIPELINE_BYTES (48u * 1024u)
+
+enum catena_rc
+catena_signer_sign_cert_batch(struct catena_signer *s,
+                              struct catena_signer_cert_job *jobs, size_t n,
+                              struct catena_err *err)
+{
+    uint8_t **bodies = NULL;
+    size_t *lens = NULL;
+    size_t *order = NULL; /* jobs that go on the wire, in sending order */
+    uint32_t *ids = NULL;
+    size_t m = 0;
+    size_t sent = 0;
+    size_t done = 0;
+    size_t inflight = 0;
+    int locked = 0;
+    enum catena_rc rc = CATENA_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].der = NULL;
+        jobs[i].der_len = 0;
+        catena_err_set(&jobs[i].err, CATENA_ERR_SIGNER,
+                       "the signer did not answer");
+    }
+    if (s == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            catena_err_set(&jobs[i].err, CATENA_ERR_SIGNER,
+                           "no signer running");
+        }
+        return catena_err_set(err, CATENA_ERR_SIGNER, "no signer running");
+    }
+    bodies = calloc(n + 1, sizeof(*bodies));
+    lens = calloc(n + 1, sizeof(*lens));
+    order = calloc(n + 1, sizeof(*order));
+    ids = calloc(n + 1, sizeof(*ids));
+    if (bodies == NULL || lens == NULL || order == NULL || ids == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* Malformed requests are refused one by one, before the channel is
+     * used; the rest of the batch goes ahead. */
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].profile == NULL || jobs[i].profile[0] == '\0') {
+            catena_err_set(&jobs[i].err, CATENA_ERR_INVALID,
+                           "a certificate needs a profile");
+            continue;
+        }
+        if (catena_signer_request_encode(jobs[i].issuer, jobs[i].profile,
+                                         jobs[i].tbs, jobs[i].tbs_len,
+                                         &bodies[i], &lens[i],
+                                         &jobs[i].err) != CATENA_OK) {
+            continue;
+        }
+        order[m++] = i;
+    }
+    pthread_mutex_lock(&s->mu);
+    locked = 1;
+    if (s->dead) {
+        for (size_t k = 0; k < m; k++) {
+            catena_err_set(&jobs[order[k]].err, CATENA_ERR_SIGNER, "%s",
+                           s->dead_msg);
+        }
+        rc = catena_err_set(err, CATENA_ERR_SIGNER, "%s", s->dead_msg);
+        goto out;
+    }
+    /* The signer answers in order, so the answer to read next always
+     * belongs to the oldest request in flight; its id is still checked. */
+    while (done < m) {
+        struct catena_ipc_frame f;
+        struct catena_err ferr;
+        struct catena_signer_cert_job *j;
+        const uint8_t *der = NULL;
+        size_t der_len = 0;
+        enum catena_rc jrc;
+
+        catena_err_clear(&ferr);
+        while (sent < m &&
+               (sent == done || inflight + lens[order[sent]] <= PIPELINE_BYTES)) {
+            size_t i = order[sent];
+
+            ids[sent] = s->next_id++;
+            if (s->next_id == 0) {
+                s->next_id = 1; /* 0 is the start-up answer */
+            }
+            rc = catena_ipc_write(s->fd, CATENA_SIGNER_SIGN_CERT, ids[sent],
+                                  bodies[i], lens[i],
+                                  catena_signer_request_caps,
+                                  catena_signer_num_request_caps, &ferr);
+            if (rc != CATENA_OK) {
+                /* A request over the caps was checked by encode already:
+                 * any failure here is the channel's. */
+                rc = fail(s, "during a batch", rc, &ferr, err);
+                goto dead;
+            }
+            inflight += lens[i];
+            sent++;
+        }
+        memset(&f, 0, sizeof(f));
+        rc = catena_ipc_read(s->fd, catena_signer_response_caps,
+                             catena_signer_num_response_caps, SIGN_TIMEOUT_MS,
+                             &f, NULL, &ferr);
+        if (rc != CATENA_OK || f.id != ids[done]) {
+            catena_ipc_frame_free(&f);
+            rc = fail(s, "during a batch",
+                      rc != CATENA_OK ? rc : CATENA_ERR_INVALID,
+                      rc != CATENA_OK ? &ferr : NULL, err);
+            goto dead;
+        }
+        j = &jobs[order[done]];
+        catena_err_clear(&j->err);
+        jrc = catena_signer_response_decode(f.body, f.body_len, &der,
+                                            &der_len, &j->err);
+        if (jrc == CATENA_ERR_SIGNER) {
+            catena_ipc_frame_free(&f);
+            rc = fail(s, "during a batch", jrc, &j->err, err);
+            goto dead;
+        }
+        if (jrc == CATENA_OK) {
+            if (der_len == 0) {
+                catena_err_set(&j->err, CATENA_ERR_SIGNER,
+                               "the signer returned nothing");
+            } else if ((j->der = malloc(der_len)) == NULL) {
+                catena_err_set(&j->err, CATENA_ERR_NOMEM, "out of memory");
+            } else {
+                memcpy(j->der, der, der_len);
+                j->der_len = der_len;
+            }
+        }
+        catena_ipc_frame_free(&f);
+        inflight -= lens[order[done]];
+        done++;
+    }
+    rc = CATENA_OK;
+    goto out;
+dead:
+    /* Every request without an answer may or may not have been signed. */
+    for (size_t k = done; k < m; k++) {
+        catena_err_set(&jobs[order[k]].err, CATENA_ERR_SIGNER, "%s",
+                       s->dead_msg);
+    }
+out:
+    if (locked) {
+        pthread_mutex_unlock(&s->mu);
+    }
+    for (size_t i = 0; bodies != NULL && i < n; i++) {
+        free(bodies[i]);
+    }
+    free(bodies);
+    free(lens);
+    free(order);
+    free(ids);
+    return rc;
 }

@@ -328,4 +328,25 @@ typedef void (*catena_revoke_listener)(void *ctx, const char *issuer,
 void catena_ca_on_revoke(struct catena_ca *ca, catena_revoke_listener fn,
                          void *ctx);
 
+/* The largest batch catena_ca_issue_batch takes. */
+#define CATENA_ISSUE_BATCH_MAX 1024
+
+/*
+ * catena_ca_issue_batch issues |n| end-entity certificates like |n| calls
+ * of catena_ca_issue, but records all serials in one transaction before
+ * anything is signed, pipelines the signing requests, and records all
+ * certificates and audit records in one transaction. Each request stands
+ * alone: outs[i] is its certificate (free with catena_issued_free) or
+ * NULL, and errs[i] (if |errs| is not NULL) its error, errs[i].code being
+ * CATENA_OK on success. A lint or policy refusal fails only its request
+ * (its row FAILED, a refuse audit record); if the signer dies, the rows
+ * without an answer stay RESERVED. Returns CATENA_OK when every request
+ * was issued, else the first failure's code.
+ */
+enum catena_rc catena_ca_issue_batch(struct catena_ca *ca,
+                                     struct catena_store *store,
+                                     const struct catena_issue_req *reqs,
+                                     size_t n, struct catena_issued **outs,
+                                     struct catena_err *errs) CATENA_WUR;
+
 #endif
