@@ -321,6 +321,7 @@ smime() { o=$1; s=$2; shift 2
     cert "$o" "$(printf '%s\n' "$SM" | sed -e "$s")" "${@:-/CN=alice@example.com/emailAddress=alice@example.com}"; }
 smime bad-s1-no-policy.pem 's/^certificatePolicies.*//'
 smime bad-s2-server-auth.pem 's/^extendedKeyUsage.*/extendedKeyUsage = emailProtection,serverAuth/'
+smime bad-s2-code-signing.pem 's/^extendedKeyUsage.*/extendedKeyUsage = emailProtection,codeSigning/'
 smime bad-s3-cert-sign.pem 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyCertSign/'
 smime bad-s4-no-mailbox.pem 's/^subjectAltName.*/subjectAltName = DNS:www.example.com/'
 smime bad-s5-country.pem 's/^x//' "/C=XX/CN=alice@example.com/emailAddress=alice@example.com"
@@ -377,6 +378,12 @@ if [ -n "$MKCRL" ]; then
     "$MKCRL" ca.pem ca.key bad-c14-no-aki.crl noaki
     "$MKCRL" ca.pem ca.key bad-c18-duplicate.crl reason=1 dup
     "$MKCRL" ca.pem ca.key bad-c1-v1-no-number-aki.crl v1 nonumber noaki
+    "$MKCRL" ca.pem ca.key good-invalidity.crl reason=1 invalidity
+    "$MKCRL" ca.pem ca.key warn-c23-invalidity-late.crl reason=1 invalidity-late
+    "$MKCRL" ca.pem ca.key bad-c4-sha1.crl sha1
+    # PEM armour names the kind, so the cut DER is judged as a CRL.
+    { echo "-----BEGIN X509 CRL-----"; head -c 60 good.crl | openssl base64
+      echo "-----END X509 CRL-----"; } > bad-crl-parse-truncated.crl
     cp good.crl patch.crl
     /usr/bin/python3 -c "
 d = bytearray(open('patch.crl', 'rb').read()); d[-1] ^= 1
@@ -400,5 +407,25 @@ ocsp bad-o5-not-delegated.ocsp good-tls.pem leaf.key -ndays 4
 /usr/bin/python3 -c "
 d = bytearray(open('good-ca.ocsp', 'rb').read()); d[-1] ^= 1
 open('bad-o9-signature.ocsp', 'wb').write(d)"
+# A revoked answer (keyCompromise), and one revoked after its thisUpdate.
+printf 'R\t%s\t%s,keyCompromise\t0123456789ABCDEF\tunknown\t/CN=x\n' \
+    "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" "$(date -u -d '-1 day' +%y%m%d%H%M%SZ)" > ocsp-index.txt
+ocsp good-revoked.ocsp ca.pem ca.key -ndays 4 -resp_no_certs
+printf 'R\t%s\t%s,keyCompromise\t0123456789ABCDEF\tunknown\t/CN=x\n' \
+    "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" "$(date -u -d '+1 day' +%y%m%d%H%M%SZ)" > ocsp-index.txt
+ocsp bad-o8-revoked-later.ocsp ca.pem ca.key -ndays 4 -resp_no_certs
+# Signed by a key that is neither the CA's nor a delegated responder's.
+printf 'V\t%s\t\t0123456789ABCDEF\tunknown\t/CN=x\n' "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" > ocsp-index.txt
+ocsp bad-o2-other-responder.ocsp other.pem other.key -ndays 4 -resp_no_certs
+# A CertID naming another issuer, answered by this CA.
+q openssl ocsp -issuer other.pem -serial 0x0123456789abcdef -no_nonce -reqout ocsp-req.der
+ocsp bad-o6-other-cert-id.ocsp ca.pem ca.key -ndays 4 -resp_no_certs
+# OCSPResponse { responseStatus unauthorized (6) }: no CLI writes one.
+printf '\060\003\012\001\006' > bad-o1-unauthorized.ocsp
+# producedAt's tag replaced: a response whose ResponseData does not parse.
+/usr/bin/python3 -c "
+d = bytearray(open('good-ca.ocsp', 'rb').read()); d[d.find(b'\x18\x0f')] = 0x04
+open('bad-ocsp-parse-producedat.ocsp', 'wb').write(d)"
+openssl x509 -in good-tls.pem -outform DER | head -c 100 > bad-cert-parse-truncated.der
 rm -f ./*.tmp patch.der patch.crl ca.log ext.cnf
 echo "fixtures in $OUT"

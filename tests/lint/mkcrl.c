@@ -10,7 +10,9 @@
  *   days=N      nextUpdate = thisUpdate + N days (default 7)
  *   number=N    cRLNumber N (default 1); nonumber omits it
  *   noaki       omit authorityKeyIdentifier
- *   invalidity  add an invalidityDate entry extension
+ *   invalidity  add an invalidityDate (an hour before revocation) to entries
+ *   invalidity-late  the same, an hour after revocation
+ *   sha1        sign with SHA-1
  *   v1          version 1 (the field omitted)
  */
 #include <stdio.h>
@@ -72,7 +74,8 @@ add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity)
         }
     }
     if (invalidity) {
-        inv = ASN1_GENERALIZEDTIME_set(NULL, when - 3600);
+        inv = ASN1_GENERALIZEDTIME_set(NULL, invalidity > 1 ? when + 3600
+                                                            : when - 3600);
         if (inv == NULL ||
             X509_REVOKED_add1_ext_i2d(rv, NID_invalidity_date, inv, 0, 0) != 1) {
             goto out;
@@ -113,6 +116,7 @@ main(int argc, char **argv)
     int noaki = 0;
     int invalidity = 0;
     int v1 = 0;
+    int sha1 = 0;
     time_t now = time(NULL);
     int rc = 1;
 
@@ -144,6 +148,10 @@ main(int argc, char **argv)
             v1 = 1;
         } else if (strcmp(a, "invalidity") == 0) {
             invalidity = 1;
+        } else if (strcmp(a, "invalidity-late") == 0) {
+            invalidity = 2;
+        } else if (strcmp(a, "sha1") == 0) {
+            sha1 = 1;
         } else {
             fprintf(stderr, "mkcrl: bad option %s\n", a);
             return 2;
@@ -182,8 +190,9 @@ main(int argc, char **argv)
         }
     }
     /* No sorting: duplicates and order stay as written. */
-    if (X509_CRL_sign(crl, key, EVP_PKEY_get_id(key) == EVP_PKEY_ED25519
-                                    ? NULL : EVP_sha256()) <= 0) {
+    if (X509_CRL_sign(crl, key, EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? NULL
+                                : sha1 ? EVP_sha1()
+                                       : EVP_sha256()) <= 0) {
         fprintf(stderr, "mkcrl: cannot sign\n");
         goto out;
     }
