@@ -19,6 +19,7 @@ libinih-dev
 libcmocka-dev
 libseccomp-dev
 strace time jq
+clang libclang-rt-14-dev
 certbot lego pebble wrk
 python3 python3-grpcio python3-cryptography python3-acme python3-protobuf
 "
