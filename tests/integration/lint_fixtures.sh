@@ -1,8 +1,8 @@
 #!/bin/sh
 # lint_fixtures.sh CATENA SRCDIR WORKDIR [MKCRL] - generate the lint fixtures
 # (tests/lint/gen_fixtures.sh) and check every row of tests/lint/expect.tsv:
-# "catena lint --issuer ca.pem" must give that rule that result on that
-# fixture. Every bad-* fixture must make catena lint exit non-zero, every
+# "catena lint --issuer ca.pem" (sub/issuer.pem for sub/*) must give that
+# rule that result on that fixture. Every bad-* fixture must make catena lint exit non-zero, every
 # good-* fixture must exit zero. Prints how many rules have both a passing
 # and a failing fixture, and which lack one.
 set -eu
@@ -14,12 +14,14 @@ cd "$WORK"
 "$CATENA" lint --list --format json > rules.json
 # One JSON run over every fixture, then the table is checked in Python.
 "$CATENA" lint --issuer ca.pem --format json good-* edge-* warn-* bad-* > results.json || true
+# Fixtures under sub/ were issued by the constrained sub-CA sub/issuer.pem.
+"$CATENA" lint --issuer sub/issuer.pem --format json sub/good-* sub/bad-* > results-sub.json || true
 fail=0
 /usr/bin/python3 - "$SRC/tests/lint/expect.tsv" <<'PY' || fail=1
 import json, sys
 rules = [r["name"] for r in json.load(open("rules.json"))]
 got = {}
-for rep in json.load(open("results.json")):
+for rep in json.load(open("results.json")) + json.load(open("results-sub.json")):
     got[rep["file"]] = {x["rule"]: x["result"] for x in rep["results"]}
 bad = 0
 passing, failing = set(), set()
@@ -39,13 +41,15 @@ print("no passing fixture:", " ".join(r for r in rules if r not in passing) or "
 print("no failing fixture:", " ".join(r for r in rules if r not in failing) or "-")
 sys.exit(1 if bad else 0)
 PY
-for f in bad-*; do
-    if "$CATENA" lint --issuer ca.pem "$f" >/dev/null; then
+for f in bad-* sub/bad-*; do
+    case $f in sub/*) issuer=sub/issuer.pem ;; *) issuer=ca.pem ;; esac
+    if "$CATENA" lint --issuer "$issuer" "$f" >/dev/null; then
         echo "FAIL $f: catena lint exited 0"; fail=1
     fi
 done
-for f in good-*; do
-    if ! "$CATENA" lint --issuer ca.pem "$f" >/dev/null; then
+for f in good-* sub/good-*; do
+    case $f in sub/*) issuer=sub/issuer.pem ;; *) issuer=ca.pem ;; esac
+    if ! "$CATENA" lint --issuer "$issuer" "$f" >/dev/null; then
         echo "FAIL $f: catena lint exited non-zero"; fail=1
     fi
 done

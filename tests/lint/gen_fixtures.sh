@@ -172,6 +172,20 @@ csr ed.key ed.csr
 cert good-svid-ed25519.pem "$(svid_ext)" / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7086 ed.csr
 ec p384.key P-384
 csr p384.key p384.csr
+tls good-tls-ip.pem 's/^subjectAltName.*/subjectAltName = critical,DNS:www.example.com,IP:8.8.8.8/' / "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f7094
+tls good-tls-sct.pem '$a 1.3.6.1.4.1.11129.2.4.2 = DER:04:08:00:06:00:04:01:02:03:04' / "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f7095
+cp ca.pem good-root.pem
+cert good-subca-nc.pem "$(subca_ext; cat <<'EXT'
+nameConstraints = critical,permitted;DNS:example.com,excluded;IP:0.0.0.0/0.0.0.0,excluded;IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0,permitted;dirName:nc_dn
+[nc_dn]
+C = US
+O = Catena Test
+EXT
+)" \
+    "/C=US/O=Catena Test/CN=Catena Test Constrained CA" "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f7096 sub.csr
 cert good-tls-p384.pem "$TLS" / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7087 p384.csr
 
 # ---- historical bugs
@@ -427,5 +441,15 @@ printf '\060\003\012\001\006' > bad-o1-unauthorized.ocsp
 d = bytearray(open('good-ca.ocsp', 'rb').read()); d[d.find(b'\x18\x0f')] = 0x04
 open('bad-ocsp-parse-producedat.ocsp', 'wb').write(d)"
 openssl x509 -in good-tls.pem -outform DER | head -c 100 > bad-cert-parse-truncated.der
+# ---- under the constrained sub-CA (lint_fixtures.sh lints sub/* with
+# --issuer sub/issuer.pem): a name outside its nameConstraints, a CA below
+# its pathLenConstraint 0.
+mkdir sub
+cp good-subca-nc.pem sub/issuer.pem
+tls sub/good-tls.pem 's/^x//' / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7097 leaf.csr good-subca-nc.pem sub.key
+tls sub/bad-k7-outside-nc.pem 's/^subjectAltName.*/subjectAltName = critical,DNS:www.example.net/' / "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f7098 leaf.csr good-subca-nc.pem sub.key
+cert sub/bad-k8-below-pathlen-0.pem "$(subca_ext)" "/C=US/O=Catena Test/CN=Catena Test Sub Sub CA" "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f7099 ocsp.csr good-subca-nc.pem sub.key
 rm -f ./*.tmp patch.der patch.crl ca.log ext.cnf
 echo "fixtures in $OUT"
