@@ -154,6 +154,12 @@ for e in r["first_errors"]:
 EOP
 done
 [ "$CAS" = "catena pebble" ] || exit 0
+for ca in $CAS; do
+    j="$tmp/$ca.json"
+    [ "$ca" = pebble ] && j="$tmp/pebble.json.out"
+    [ "$(field "$j" errors)" = 0 ] ||
+        echo "NOTE: $ca had failed orders (see errors above); its rate is not its capacity"
+done
 c=$(field "$tmp/catena.json" orders_per_s)
 p=$(field "$tmp/pebble.json.out" orders_per_s)
 awk -v c="$c" -v p="$p" 'BEGIN { if (p > 0) printf "ratio catena/pebble: %.2f (target >= 5)\n", c / p; else print "ratio: pebble completed no orders" }'
