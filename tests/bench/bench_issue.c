@@ -3,10 +3,12 @@
  * CSR check, store (reserve, set_issued, audit), TBS, signer IPC, lint,
  * signature, verification. No assertions on speed: figures only.
  *
- * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT [THREADS]
+ * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT [THREADS [BATCH]]
  *
  * With THREADS > 1 each thread has its own store connection and they
  * share the CA handle and the signer channel, as "catena serve" does.
+ * BATCH (default 1) is how many requests go through one
+ * catena_ca_issue_batch call; 1 uses catena_ca_issue.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@ struct worker {
     const uint8_t *csr;
     size_t csr_len;
     int64_t count;
+    int64_t batch;
     int failed;
 };
 
@@ -58,7 +61,7 @@ work(void *arg)
     req.csr_der_len = w->csr_len;
     req.dns_names = dns;
     req.num_dns_names = 1;
-    for (int64_t i = 0; i < w->count; i++) {
+    for (int64_t i = 0; i < w->count && w->batch == 1; i++) {
         struct catena_issued *out = NULL;
 
         if (catena_ca_issue(w->ca, store, &req, &out, &err) != CATENA_OK) {
@@ -67,6 +70,34 @@ work(void *arg)
             break;
         }
         catena_issued_free(out);
+    }
+    for (int64_t i = 0; i < w->count && w->batch > 1; i += w->batch) {
+        struct catena_issue_req reqs[CATENA_ISSUE_BATCH_MAX];
+        struct catena_issued *outs[CATENA_ISSUE_BATCH_MAX];
+        struct catena_err errs[CATENA_ISSUE_BATCH_MAX];
+        size_t n = (size_t)(w->count - i < w->batch ? w->count - i
+                                                     : w->batch);
+
+        for (size_t k = 0; k < n; k++) {
+            reqs[k] = req;
+        }
+        if (catena_ca_issue_batch(w->ca, store, reqs, n, outs, errs) !=
+            CATENA_OK) {
+            for (size_t k = 0; k < n; k++) {
+                if (errs[k].code != CATENA_OK) {
+                    fprintf(stderr, "issue %lld: %s\n",
+                            (long long)(i + (int64_t)k), errs[k].msg);
+                    break;
+                }
+            }
+            w->failed = 1;
+        }
+        for (size_t k = 0; k < n; k++) {
+            catena_issued_free(outs[k]);
+        }
+        if (w->failed) {
+            break;
+        }
     }
     catena_store_close(store);
     return NULL;
@@ -85,16 +116,20 @@ main(int argc, char **argv)
     pthread_t th[64];
     int64_t count = 0;
     int64_t threads = 1;
+    int64_t batch = 1;
     int failed = 0;
     double t0;
     double dt;
     FILE *f;
 
-    if ((argc != 5 && argc != 6) ||
+    if (argc < 5 || argc > 7 ||
         catena_parse_int64(argv[4], 1, 10000000, &count) != CATENA_OK ||
-        (argc == 6 &&
-         catena_parse_int64(argv[5], 1, 64, &threads) != CATENA_OK)) {
-        fprintf(stderr, "usage: %s CATENA CONFIG CSR_DER COUNT [THREADS]\n",
+        (argc >= 6 &&
+         catena_parse_int64(argv[5], 1, 64, &threads) != CATENA_OK) ||
+        (argc == 7 && catena_parse_int64(argv[6], 1, CATENA_ISSUE_BATCH_MAX,
+                                         &batch) != CATENA_OK)) {
+        fprintf(stderr,
+                "usage: %s CATENA CONFIG CSR_DER COUNT [THREADS [BATCH]]\n",
                 argv[0]);
         return 2;
     }
@@ -120,7 +155,8 @@ main(int argc, char **argv)
         w[t] = (struct worker){.ca = ca,
                                .csr = csr,
                                .csr_len = csr_len,
-                               .count = count / threads};
+                               .count = count / threads,
+                               .batch = batch};
         pthread_create(&th[t], NULL, work, &w[t]);
     }
     for (int64_t t = 0; t < threads; t++) {
@@ -129,9 +165,10 @@ main(int argc, char **argv)
     }
     dt = now_s() - t0;
     count = (count / threads) * threads;
-    printf("issued %lld certificates with %lld thread(s) in %.3f s: "
-           "%.1f certificates/s\n",
-           (long long)count, (long long)threads, dt, (double)count / dt);
+    printf("issued %lld certificates with %lld thread(s), batch %lld, in "
+           "%.3f s: %.1f certificates/s\n",
+           (long long)count, (long long)threads, (long long)batch, dt,
+           (double)count / dt);
     catena_ca_close(ca);
     catena_config_free(cfg);
     return failed;

@@ -2,11 +2,14 @@
 # bench_issue.sh - issuance throughput (store + lint + signer IPC + sign)
 # for a P-256 and an RSA-2048 CA, next to the raw single-core signing rate
 # that "openssl speed" measures in the same run, with peak RSS.
-# usage: bench_issue.sh CATENA BENCH_ISSUE [COUNT]
+# Each key type runs the single-issue path (batch 1, catena_ca_issue) and
+# the batch path (catena_ca_issue_batch) on one thread and on all cores.
+# usage: bench_issue.sh CATENA BENCH_ISSUE [COUNT [BATCH]]
 set -eu
 CATENA=$1
 BENCH=$2
 COUNT=${3:-2000}
+BATCH=${4:-64}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -25,22 +28,27 @@ raw_rate() { # raw_rate ecdsap256|rsa2048 -> signs/s on one core
 }
 
 THREADS=$(nproc)
-printf '%-8s %8s %12s %14s %8s %12s\n' "CA key" "threads" "catena c/s" \
-    "openssl sig/s" "ratio" "peak RSS kB"
+printf '%-8s %8s %6s %12s %14s %8s %12s\n' "CA key" "threads" "batch" \
+    "catena c/s" "openssl sig/s" "ratio" "peak RSS kB"
 for kt in p256 rsa2048; do
     "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null 2>&1
     case $kt in p256) peer=ecdsap256 ;; *) peer=rsa2048 ;; esac
     raw=$(raw_rate "$peer")
-    for t in 1 "$THREADS"; do
+    for run in "1 1" "1 $BATCH" "$THREADS 1" "$THREADS $BATCH"; do
+        set -- $run
+        t=$1
+        b=$2
         /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
-            "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" \
+            "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" "$b" \
             >"$tmp/$kt.out" 2>"$tmp/$kt.err"
         rate=$(awk '{ print $(NF-1) }' "$tmp/$kt.out")
         rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
             "$tmp/$kt.time")
         ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
-        printf '%-8s %8s %12s %14s %8s %12s\n' "$kt" "$t" "$rate" "$raw" \
-            "$ratio" "$rss"
+        printf '%-8s %8s %6s %12s %14s %8s %12s\n' "$kt" "$t" "$b" "$rate" \
+            "$raw" "$ratio" "$rss"
     done
 done
-echo "(peak RSS is the client process; the signer runs in its own process)"
+echo "(ratio = catena certificates/s over openssl speed signatures/s on one"
+echo " core, same key type, same run; peak RSS is the client process and its"
+echo " reaped children, /usr/bin/time -v; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
