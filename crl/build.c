@@ -230,6 +230,42 @@ reserve(struct builder *b, size_t more)
     return 0;
 }
 
+/*
+ * set_time writes |t| into |tm| as RFC 5280 requires (UTCTime through
+ * 2049, GeneralizedTime after). ASN1_TIME_set formats through
+ * BIO_snprintf, a third of the cost of an entry; the common UTCTime case
+ * fills the YYMMDDHHMMSSZ characters directly and leaves the encoding to
+ * OpenSSL as before.
+ */
+static int
+set_time(ASN1_TIME *tm, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm g;
+    char s[13];
+    int v[6];
+
+    if (gmtime_r(&tt, &g) == NULL || g.tm_year < 50 || g.tm_year >= 150) {
+        return ASN1_TIME_set(tm, tt) == NULL ? -1 : 0;
+    }
+    v[0] = g.tm_year % 100;
+    v[1] = g.tm_mon + 1;
+    v[2] = g.tm_mday;
+    v[3] = g.tm_hour;
+    v[4] = g.tm_min;
+    v[5] = g.tm_sec;
+    for (int i = 0; i < 6; i++) {
+        s[2 * i] = (char)('0' + v[i] / 10);
+        s[2 * i + 1] = (char)('0' + v[i] % 10);
+    }
+    s[12] = 'Z';
+    if (!ASN1_STRING_set(tm, s, (int)sizeof(s))) {
+        return -1;
+    }
+    tm->type = V_ASN1_UTCTIME;
+    return 0;
+}
+
 static enum catena_rc finish_shard(struct builder *b);
 
 /* add_entry appends one row (shard, serial, revoked_at, reason). */
@@ -271,9 +307,9 @@ add_entry(void *vb, const struct catena_row *row)
         !ASN1_STRING_set((ASN1_INTEGER *)(uintptr_t)
                              X509_REVOKED_get0_serialNumber(r),
                          bytes + skip, (int)(len - skip)) ||
-        ASN1_TIME_set((ASN1_TIME *)(uintptr_t)
-                          X509_REVOKED_get0_revocationDate(r),
-                      (time_t)catena_row_int(row, 2)) == NULL ||
+        set_time((ASN1_TIME *)(uintptr_t)
+                     X509_REVOKED_get0_revocationDate(r),
+                 catena_row_int(row, 2)) != 0 ||
         (p = b->buf + b->used, n = i2d_X509_REVOKED(r, &p)) <= 0) {
         return catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
                                       "cannot build a CRL entry");
@@ -397,7 +433,6 @@ finish_shard(struct builder *b)
 {
     CRL_TBS t;
     ASN1_STRING *seq = NULL;
-    unsigned char *der = NULL;
     unsigned char *p;
     struct crl_tbs job;
     int hlen;
@@ -442,28 +477,27 @@ finish_shard(struct builder *b)
         p = b->buf + CRL_SEQ_HEADER_MAX - hlen;
         ASN1_put_object(&p, 1, (int)body, V_ASN1_SEQUENCE,
                         V_ASN1_UNIVERSAL);
-        if ((seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
-            !ASN1_STRING_set(seq, b->buf + CRL_SEQ_HEADER_MAX - hlen,
-                             (int)body + hlen) ||
-            (t.revoked = ASN1_TYPE_new()) == NULL) {
+        if ((t.revoked = ASN1_TYPE_new()) == NULL ||
+            (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL) {
             rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
                                         "CRL entries");
             goto out;
         }
         ASN1_TYPE_set(t.revoked, V_ASN1_SEQUENCE, seq);
-        seq = NULL;
+        /* Borrowed, not copied: detached again below before t.revoked
+         * (which owns seq) is freed. */
+        ASN1_STRING_set0(seq, b->buf + CRL_SEQ_HEADER_MAX - hlen,
+                         (int)body + hlen);
     }
-    len = ASN1_item_i2d((ASN1_VALUE *)&t, &der, ASN1_ITEM_rptr(CRL_TBS));
-    if (len <= 0) {
+    /* Sized first, then written once into the buffer handed over. */
+    len = ASN1_item_i2d((ASN1_VALUE *)&t, NULL, ASN1_ITEM_rptr(CRL_TBS));
+    if (len <= 0 || (job.tbs = malloc((size_t)len)) == NULL ||
+        (p = job.tbs, ASN1_item_i2d((ASN1_VALUE *)&t, &p,
+                                     ASN1_ITEM_rptr(CRL_TBS))) != len) {
         rc = catena_err_set_openssl(b->err, CATENA_ERR_CRYPTO,
                                     "cannot encode the TBSCertList");
         goto out;
     }
-    if ((job.tbs = malloc((size_t)len)) == NULL) {
-        rc = catena_err_set(b->err, CATENA_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    memcpy(job.tbs, der, (size_t)len);
     job.tbs_len = (size_t)len;
     job.shard = b->cur;
     job.number = b->numbers[b->cur - b->first];
@@ -473,9 +507,14 @@ finish_shard(struct builder *b)
     b->cur++;
     /* done owns job.tbs from here, whatever it returns. */
     rc = b->done(b->done_arg, &job, b->err);
+    job.tbs = NULL;
 out:
-    OPENSSL_free(der);
-    ASN1_STRING_free(seq);
+    free(job.tbs);
+    if (seq != NULL) {
+        /* Detach b->buf (ASN1_STRING_set0 would free it). */
+        seq->data = NULL;
+        seq->length = 0;
+    }
     ASN1_TYPE_free(t.revoked);
     ASN1_INTEGER_free(t.version);
     X509_ALGOR_free(t.signature);
