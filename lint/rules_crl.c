@@ -2,6 +2,7 @@
  * rules_crl.c - section C of LINT-RULES.md: every CRL we sign, and any CRL
  * given to "catena lint".
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -524,54 +525,16 @@ lint_rule_c17(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
-static int
-serial_cmp(const struct der *a, const struct der *b)
+/* serial_hash: FNV-1a over the serial's content octets. */
+static uint32_t
+serial_hash(const struct der *s)
 {
-    if (a->len != b->len) {
-        return a->len < b->len ? -1 : 1;
-    }
-    return memcmp(a->p, b->p, a->len);
-}
+    uint32_t h = 2166136261u;
 
-static void
-sift_down(struct der *v, size_t root, size_t num)
-{
-    for (;;) {
-        size_t child = 2 * root + 1;
-        struct der t;
-
-        if (child >= num) {
-            return;
-        }
-        if (child + 1 < num && serial_cmp(&v[child], &v[child + 1]) < 0) {
-            child++;
-        }
-        if (serial_cmp(&v[root], &v[child]) >= 0) {
-            return;
-        }
-        t = v[root];
-        v[root] = v[child];
-        v[child] = t;
-        root = child;
+    for (size_t i = 0; i < s->len; i++) {
+        h = (h ^ s->p[i]) * 16777619u;
     }
-}
-
-/* serial_heapsort sorts in place without allocating or making system
- * calls: the lint also runs inside the signer's seccomp sandbox, where
- * glibc's qsort (it asks sysinfo for the memory size) is killed. */
-static void
-serial_heapsort(struct der *v, size_t num)
-{
-    for (size_t i = num / 2; i > 0; i--) {
-        sift_down(v, i - 1, num);
-    }
-    for (size_t end = num; end > 1; end--) {
-        struct der t = v[0];
-
-        v[0] = v[end - 1];
-        v[end - 1] = t;
-        sift_down(v, 0, end - 1);
-    }
+    return h;
 }
 
 enum catena_lint_result
@@ -580,31 +543,47 @@ lint_rule_c18(const struct lint_in *in, char *d, size_t n)
     struct der it = in->crl->revoked;
     struct lint_crl_entry e;
     struct der *serials = NULL;
+    uint32_t *slots = NULL; /* index + 1 into serials; 0 is empty */
+    size_t cap;
+    size_t size = 1;
     size_t num = 0;
-    size_t cap = 0;
     enum catena_lint_result r = PASS;
 
     if (!in->crl->revoked_encoded) {
         return NA;
     }
-    /* Bounded by the CRL's size: each entry is at least 15 bytes. */
+    /* Bounded by the CRL's size: each entry is at least 15 bytes. An open
+     * addressing set at most half full finds a repeat in linear time (a
+     * shard can list a hundred thousand serials); no sorting, and nothing
+     * but malloc, as this also runs inside the signer's sandbox. */
     cap = in->crl->revoked.len / 15 + 1;
+    if (cap > UINT32_MAX / 4) {
+        return lint_detail(d, n, ERR, "too many entries");
+    }
+    while (size < 2 * cap) {
+        size *= 2;
+    }
     serials = calloc(cap, sizeof(*serials));
-    if (serials == NULL) {
-        return lint_detail(d, n, ERR, "out of memory");
+    slots = calloc(size, sizeof(*slots));
+    if (serials == NULL || slots == NULL) {
+        r = lint_detail(d, n, ERR, "out of memory");
+        goto out;
     }
     while (lint_crl_next_entry(&it, &e) == 1 && num < cap) {
-        serials[num++] = e.serial;
-    }
-    /* Sort by (len, bytes), then scan neighbours: n log n, as a shard
-     * can list a hundred thousand serials. */
-    serial_heapsort(serials, num);
-    for (size_t i = 1; i < num; i++) {
-        if (der_eq(&serials[i - 1], &serials[i])) {
-            r = lint_detail(d, n, ERR, "a serial is listed twice");
-            break;
+        size_t h = serial_hash(&e.serial) & (size - 1);
+
+        while (slots[h] != 0) {
+            if (der_eq(&serials[slots[h] - 1], &e.serial)) {
+                r = lint_detail(d, n, ERR, "a serial is listed twice");
+                goto out;
+            }
+            h = (h + 1) & (size - 1);
         }
+        serials[num++] = e.serial;
+        slots[h] = (uint32_t)num;
     }
+out:
+    free(slots);
     free(serials);
     return r;
 }
