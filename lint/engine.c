@@ -248,6 +248,22 @@ guess_profile(const struct lint_cert *c)
     if (c->eku_email) {
         return CATENA_LINT_PROFILE_SMIME;
     }
+    /* No telling EKU: an S/MIME BR policy OID (SBR 7.1.6.1) says the
+     * issuer claims that profile. (The TLS BR OIDs are not used the same
+     * way: CA and test certificates carry them without being TLS leaves,
+     * and judging those as TLS leaves disagreed with zlint far more.) */
+    {
+        static const uint8_t smime_br[] = {0x67, 0x81, 0x0c, 0x01, 0x05};
+        struct der oids[8];
+        int ok = 0;
+        size_t n = lint_policies(c->cp, oids, 8, &ok);
+
+        for (size_t i = 0; i < n && i < 8; i++) {
+            if (lint_oid_prefix(&oids[i], smime_br, sizeof(smime_br))) {
+                return CATENA_LINT_PROFILE_SMIME;
+            }
+        }
+    }
     return CATENA_LINT_PROFILE_AUTO; /* unknown: profile rules answer NA */
 }
 
