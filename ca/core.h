@@ -38,6 +38,17 @@ enum catena_rc catena_csr_parse(const uint8_t *csr_der, size_t csr_der_len,
                                 unsigned key_types, X509_REQ **out,
                                 struct catena_err *err) CATENA_WUR;
 
+/*
+ * catena_csr_parse_key checks a DER CSR like catena_csr_parse without
+ * building an X509_REQ: on success |*spki| is the subject's
+ * SubjectPublicKeyInfo (its fields as received; X509_PUBKEY_get0 on it
+ * is not meant to be used) and |*key| its key. Caller frees both.
+ */
+enum catena_rc catena_csr_parse_key(const uint8_t *csr_der,
+                                    size_t csr_der_len, unsigned key_types,
+                                    X509_PUBKEY **spki, EVP_PKEY **key,
+                                    struct catena_err *err) CATENA_WUR;
+
 /* catena_key_type_name returns "P-256", "RSA-2048", ... for one bit. */
 const char *catena_key_type_name(unsigned type);
 

@@ -406,10 +406,10 @@ struct item {
     const char *issuer_name;
     X509 *issuer_cert; /* borrowed from the CA handle */
     EVP_PKEY *issuer_key;
-    EVP_PKEY *subject_key; /* borrowed from spki_x */
-    X509_REQ *csr;
-    X509_PUBKEY *spki_x;     /* the subject SPKI (maybe borrowed) */
-    X509_PUBKEY *spki_owned; /* set when parsed from req->spki_der */
+    EVP_PKEY *subject_key;   /* key_owned, or borrowed from spki_x */
+    EVP_PKEY *key_owned;     /* the CSR's key */
+    X509_PUBKEY *spki_x;     /* the subject SPKI */
+    X509_PUBKEY *spki_owned;
     uint8_t spki_hash[32];
     char spki_hex[65];
     int self_signed;
@@ -438,13 +438,13 @@ item_clear(struct item *it)
     names_clear(&it->names);
     EVP_PKEY_free(it->issuer_key);
     X509_PUBKEY_free(it->spki_owned);
-    X509_REQ_free(it->csr);
+    EVP_PKEY_free(it->key_owned);
     it->cert_der = NULL;
     it->tbs = NULL;
     it->joined = NULL;
     it->issuer_key = NULL;
     it->spki_owned = NULL;
-    it->csr = NULL;
+    it->key_owned = NULL;
 }
 
 /*
@@ -507,19 +507,21 @@ prepare(struct catena_ca *ca, struct catena_store *store, struct item *it,
                               "give exactly one of a CSR or a public key");
     }
     if (req->csr_der != NULL) {
-        rc = catena_csr_parse(req->csr_der, req->csr_der_len, prof->key_types,
-                              &it->csr, err);
-        /* Borrowed from the request, not X509_PUBKEY_dup'ed: OpenSSL 3.0's
-         * dup loses the BIT STRING's unused-bits flag and re-encodes an
-         * EC point ending in zero bits differently, so the SPKI hash (key
-         * blocklist, CA-key check) would not match the certificate's. */
-        if (rc == CATENA_OK) {
-            it->spki_x = X509_REQ_get_X509_PUBKEY(it->csr);
-        }
+        /* The SPKI keeps the received algorithm and key bits, so its hash
+         * (key blocklist, CA-key check) and the certificate's copy are the
+         * bytes the subscriber sent. */
+        rc = catena_csr_parse_key(req->csr_der, req->csr_der_len,
+                                  prof->key_types, &it->spki_owned,
+                                  &it->key_owned, err);
+        it->spki_x = it->spki_owned;
+        it->subject_key = it->key_owned;
     } else {
         rc = catena_spki_parse(req->spki_der, req->spki_der_len,
                                prof->key_types, &it->spki_owned, err);
         it->spki_x = it->spki_owned;
+        if (rc == CATENA_OK) {
+            it->subject_key = X509_PUBKEY_get0(it->spki_x);
+        }
     }
     if (rc != CATENA_OK) {
         if (rc == CATENA_ERR_POLICY) {
@@ -527,7 +529,6 @@ prepare(struct catena_ca *ca, struct catena_store *store, struct item *it,
         }
         return rc;
     }
-    it->subject_key = X509_PUBKEY_get0(it->spki_x);
     if (it->subject_key == NULL) {
         return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                       "unusable public key");

@@ -28,8 +28,9 @@ raw_rate() { # raw_rate ecdsap256|rsa2048 -> signs/s on one core
 }
 
 THREADS=$(nproc)
-printf '%-8s %8s %6s %12s %14s %8s %12s\n' "CA key" "threads" "batch" \
-    "catena c/s" "openssl sig/s" "ratio" "peak RSS kB"
+printf '%-8s %7s %5s %11s %13s %7s %11s %12s %12s\n' "CA key" "threads" \
+    "batch" "catena c/s" "openssl sig/s" "ratio" "peak RSS kB" \
+    "client us/c" "signer us/c"
 for kt in p256 rsa2048; do
     "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null 2>&1
     case $kt in p256) peer=ecdsap256 ;; *) peer=rsa2048 ;; esac
@@ -41,12 +42,14 @@ for kt in p256 rsa2048; do
         /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
             "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" "$b" \
             >"$tmp/$kt.out" 2>"$tmp/$kt.err"
-        rate=$(awk '{ print $(NF-1) }' "$tmp/$kt.out")
+        rate=$(awk '/^issued/ { print $(NF-1) }' "$tmp/$kt.out")
+        cli=$(awk '/^cpu per/ { print $6 }' "$tmp/$kt.out")
+        sig=$(awk '/^cpu per/ { print $9 }' "$tmp/$kt.out")
         rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
             "$tmp/$kt.time")
         ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
-        printf '%-8s %8s %6s %12s %14s %8s %12s\n' "$kt" "$t" "$b" "$rate" \
-            "$raw" "$ratio" "$rss"
+        printf '%-8s %7s %5s %11s %13s %7s %11s %12s %12s\n' "$kt" "$t" "$b" \
+            "$rate" "$raw" "$ratio" "$rss" "$cli" "$sig"
     done
 done
 echo "(ratio = catena certificates/s over openssl speed signatures/s on one"

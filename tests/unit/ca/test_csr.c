@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "catena/ca.h"
+#include "core.h"
 
 #define ALL_KEYS                                                              \
     (CATENA_KEY_P256 | CATENA_KEY_P384 | CATENA_KEY_RSA2048 |                 \
@@ -56,6 +57,46 @@ make_csr(EVP_PKEY *pk, size_t *len)
     return copy;
 }
 
+/*
+ * parse_key runs catena_csr_parse_key (the issuance path's parser, which
+ * never builds an X509_REQ) on the same bytes: it must accept exactly
+ * what catena_csr_check accepts, with the same SPKI bytes, and its key
+ * must be the SPKI's key.
+ */
+static void
+parse_key_agrees(const uint8_t *der, size_t len, unsigned types,
+                 enum catena_rc want, const uint8_t *want_spki,
+                 size_t want_spki_len)
+{
+    X509_PUBKEY *xpk = NULL;
+    EVP_PKEY *key = NULL;
+    struct catena_err err;
+    enum catena_rc rc;
+
+    catena_err_clear(&err);
+    rc = catena_csr_parse_key(der, len, types, &xpk, &key, &err);
+    assert_int_equal(rc == CATENA_OK, want == CATENA_OK);
+    if (rc == CATENA_OK) {
+        unsigned char *enc = NULL;
+        unsigned char *kenc = NULL;
+        int n = i2d_X509_PUBKEY(xpk, &enc);
+        int kn = i2d_PUBKEY(key, &kenc);
+
+        assert_int_equal(n, (int)want_spki_len);
+        assert_memory_equal(enc, want_spki, want_spki_len);
+        assert_int_equal(kn, n);
+        assert_memory_equal(kenc, enc, (size_t)n);
+        OPENSSL_free(enc);
+        OPENSSL_free(kenc);
+    } else {
+        assert_null(xpk);
+        assert_null(key);
+        assert_true(strlen(err.msg) > 0);
+    }
+    X509_PUBKEY_free(xpk);
+    EVP_PKEY_free(key);
+}
+
 static enum catena_rc
 check(const uint8_t *der, size_t len, unsigned types, struct catena_err *err)
 {
@@ -65,6 +106,7 @@ check(const uint8_t *der, size_t len, unsigned types, struct catena_err *err)
 
     catena_err_clear(err);
     rc = catena_csr_check(der, len, types, &spki, &spki_len, err);
+    parse_key_agrees(der, len, types, rc, spki, spki_len);
     if (rc == CATENA_OK) {
         assert_non_null(spki);
         assert_true(spki_len > 0);
@@ -234,10 +276,37 @@ test_profile_key_types(void **state)
     EVP_PKEY_free(pk);
 }
 
+/* Every single-byte corruption of a good CSR is refused by both parsers
+ * alike (the signature covers everything but itself and its outer
+ * structure). */
+static void
+test_corrupt_bytes(void **state)
+{
+    const char *specs[][2] = {{"EC", "P-256"}, {"RSA", "2048"}};
+    struct catena_err err;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+        EVP_PKEY *pk = keygen(specs[k][0], specs[k][1]);
+        size_t len;
+        uint8_t *der = make_csr(pk, &len);
+
+        for (size_t i = 0; i < len; i++) {
+            der[i] ^= 0x5a;
+            assert_int_not_equal(check(der, len, ALL_KEYS, &err), CATENA_OK);
+            der[i] ^= 0x5a;
+        }
+        assert_int_equal(check(der, len, ALL_KEYS, &err), CATENA_OK);
+        free(der);
+        EVP_PKEY_free(pk);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corrupt_bytes),
         cmocka_unit_test(test_good_keys),
         cmocka_unit_test(test_spki_matches),
         cmocka_unit_test(test_malformed),
