@@ -12,9 +12,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catena/log.h"
 #include "catena/store.h"
 #include "internal.h"
 
@@ -133,17 +135,129 @@ acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t lifetime,
     return CATENA_OK;
 }
 
+/*
+ * Group commit of nonce uses. Every POST consumes a nonce, and a write
+ * transaction per nonce was most of the store's work per order. Threads
+ * consuming nonces queue here; one of them (the leader) records everything
+ * queued in one transaction on its own connection and hands each waiter
+ * its answer, while the next batch gathers behind it. A nonce is still
+ * answered only after the row recording its use is committed.
+ */
+#define NONCE_BATCH_MAX 64
+
+struct nonce_waiter {
+    const char *nonce;
+    int64_t expires;
+    int done;
+    int ok;
+    enum catena_rc rc;
+    struct nonce_waiter *next;
+};
+
+static pthread_mutex_t nq_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t nq_cv = PTHREAD_COND_INITIALIZER;
+static struct nonce_waiter *nq_head;
+static int nq_leading;
+
+/* record_batch inserts the nonces of |batch| (|n| of them) in one
+ * transaction and sets each one's ok and rc. */
+static void
+record_batch(struct catena_store *store, struct nonce_waiter **batch, size_t n)
+{
+    static _Thread_local unsigned counter;
+    struct catena_err err = {0};
+    enum catena_rc rc;
+    size_t i;
+    int began;
+
+    rc = acme_tx_begin(store, &err);
+    began = rc == CATENA_OK;
+    for (i = 0; rc == CATENA_OK && i < n; i++) {
+        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(batch[i]->nonce),
+                                       CATENA_SQL_P_INT(batch[i]->expires)};
+        struct catena_rows *rows = NULL;
+
+        rc = catena_store_exec(store,
+                               "INSERT INTO acme_nonces_used (nonce, expires) "
+                               "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
+                               "RETURNING expires",
+                               p, 2, &rows, &err);
+        /* A row back means this insert made it: the first use. A repeat
+         * within the batch conflicts with the earlier insert. */
+        batch[i]->ok = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
+        catena_rows_free(rows);
+    }
+    if (rc == CATENA_OK) {
+        rc = acme_tx_commit(store, &err);
+    } else if (began) {
+        acme_tx_rollback(store);
+    }
+    for (i = 0; i < n; i++) {
+        batch[i]->rc = rc;
+        if (rc != CATENA_OK) {
+            batch[i]->ok = 0;
+        }
+    }
+    if (rc != CATENA_OK) {
+        CATENA_ERROR("acme: recording used nonces: %s", err.msg);
+    }
+    counter += (unsigned)n;
+    if (rc == CATENA_OK && counter >= NONCE_SWEEP_EVERY) {
+        struct catena_sql_param p[] = {CATENA_SQL_P_INT(acme_now())};
+        counter = 0;
+        /* Housekeeping: a failed sweep does not fail the request. A row
+         * may go once expired: the MAC'd expiry refuses the nonce then. */
+        if (acme_store_write(store,
+                             "DELETE FROM acme_nonces_used WHERE expires < $1",
+                             p, 1, NULL, NULL) != CATENA_OK) {
+            CATENA_WARN("acme: sweeping used nonces failed");
+        }
+    }
+}
+
+/* record_use queues |w| and returns once its use is committed (by this
+ * thread as leader or by another). */
+static void
+record_use(struct catena_store *store, struct nonce_waiter *w)
+{
+    struct nonce_waiter *batch[NONCE_BATCH_MAX];
+
+    pthread_mutex_lock(&nq_mu);
+    w->next = nq_head;
+    nq_head = w;
+    while (!w->done) {
+        size_t n = 0;
+
+        if (nq_leading) {
+            pthread_cond_wait(&nq_cv, &nq_mu);
+            continue;
+        }
+        nq_leading = 1;
+        while (nq_head != NULL && n < NONCE_BATCH_MAX) {
+            batch[n++] = nq_head;
+            nq_head = nq_head->next;
+        }
+        pthread_mutex_unlock(&nq_mu);
+        record_batch(store, batch, n);
+        pthread_mutex_lock(&nq_mu);
+        for (size_t i = 0; i < n; i++) {
+            batch[i]->done = 1;
+        }
+        nq_leading = 0;
+        pthread_cond_broadcast(&nq_cv);
+    }
+    pthread_mutex_unlock(&nq_mu);
+}
+
 enum catena_rc
 acme_nonce_use(struct catena_store *store,
                const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce,
                int *ok, struct catena_err *err)
 {
-    static _Thread_local unsigned counter;
     uint8_t *raw = NULL, mac[NONCE_MAC_LEN];
     size_t raw_len = 0, len;
     uint64_t exp = 0;
-    int64_t now = acme_now();
-    struct catena_rows *rows = NULL;
+    struct nonce_waiter w = {0};
     enum catena_rc rc = CATENA_OK;
 
     *ok = 0;
@@ -166,35 +280,18 @@ acme_nonce_use(struct catena_store *store,
     for (int i = 0; i < NONCE_EXP_LEN; i++) {
         exp = (exp << 8) | raw[i];
     }
-    if (exp > INT64_MAX || (int64_t)exp < now) {
+    if (exp > INT64_MAX || (int64_t)exp < acme_now()) {
         goto out;
     }
-    {
-        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce),
-                                       CATENA_SQL_P_INT((int64_t)exp)};
-        rc = acme_store_write(store,
-                              "INSERT INTO acme_nonces_used (nonce, expires) "
-                              "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
-                              "RETURNING expires",
-                              p, 2, &rows, err);
-    }
-    if (rc != CATENA_OK) {
+    w.nonce = nonce;
+    w.expires = (int64_t)exp;
+    record_use(store, &w);
+    if (w.rc != CATENA_OK) {
+        rc = catena_err_set(err, w.rc, "recording the nonce's use failed");
         goto out;
     }
-    /* A row back means this insert made it: the first use. */
-    *ok = catena_rows_get(rows, 0) != NULL;
-    if (++counter % NONCE_SWEEP_EVERY == 0) {
-        struct catena_sql_param p[] = {CATENA_SQL_P_INT(now)};
-        /* Housekeeping: a failed sweep does not fail the request. A row
-         * may go once expired: the MAC'd expiry refuses the nonce then. */
-        if (acme_store_write(store,
-                             "DELETE FROM acme_nonces_used WHERE expires < $1",
-                             p, 1, NULL, NULL) != CATENA_OK) {
-            counter = 0;
-        }
-    }
+    *ok = w.ok;
 out:
     free(raw);
-    catena_rows_free(rows);
     return rc;
 }

@@ -4,6 +4,7 @@
  * input refused, and a second connection (a second node, or this one
  * after a restart) sharing the key and the used set.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +173,71 @@ test_malformed(void **state)
     assert_int_equal(use(fx->a, fx->key_a, n), 1);
 }
 
+/* Concurrent consumers, each on its own connection, race for the same
+ * nonces (grouped into shared transactions): every nonce is accepted
+ * exactly once. */
+#define RACE_THREADS 6
+#define RACE_NONCES 40
+
+struct race {
+    const char *url;
+    const uint8_t *key;
+    char (*nonces)[ACME_MAX_NONCE];
+    int wins;
+    int failed;
+};
+
+static void *
+race_main(void *arg)
+{
+    struct race *rc = arg;
+    struct catena_store *st = NULL;
+    struct catena_err err = {0};
+
+    if (catena_store_open(rc->url, &st, &err) != CATENA_OK) {
+        rc->failed = 1;
+        return NULL;
+    }
+    for (int i = 0; i < RACE_NONCES; i++) {
+        int ok = 0;
+        if (acme_nonce_use(st, rc->key, rc->nonces[i], &ok, &err) !=
+            CATENA_OK) {
+            rc->failed = 1;
+        }
+        rc->wins += ok;
+    }
+    catena_store_close(st);
+    return NULL;
+}
+
+static void
+test_concurrent_single_use(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    static char nonces[RACE_NONCES][ACME_MAX_NONCE];
+    struct race r[RACE_THREADS];
+    pthread_t t[RACE_THREADS];
+    int wins = 0;
+
+    acme_wgate_enable(fx->url);
+    for (int i = 0; i < RACE_NONCES; i++) {
+        assert_int_equal(acme_nonce_new(fx->key_a, 60, nonces[i], &err),
+                         CATENA_OK);
+    }
+    for (int i = 0; i < RACE_THREADS; i++) {
+        r[i] = (struct race){fx->url, fx->key_a, nonces, 0, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, race_main, &r[i]), 0);
+    }
+    for (int i = 0; i < RACE_THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(r[i].failed, 0);
+        wins += r[i].wins;
+    }
+    assert_int_equal(wins, RACE_NONCES);
+    acme_wgate_enable(NULL);
+}
+
 int
 main(void)
 {
@@ -182,6 +248,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tampered_and_foreign, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
