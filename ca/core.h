@@ -219,6 +219,20 @@ enum catena_rc catena_signer_sign_cert_batch(
     struct catena_signer *signer, struct catena_signer_cert_job *jobs,
     size_t n, struct catena_err *err) CATENA_WUR;
 
+/* The most extra processes catena_signer_start_pool starts. */
+#define CATENA_SIGNER_POOL_MAX 15
+
+/*
+ * catena_signer_start_pool starts |nproc| signer processes behind one
+ * handle: catena_signer_sign_cert_batch splits each batch between them
+ * (one thread per process), everything else goes to the first, whose pid
+ * catena_signer_pid returns. A process that dies fails only its share.
+ */
+enum catena_rc catena_signer_start_pool(const char *exe,
+                                        const char *config_path, size_t nproc,
+                                        struct catena_signer **out,
+                                        struct catena_err *err) CATENA_WUR;
+
 /* ---- key ceremony (keygen.c) ------------------------------------------ */
 
 /*

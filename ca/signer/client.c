@@ -41,6 +41,10 @@ struct catena_signer {
     uint32_t next_id;
     int dead;
     char dead_msg[480];
+    /* More signer processes that share the batches (catena_signer_start_
+     * pool); single requests go to this one. */
+    struct catena_signer **pool;
+    size_t pool_n;
 };
 
 /* sleep_ms waits |ms| milliseconds, resuming after signals. */
@@ -232,6 +236,12 @@ catena_signer_stop(struct catena_signer *s)
     if (s == NULL) {
         return;
     }
+    for (size_t i = 0; i < s->pool_n; i++) {
+        catena_signer_stop(s->pool[i]);
+    }
+    free(s->pool);
+    s->pool = NULL;
+    s->pool_n = 0;
     if (s->fd >= 0) {
         close(s->fd);
         s->fd = -1;
@@ -397,10 +407,10 @@ catena_signer_sign_jws(struct catena_signer *signer, const char *key_name,
  * can block on a full socket while the other waits for it. */
 #define PIPELINE_BYTES (48u * 1024u)
 
-enum catena_rc
-catena_signer_sign_cert_batch(struct catena_signer *s,
-                              struct catena_signer_cert_job *jobs, size_t n,
-                              struct catena_err *err)
+/* sign_batch_one is the pipelined exchange with one signer process. */
+static enum catena_rc
+sign_batch_one(struct catena_signer *s, struct catena_signer_cert_job *jobs,
+               size_t n, struct catena_err *err)
 {
     uint8_t **bodies = NULL;
     size_t *lens = NULL;
@@ -547,4 +557,105 @@ out:
     free(order);
     free(ids);
     return rc;
+}
+
+struct pool_part {
+    struct catena_signer *s;
+    struct catena_signer_cert_job *jobs;
+    size_t n;
+    enum catena_rc rc;
+    struct catena_err err;
+};
+
+static void *
+pool_part_run(void *arg)
+{
+    struct pool_part *p = arg;
+
+    p->rc = sign_batch_one(p->s, p->jobs, p->n, &p->err);
+    return NULL;
+}
+
+enum catena_rc
+catena_signer_sign_cert_batch(struct catena_signer *s,
+                              struct catena_signer_cert_job *jobs, size_t n,
+                              struct catena_err *err)
+{
+    struct pool_part parts[1 + CATENA_SIGNER_POOL_MAX];
+    pthread_t th[1 + CATENA_SIGNER_POOL_MAX];
+    int started[1 + CATENA_SIGNER_POOL_MAX];
+    size_t k;
+    size_t off = 0;
+    enum catena_rc rc = CATENA_OK;
+
+    if (s == NULL || s->pool_n == 0 || n < 2) {
+        return sign_batch_one(s, jobs, n, err);
+    }
+    /* One contiguous share per process, each exchanged by its own thread:
+     * the processes lint and sign in parallel. */
+    k = 1 + s->pool_n < n ? 1 + s->pool_n : n;
+    for (size_t i = 0; i < k; i++) {
+        size_t share = n / k + (i < n % k ? 1 : 0);
+
+        parts[i] = (struct pool_part){
+            .s = i == 0 ? s : s->pool[i - 1],
+            .jobs = jobs + off,
+            .n = share,
+        };
+        catena_err_clear(&parts[i].err);
+        off += share;
+        started[i] = i > 0 && pthread_create(&th[i], NULL, pool_part_run,
+                                             &parts[i]) == 0;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (!started[i]) {
+            pool_part_run(&parts[i]); /* this thread's share, or no thread */
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (started[i]) {
+            pthread_join(th[i], NULL);
+        }
+        if (parts[i].rc != CATENA_OK && rc == CATENA_OK) {
+            rc = parts[i].rc;
+            if (err != NULL) {
+                *err = parts[i].err;
+            }
+        }
+    }
+    return rc;
+}
+
+enum catena_rc
+catena_signer_start_pool(const char *exe, const char *config_path,
+                         size_t nproc, struct catena_signer **out,
+                         struct catena_err *err)
+{
+    struct catena_signer *s = NULL;
+    enum catena_rc rc;
+
+    *out = NULL;
+    if (nproc < 1 || nproc > 1 + CATENA_SIGNER_POOL_MAX) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "a signer pool has 1..%d processes",
+                              1 + CATENA_SIGNER_POOL_MAX);
+    }
+    if ((rc = catena_signer_start(exe, config_path, &s, err)) != CATENA_OK) {
+        return rc;
+    }
+    if (nproc > 1 &&
+        (s->pool = calloc(nproc - 1, sizeof(*s->pool))) == NULL) {
+        catena_signer_stop(s);
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 1; i < nproc; i++) {
+        if ((rc = catena_signer_start(exe, config_path, &s->pool[i - 1],
+                                      err)) != CATENA_OK) {
+            catena_signer_stop(s);
+            return rc;
+        }
+        s->pool_n = i;
+    }
+    *out = s;
+    return CATENA_OK;
 }

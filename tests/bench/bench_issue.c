@@ -3,12 +3,14 @@
  * CSR check, store (reserve, set_issued, audit), TBS, signer IPC, lint,
  * signature, verification. No assertions on speed: figures only.
  *
- * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT [THREADS [BATCH]]
+ * usage: bench_issue CATENA_BINARY CONFIG CSR_DER_FILE COUNT
+ *            [THREADS [BATCH [SIGNERS]]]
  *
  * With THREADS > 1 each thread has its own store connection and they
  * share the CA handle and the signer channel, as "catena serve" does.
  * BATCH (default 1) is how many requests go through one
- * catena_ca_issue_batch call; 1 uses catena_ca_issue.
+ * catena_ca_issue_batch call; 1 uses catena_ca_issue. SIGNERS (default 1)
+ * is the number of signer processes that share each batch.
  */
 #include <pthread.h>
 #include <sys/resource.h>
@@ -130,19 +132,24 @@ main(int argc, char **argv)
     int64_t count = 0;
     int64_t threads = 1;
     int64_t batch = 1;
+    int64_t signers = 1;
     int failed = 0;
     double t0;
     double dt;
     FILE *f;
 
-    if (argc < 5 || argc > 7 ||
+    if (argc < 5 || argc > 8 ||
         catena_parse_int64(argv[4], 1, 10000000, &count) != CATENA_OK ||
         (argc >= 6 &&
          catena_parse_int64(argv[5], 1, 64, &threads) != CATENA_OK) ||
-        (argc == 7 && catena_parse_int64(argv[6], 1, CATENA_ISSUE_BATCH_MAX,
-                                         &batch) != CATENA_OK)) {
+        (argc >= 7 && catena_parse_int64(argv[6], 1, CATENA_ISSUE_BATCH_MAX,
+                                         &batch) != CATENA_OK) ||
+        (argc == 8 && catena_parse_int64(argv[7], 1,
+                                         1 + CATENA_SIGNER_POOL_MAX,
+                                         &signers) != CATENA_OK)) {
         fprintf(stderr,
-                "usage: %s CATENA CONFIG CSR_DER COUNT [THREADS [BATCH]]\n",
+                "usage: %s CATENA CONFIG CSR_DER COUNT "
+                "[THREADS [BATCH [SIGNERS]]]\n",
                 argv[0]);
         return 2;
     }
@@ -158,7 +165,8 @@ main(int argc, char **argv)
                            catena_core_num_config_schemas, &cfg,
                            &err) != CATENA_OK ||
         catena_ca_open(cfg, 0, &ca, &err) != CATENA_OK ||
-        catena_signer_start(argv[1], argv[2], &signer, &err) != CATENA_OK) {
+        catena_signer_start_pool(argv[1], argv[2], (size_t)signers, &signer,
+                                 &err) != CATENA_OK) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
@@ -178,10 +186,10 @@ main(int argc, char **argv)
     }
     dt = now_s() - t0;
     count = (count / threads) * threads;
-    printf("issued %lld certificates with %lld thread(s), batch %lld, in "
-           "%.3f s: %.1f certificates/s\n",
-           (long long)count, (long long)threads, (long long)batch, dt,
-           (double)count / dt);
+    printf("issued %lld certificates with %lld thread(s), batch %lld, "
+           "%lld signer(s), in %.3f s: %.1f certificates/s\n",
+           (long long)count, (long long)threads, (long long)batch,
+           (long long)signers, dt, (double)count / dt);
     catena_ca_close(ca); /* stops and reaps the signer */
     catena_config_free(cfg);
     /* Where the CPU went: this process (CSR, checks, TBS, store) and the

@@ -3,7 +3,8 @@
 # for a P-256 and an RSA-2048 CA, next to the raw single-core signing rate
 # that "openssl speed" measures in the same run, with peak RSS.
 # Each key type runs the single-issue path (batch 1, catena_ca_issue) and
-# the batch path (catena_ca_issue_batch) on one thread and on all cores.
+# the batch path (catena_ca_issue_batch) on one thread and on all cores,
+# then the batch path with one signer process per core sharing each batch.
 # usage: bench_issue.sh CATENA BENCH_ISSUE [COUNT [BATCH]]
 set -eu
 CATENA=$1
@@ -28,19 +29,21 @@ raw_rate() { # raw_rate ecdsap256|rsa2048 -> signs/s on one core
 }
 
 THREADS=$(nproc)
-printf '%-8s %7s %5s %11s %13s %7s %11s %12s %12s\n' "CA key" "threads" \
-    "batch" "catena c/s" "openssl sig/s" "ratio" "peak RSS kB" \
+printf '%-8s %7s %5s %7s %11s %13s %7s %11s %12s %12s\n' "CA key" \
+    "threads" "batch" "signers" "catena c/s" "openssl sig/s" "ratio" "peak RSS kB" \
     "client us/c" "signer us/c"
 for kt in p256 rsa2048; do
     "$CATENA" init --dir "$tmp/$kt" --key-type "$kt" >/dev/null 2>&1
     case $kt in p256) peer=ecdsap256 ;; *) peer=rsa2048 ;; esac
     raw=$(raw_rate "$peer")
-    for run in "1 1" "1 $BATCH" "$THREADS 1" "$THREADS $BATCH"; do
+    for run in "1 1 1" "1 $BATCH 1" "$THREADS 1 1" "$THREADS $BATCH 1" \
+        "1 $BATCH $THREADS"; do
         set -- $run
         t=$1
         b=$2
+        sg=$3
         /usr/bin/time -v -o "$tmp/$kt.time" "$BENCH" "$CATENA" \
-            "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" "$b" \
+            "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" "$b" "$sg" \
             >"$tmp/$kt.out" 2>"$tmp/$kt.err"
         rate=$(awk '/^issued/ { print $(NF-1) }' "$tmp/$kt.out")
         cli=$(awk '/^cpu per/ { print $6 }' "$tmp/$kt.out")
@@ -48,8 +51,8 @@ for kt in p256 rsa2048; do
         rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
             "$tmp/$kt.time")
         ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
-        printf '%-8s %7s %5s %11s %13s %7s %11s %12s %12s\n' "$kt" "$t" "$b" \
-            "$rate" "$raw" "$ratio" "$rss" "$cli" "$sig"
+        printf '%-8s %7s %5s %7s %11s %13s %7s %11s %12s %12s\n' "$kt" "$t" \
+            "$b" "$sg" "$rate" "$raw" "$ratio" "$rss" "$cli" "$sig"
     done
 done
 echo "(ratio = catena certificates/s over openssl speed signatures/s on one"

@@ -12,7 +12,8 @@
  * 2. a batch of 6 sent to a stopped signer that is then killed: every
  *    request fails with CATENA_ERR_SIGNER (the script checks the 6 rows
  *    are RESERVED with no DER), and the audit chain still verifies;
- * 3. a new signer issues a batch of 2 again.
+ * 3. a new signer issues a batch of 2 again;
+ * 4. a pool of 3 signer processes issues a batch of 7 (shares of 3, 2, 2).
  * Exit status 0 only if every step behaved.
  */
 #include <pthread.h>
@@ -232,6 +233,33 @@ main(int argc, char **argv)
         bad = 1;
     } else {
         printf("after-restart: ok\n");
+    }
+    free_outs(&r);
+
+    /* 4. A pool of signer processes shares a batch. */
+    catena_ca_set_signer(ca, NULL);
+    catena_signer_stop(signer);
+    signer = NULL;
+    if (catena_signer_start_pool(argv[1], argv[2], 3, &signer, &err) !=
+        CATENA_OK) {
+        fprintf(stderr, "pool: %s\n", err.msg);
+        return 1;
+    }
+    catena_ca_set_signer(ca, signer);
+    memset(&r, 0, sizeof(r));
+    r.ca = ca;
+    r.store = store;
+    r.name = "pool.example.com";
+    r.n = 7;
+    run_batch(&r);
+    for (size_t i = 0; i < r.n; i++) {
+        if (r.outs[i] == NULL) {
+            printf("pool request %zu: %s\n", i, r.errs[i].msg);
+            bad = 1;
+        }
+    }
+    if (r.rc == CATENA_OK) {
+        printf("pool: ok\n");
     }
     free_outs(&r);
     bad |= !chain_ok(store, "at the end");

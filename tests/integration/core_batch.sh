@@ -20,6 +20,7 @@ mkdir "$tmp/out"
 "$BATCHBIN" "$CATENA" "$tmp/ca/catena.conf" "$tmp/csr.der" "$tmp/out" \
     | tee "$tmp/log" || fail "core_batch reported a failure"
 grep -q '^after-restart: ok' "$tmp/log" || fail "no issuance after restart"
+grep -q '^pool: ok' "$tmp/log" || fail "the signer pool did not issue"
 n=0
 for pem in "$tmp"/out/batch-*.pem; do
     # The leaf verifies against the root through the issuer chain.
@@ -49,4 +50,6 @@ for pem in "$tmp"/out/batch-*.pem; do
     [ "$(q "SELECT COUNT(*) FROM certificates WHERE ltrim(serial, '0') = '$s' AND status = 1")" = 1 ] ||
         fail "serial $s is not recorded as ISSUED"
 done
+[ "$(q "SELECT COUNT(*) FROM certificates WHERE names = 'pool.example.com' AND status = 1 AND der IS NOT NULL")" = 7 ] ||
+    fail "the pool's 7 certificates are not ISSUED"
 echo "core_batch: ok"
