@@ -1064,33 +1064,134 @@ bad:
     return NULL;
 }
 
-/* crl_signed_ok re-parses the signed CertificateList, checks its TBS is
- * byte for byte |tbs| and its algorithm the issuer's, and verifies the
- * signature over those bytes with the issuer certificate's public key.
- * The entries were checked before signing; what is verified here is that
- * the envelope carries them unchanged under a good signature. */
+/* crl_envelope assembles the CertificateList around |tbs| with OpenSSL's
+ * encoder writing once into the returned buffer: the TBS (megabytes for
+ * a large shard) is lent to the ASN1_ANY rather than copied into it. */
+static enum catena_rc
+crl_envelope(const struct issuer *is, const uint8_t *tbs, size_t tbs_len,
+             const uint8_t *sig, size_t sig_len, uint8_t **out,
+             size_t *out_len, struct catena_err *err)
+{
+    SIGNER_SIGNED *o =
+        (SIGNER_SIGNED *)ASN1_item_new(ASN1_ITEM_rptr(SIGNER_SIGNED));
+    ASN1_STRING *seq = NULL;
+    unsigned char *p;
+    int n = 0;
+    enum catena_rc rc = CATENA_OK;
+
+    *out = NULL;
+    *out_len = 0;
+    if (o == NULL || (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
+        (o->tbs == NULL && (o->tbs = ASN1_TYPE_new()) == NULL)) {
+        ASN1_STRING_free(seq);
+        seq = NULL;
+        goto nomem;
+    }
+    ASN1_TYPE_set(o->tbs, V_ASN1_SEQUENCE, seq); /* o owns seq */
+    seq->data = (unsigned char *)(uintptr_t)tbs;
+    seq->length = (int)tbs_len;
+    X509_ALGOR_free(o->alg);
+    if ((o->alg = alg_new(&is->alg)) == NULL ||
+        !ASN1_BIT_STRING_set(o->sig, (unsigned char *)(uintptr_t)sig,
+                             (int)sig_len)) {
+        goto nomem;
+    }
+    /* A signature is a whole number of bytes: no unused bits, and no
+     * trimming of trailing zero bytes. */
+    o->sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+    o->sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+    n = ASN1_item_i2d((ASN1_VALUE *)o, NULL, ASN1_ITEM_rptr(SIGNER_SIGNED));
+    if (n <= 0 || (*out = malloc((size_t)n)) == NULL ||
+        (p = *out, ASN1_item_i2d((ASN1_VALUE *)o, &p,
+                                 ASN1_ITEM_rptr(SIGNER_SIGNED))) != n) {
+        free(*out);
+        *out = NULL;
+        goto nomem;
+    }
+    *out_len = (size_t)n;
+    goto out;
+nomem:
+    rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
+                                "cannot assemble the signed CRL");
+out:
+    if (seq != NULL) {
+        seq->data = NULL; /* the caller's TBS, not ours to free */
+        seq->length = 0;
+    }
+    ASN1_item_free((ASN1_VALUE *)o, ASN1_ITEM_rptr(SIGNER_SIGNED));
+    return rc;
+}
+
+/* next_tlv reads one DER element's header at *p (of |left| bytes) with
+ * OpenSSL's reader; *start and *whole give the element's span. */
+static int
+next_tlv(const unsigned char **p, size_t left, int want_tag,
+         const unsigned char **start, size_t *whole, long *clen)
+{
+    int tag = 0;
+    int cls = 0;
+    int r;
+
+    *start = *p;
+    r = ASN1_get_object(p, clen, &tag, &cls, (long)left);
+    if ((r & 0x80) || tag != want_tag || cls != V_ASN1_UNIVERSAL ||
+        (size_t)(*p - *start) + (size_t)*clen > left) {
+        return 0;
+    }
+    *whole = (size_t)(*p - *start) + (size_t)*clen;
+    return 1;
+}
+
+/*
+ * crl_signed_ok re-parses the signed CertificateList's outer SEQUENCE
+ * (tbsCertList, signatureAlgorithm, signature, nothing after), checks the
+ * TBS span is byte for byte |tbs| and the algorithm the issuer's, and
+ * verifies the signature over exactly those bytes with the issuer
+ * certificate's public key. The TBS itself was parsed and linted before
+ * signing; it is compared in place, not decoded or copied again.
+ */
 static int
 crl_signed_ok(const struct issuer *is, const uint8_t *der, size_t der_len,
               const uint8_t *tbs, size_t tbs_len)
 {
     const unsigned char *p = der;
-    SIGNER_SIGNED *o = (SIGNER_SIGNED *)ASN1_item_d2i(
-        NULL, &p, (long)der_len, ASN1_ITEM_rptr(SIGNER_SIGNED));
-    const ASN1_STRING *t;
-    int ok = o != NULL && p == der + der_len && o->tbs != NULL &&
-             o->tbs->type == V_ASN1_SEQUENCE;
+    const unsigned char *end;
+    const unsigned char *span = NULL;
+    const unsigned char *q;
+    size_t whole = 0;
+    long clen = 0;
+    X509_ALGOR *alg = NULL;
+    ASN1_BIT_STRING *sig = NULL;
+    int ok = 0;
 
-    if (ok) {
-        t = o->tbs->value.sequence;
-        ok = (size_t)t->length == tbs_len &&
-             memcmp(t->data, tbs, tbs_len) == 0 &&
-             alg_matches(o->alg, &is->alg) &&
-             (o->sig->flags & 0x07) == 0 &&
-             verify_raw(X509_get0_pubkey(is->cert), &is->alg, t->data,
-                        (size_t)t->length, o->sig->data,
-                        (size_t)o->sig->length);
+    if (!next_tlv(&p, der_len, V_ASN1_SEQUENCE, &span, &whole, &clen) ||
+        whole != der_len) {
+        return 0;
     }
-    ASN1_item_free((ASN1_VALUE *)o, ASN1_ITEM_rptr(SIGNER_SIGNED));
+    end = der + der_len;
+    /* tbsCertList */
+    if (!next_tlv(&p, (size_t)(end - p), V_ASN1_SEQUENCE, &span, &whole,
+                  &clen) ||
+        whole != tbs_len || memcmp(span, tbs, tbs_len) != 0) {
+        return 0;
+    }
+    p = span + whole;
+    /* signatureAlgorithm, signature: small, decoded by OpenSSL */
+    q = p;
+    if ((alg = d2i_X509_ALGOR(NULL, &q, (long)(end - p))) == NULL ||
+        !alg_matches(alg, &is->alg)) {
+        goto out;
+    }
+    p = q;
+    if ((sig = d2i_ASN1_BIT_STRING(NULL, &q, (long)(end - p))) == NULL ||
+        q != end || (sig->flags & 0x07) != 0) {
+        goto out;
+    }
+    ok = verify_raw(X509_get0_pubkey(is->cert), &is->alg, span, whole,
+                    sig->data, (size_t)sig->length);
+out:
+    X509_ALGOR_free(alg);
+    ASN1_BIT_STRING_free(sig);
     return ok;
 }
 
@@ -1168,9 +1269,8 @@ sign_crl(const struct catena_signer_keys *keys,
     }
     if ((rc = sign_raw(is->key, &is->alg, tbs, tbs_len, &sig, &sig_len,
                        err)) != CATENA_OK ||
-        (rc = envelope(ASN1_ITEM_rptr(SIGNER_SIGNED), tbs, tbs_len, &is->alg,
-                       sig, sig_len, NULL, &out, &out_len, err)) !=
-            CATENA_OK) {
+        (rc = crl_envelope(is, tbs, tbs_len, sig, sig_len, &out, &out_len,
+                           err)) != CATENA_OK) {
         goto out;
     }
     if (!crl_signed_ok(is, out, out_len, tbs, tbs_len)) {
