@@ -46,8 +46,8 @@ for kt in p256 rsa2048; do
             "$tmp/$kt/catena.conf" "$tmp/leaf.csr" "$COUNT" "$t" "$b" "$sg" \
             >"$tmp/$kt.out" 2>"$tmp/$kt.err"
         rate=$(awk '/^issued/ { print $(NF-1) }' "$tmp/$kt.out")
-        cli=$(awk '/^cpu per/ { print $6 }' "$tmp/$kt.out")
-        sig=$(awk '/^cpu per/ { print $9 }' "$tmp/$kt.out")
+        cli=$(awk '/^cpu per/ { print $5 }' "$tmp/$kt.out")
+        sig=$(awk '/^cpu per/ { print $8 }' "$tmp/$kt.out")
         rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' \
             "$tmp/$kt.time")
         ratio=$(awk -v a="$rate" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
