@@ -264,6 +264,20 @@ guess_profile(const struct lint_cert *c)
             }
         }
     }
+    /* No EKU at all means any purpose (RFC 5280 4.2.1.12): with a TLS BR
+     * policy OID the certificate claims the TLS BR. */
+    if (c->eku == NULL) {
+        static const uint8_t tls_br[] = {0x67, 0x81, 0x0c, 0x01, 0x02};
+        struct der oids[8];
+        int ok = 0;
+        size_t n = lint_policies(c->cp, oids, 8, &ok);
+
+        for (size_t i = 0; i < n && i < 8; i++) {
+            if (lint_oid_prefix(&oids[i], tls_br, sizeof(tls_br))) {
+                return CATENA_LINT_PROFILE_TLS;
+            }
+        }
+    }
     return CATENA_LINT_PROFILE_AUTO; /* unknown: profile rules answer NA */
 }
 

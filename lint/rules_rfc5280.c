@@ -350,7 +350,8 @@ lint_rule_a15(const struct lint_in *in, char *d, size_t n)
 {
     const struct lint_cert *c = in->cert;
     const uint8_t *seq_exts[] = {lint_oid_san, lint_oid_ian, lint_oid_eku,
-                                 lint_oid_cp, lint_oid_cdp};
+                                 lint_oid_cp, lint_oid_cdp, lint_oid_freshest,
+                                 lint_oid_pm, lint_oid_sda};
 
     if (lint_ext_dups(c->exts, c->num_exts)) {
         return lint_detail(d, n, ERR, "duplicate extension");

@@ -16,7 +16,7 @@ import json, subprocess, sys, collections
 catena, corpus, allow_path = sys.argv[1:4]
 # The floor: agreement measured when this test was written. Raise it as
 # rules improve; never lower it without a reason in the commit.
-FLOOR = 0.59
+FLOOR = 0.63
 rules = json.loads(subprocess.run([catena, "lint", "--list", "--format", "json"],
                                   check=True, capture_output=True).stdout)
 by_zlint = collections.defaultdict(list)
@@ -36,6 +36,7 @@ def norm(s):
             "info": "pass"}.get(s, s)
 cache = {}
 agree = collections.Counter(); total = collections.Counter()
+strict = 0
 bad = []
 for line in list(open(corpus + "/cases.tsv"))[1:]:
     f, lint, expected, source, kind = line.rstrip("\n").split("\t")
@@ -57,6 +58,7 @@ for line in list(open(corpus + "/cases.tsv"))[1:]:
     # only when the Catena rule passes; we compare strictly.
     ok = exp in got or (exp == "na" and "pass" in got and len(set(got)) == 1 and False)
     total[source] += 1
+    strict += ok
     if ok or (f, lint) in allow:
         agree[source] += 1
     else:
@@ -65,6 +67,7 @@ all_t = sum(total.values()); all_a = sum(agree.values())
 for s in sorted(total):
     print(f"{s:16s} {agree[s]:5d}/{total[s]:<5d} {100.0*agree[s]/total[s]:5.1f}%")
 print(f"{'all':16s} {all_a:5d}/{all_t:<5d} {100.0*all_a/max(all_t,1):5.1f}%")
+print(f"{'all, no allow-list':16s} {strict:5d}/{all_t:<5d} {100.0*strict/max(all_t,1):5.1f}%")
 print(f"disagreements not allow-listed: {len(bad)}")
 for b in bad:
     print("  " + "\t".join(b))
