@@ -541,7 +541,6 @@ enum catena_lint_result
 lint_rule_c18(const struct lint_in *in, char *d, size_t n)
 {
     struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
     struct der *serials = NULL;
     uint32_t *slots = NULL; /* index + 1 into serials; 0 is empty */
     size_t cap;
@@ -569,17 +568,26 @@ lint_rule_c18(const struct lint_in *in, char *d, size_t n)
         r = lint_detail(d, n, ERR, "out of memory");
         goto out;
     }
-    while (lint_crl_next_entry(&it, &e) == 1 && num < cap) {
-        size_t h = serial_hash(&e.serial) & (size - 1);
+    /* Only the serials are read: the entries' structure (and dates) were
+     * checked when the CRL was parsed. */
+    while (it.len != 0 && num < cap) {
+        struct der ent;
+        struct der serial;
+        size_t h;
 
+        if (!der_get(&it, DER_SEQUENCE, &ent) ||
+            !der_get(&ent, DER_INTEGER, &serial)) {
+            break;
+        }
+        h = serial_hash(&serial) & (size - 1);
         while (slots[h] != 0) {
-            if (der_eq(&serials[slots[h] - 1], &e.serial)) {
+            if (der_eq(&serials[slots[h] - 1], &serial)) {
                 r = lint_detail(d, n, ERR, "a serial is listed twice");
                 goto out;
             }
             h = (h + 1) & (size - 1);
         }
-        serials[num++] = e.serial;
+        serials[num++] = serial;
         slots[h] = (uint32_t)num;
     }
 out:
