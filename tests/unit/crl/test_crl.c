@@ -315,6 +315,59 @@ test_settings_limits(void **state)
     assert_true(st.ocsp_enabled);
 }
 
+/* The signer checks the TBS header by decode and re-encode and leaves
+ * the entries to the lint: a non-minimal serial INTEGER or a malformed
+ * revocationDate inside an entry must still be refused. */
+static void
+test_signer_refuses_bad_entries(void **state)
+{
+    static const uint8_t serial[] = {0x02, 0x11, 0x01, 0x01, 0x01, 0x01};
+    struct catena_err err;
+    uint8_t *tbs = NULL;
+    size_t len = 0;
+    int64_t entries = 0;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    uint8_t *at = NULL;
+
+    (void)state;
+    assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls",
+                                   shard_of[0], now, now + 86400, 1, &tbs,
+                                   &len, &entries, &err),
+                     CATENA_OK);
+    assert_true(entries >= 1);
+    /* As built, it signs. */
+    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
+                                            tbs, len, &der, &der_len, &err),
+                     CATENA_OK);
+    free(der);
+    der = NULL;
+    for (size_t i = 0; i + sizeof(serial) <= len; i++) {
+        if (memcmp(tbs + i, serial, sizeof(serial)) == 0) {
+            at = tbs + i;
+            break;
+        }
+    }
+    assert_non_null(at);
+    /* 00 01 01 ...: the same length, but not minimal DER. */
+    at[2] = 0x00;
+    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
+                                            tbs, len, &der, &der_len, &err),
+                     CATENA_ERR_LINT);
+    assert_null(der);
+    at[2] = 0x01;
+    /* The entry's UTCTime (after the 17-octet serial) without its Z. */
+    assert_int_equal(at[19], 0x17);
+    assert_int_equal(at[21 + 12], 'Z');
+    at[21 + 12] = 'X';
+    assert_int_not_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca),
+                                                "tls", tbs, len, &der,
+                                                &der_len, &err),
+                         CATENA_OK);
+    assert_null(der);
+    free(tbs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -324,6 +377,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_extensions_match_shard_url),
         cmocka_unit_test(test_number_increases),
         cmocka_unit_test(test_publish_all_and_urls),
+        cmocka_unit_test(test_signer_refuses_bad_entries),
     };
     int rc = fixture_main(argc, argv);
 
