@@ -342,6 +342,8 @@ smime bad-s5-country.pem 's/^x//' "/C=XX/CN=alice@example.com/emailAddress=alice
 smime bad-s6-no-crldp.pem 's/^crlDistributionPoints.*//'
 smime bad-s7-900-days.pem 's/^x//' "/CN=alice@example.com/emailAddress=alice@example.com" 20261101000000Z 20290420000000Z
 smime bad-s8-name-constraints.pem '$a nameConstraints = critical,permitted;DNS:example.com'
+# subjectDirectoryAttributes (dateOfBirth) in a Strict mailbox certificate.
+smime bad-s8-sda-strict.pem '$a 2.5.29.9 = DER:30:1f:30:1d:06:08:2b:06:01:05:05:07:09:01:31:11:18:0f:31:39:38:30:30:31:30:31:31:32:30:30:30:30:5a'
 
 # ---- P: SPIFFE X509-SVID
 SV=$(svid_ext)
@@ -395,6 +397,7 @@ if [ -n "$MKCRL" ]; then
     "$MKCRL" ca.pem ca.key good-invalidity.crl reason=1 invalidity
     "$MKCRL" ca.pem ca.key warn-c23-invalidity-late.crl reason=1 invalidity-late
     "$MKCRL" ca.pem ca.key bad-c4-sha1.crl sha1
+    "$MKCRL" ca.pem ca.key bad-c19-revoked-later.crl reason=1 revoked-later
     # PEM armour names the kind, so the cut DER is judged as a CRL.
     { echo "-----BEGIN X509 CRL-----"; head -c 60 good.crl | openssl base64
       echo "-----END X509 CRL-----"; } > bad-crl-parse-truncated.crl

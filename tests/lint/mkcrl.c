@@ -13,6 +13,7 @@
  *   invalidity  add an invalidityDate (an hour before revocation) to entries
  *   invalidity-late  the same, an hour after revocation
  *   sha1        sign with SHA-1
+ *   revoked-later  entries revoked an hour after thisUpdate
  *   v1          version 1 (the field omitted)
  */
 #include <stdio.h>
@@ -117,6 +118,7 @@ main(int argc, char **argv)
     int invalidity = 0;
     int v1 = 0;
     int sha1 = 0;
+    int later = 0;
     time_t now = time(NULL);
     int rc = 1;
 
@@ -150,6 +152,8 @@ main(int argc, char **argv)
             invalidity = 1;
         } else if (strcmp(a, "invalidity-late") == 0) {
             invalidity = 2;
+        } else if (strcmp(a, "revoked-later") == 0) {
+            later = 1;
         } else if (strcmp(a, "sha1") == 0) {
             sha1 = 1;
         } else {
@@ -172,7 +176,7 @@ main(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < entries; i++) {
-        if (!add_entry(crl, now - 3600, reason, invalidity)) {
+        if (!add_entry(crl, later ? now + 3600 : now - 3600, reason, invalidity)) {
             fprintf(stderr, "mkcrl: cannot add an entry\n");
             goto out;
         }
