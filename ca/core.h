@@ -31,16 +31,8 @@ enum catena_rc catena_key_classify(EVP_PKEY *pk, unsigned *type,
 unsigned catena_key_type(const EVP_PKEY *pk);
 
 /*
- * catena_csr_parse parses and checks a DER CSR like catena_csr_check; on
- * success |*out| is the parsed request (caller frees).
- */
-enum catena_rc catena_csr_parse(const uint8_t *csr_der, size_t csr_der_len,
-                                unsigned key_types, X509_REQ **out,
-                                struct catena_err *err) CATENA_WUR;
-
-/*
- * catena_csr_parse_key checks a DER CSR like catena_csr_parse without
- * building an X509_REQ: on success |*spki| is the subject's
+ * catena_csr_parse_key parses and checks a DER CSR like catena_csr_check
+ * without building an X509_REQ: on success |*spki| is the subject's
  * SubjectPublicKeyInfo (its fields as received; X509_PUBKEY_get0 on it
  * is not meant to be used) and |*key| its key. Caller frees both.
  */

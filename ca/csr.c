@@ -281,65 +281,6 @@ catena_spki_sha256(const X509_PUBKEY *xpk, uint8_t out[32],
     return CATENA_OK;
 }
 
-enum catena_rc
-catena_csr_parse(const uint8_t *csr_der, size_t csr_der_len,
-                 unsigned key_types, X509_REQ **out, struct catena_err *err)
-{
-    X509_REQ *req = NULL;
-    EVP_PKEY *pk;
-    const unsigned char *p = csr_der;
-    unsigned type = 0;
-    enum catena_rc rc;
-
-    *out = NULL;
-    if (csr_der == NULL || csr_der_len == 0) {
-        return catena_err_set(err, CATENA_ERR_INVALID, "empty CSR");
-    }
-    if (csr_der_len > CATENA_CSR_MAX_LEN) {
-        return catena_err_set(err, CATENA_ERR_TOO_BIG,
-                              "CSR of %zu bytes is over the %u-byte limit",
-                              csr_der_len, CATENA_CSR_MAX_LEN);
-    }
-    req = d2i_X509_REQ(NULL, &p, (long)csr_der_len);
-    if (req == NULL) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
-                                    "malformed CSR DER");
-        goto out;
-    }
-    if (p != csr_der + csr_der_len) {
-        rc = catena_err_set(err, CATENA_ERR_INVALID,
-                            "CSR has %zu trailing bytes",
-                            (size_t)(csr_der + csr_der_len - p));
-        goto out;
-    }
-    if ((rc = check_spki_alg(X509_REQ_get_X509_PUBKEY(req), err)) !=
-        CATENA_OK) {
-        goto out;
-    }
-    pk = X509_REQ_get0_pubkey(req);
-    if (pk == NULL) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
-                                    "CSR public key unusable");
-        goto out;
-    }
-    if ((rc = catena_key_classify(pk, &type, err)) != CATENA_OK ||
-        (rc = check_key_types(type, key_types, err)) != CATENA_OK) {
-        goto out;
-    }
-    /* Proof of possession: the request is signed by the key it names. */
-    if (X509_REQ_verify(req, pk) != 1) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
-                                    "CSR signature does not verify");
-        goto out;
-    }
-    *out = req;
-    req = NULL;
-    rc = CATENA_OK;
-out:
-    X509_REQ_free(req);
-    return rc;
-}
-
 /*
  * A CertificationRequest (RFC 2986) whose SubjectPublicKeyInfo is kept as
  * its two fields. d2i_X509_REQ decodes the key through OpenSSL 3.0's
@@ -586,19 +527,20 @@ catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
                  unsigned key_types, uint8_t **spki_der,
                  size_t *spki_der_len, struct catena_err *err)
 {
-    X509_REQ *req = NULL;
+    X509_PUBKEY *xpk = NULL;
+    EVP_PKEY *pk = NULL;
     unsigned char *der = NULL;
     int len;
     enum catena_rc rc;
 
     *spki_der = NULL;
     *spki_der_len = 0;
-    if ((rc = catena_csr_parse(csr_der, csr_der_len, key_types, &req,
-                               err)) != CATENA_OK) {
+    if ((rc = catena_csr_parse_key(csr_der, csr_der_len, key_types, &xpk,
+                                   &pk, err)) != CATENA_OK) {
         return rc;
     }
     /* Re-serialise the SPKI as received (no key encoder involved). */
-    len = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &der);
+    len = i2d_X509_PUBKEY(xpk, &der);
     if (len <= 0) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "cannot encode CSR public key");
@@ -613,6 +555,7 @@ catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
     *spki_der_len = (size_t)len;
 out:
     OPENSSL_free(der);
-    X509_REQ_free(req);
+    EVP_PKEY_free(pk);
+    X509_PUBKEY_free(xpk);
     return rc;
 }

@@ -411,7 +411,7 @@ add_profile_extensions(X509 *x, const struct catena_tbs_params *p,
                        struct catena_err *err)
 {
     const char *name = p->profile->name;
-    /* The caller validated the subject key (catena_csr_parse /
+    /* The caller validated the subject key (catena_csr_parse_key /
      * catena_spki_parse); here only its type matters. */
     unsigned type = catena_key_type(p->subject_key);
     int is_rsa;
