@@ -398,6 +398,8 @@ if [ -n "$MKCRL" ]; then
     "$MKCRL" ca.pem ca.key warn-c23-invalidity-late.crl reason=1 invalidity-late
     "$MKCRL" ca.pem ca.key bad-c4-sha1.crl sha1
     "$MKCRL" ca.pem ca.key bad-c19-revoked-later.crl reason=1 revoked-later
+    "$MKCRL" ca.pem ca.key bad-c15-delta.crl number=2 delta
+    "$MKCRL" ca.pem ca.key bad-c16-two-numbers.crl dupnumber
     # PEM armour names the kind, so the cut DER is judged as a CRL.
     { echo "-----BEGIN X509 CRL-----"; head -c 60 good.crl | openssl base64
       echo "-----END X509 CRL-----"; } > bad-crl-parse-truncated.crl

@@ -14,6 +14,8 @@
  *   invalidity-late  the same, an hour after revocation
  *   sha1        sign with SHA-1
  *   revoked-later  entries revoked an hour after thisUpdate
+ *   delta       add a deltaCRLIndicator (a delta CRL)
+ *   dupnumber   cRLNumber twice
  *   v1          version 1 (the field omitted)
  */
 #include <stdio.h>
@@ -119,6 +121,8 @@ main(int argc, char **argv)
     int v1 = 0;
     int sha1 = 0;
     int later = 0;
+    int delta = 0;
+    int dupnumber = 0;
     time_t now = time(NULL);
     int rc = 1;
 
@@ -152,6 +156,10 @@ main(int argc, char **argv)
             invalidity = 1;
         } else if (strcmp(a, "invalidity-late") == 0) {
             invalidity = 2;
+        } else if (strcmp(a, "delta") == 0) {
+            delta = 1;
+        } else if (strcmp(a, "dupnumber") == 0) {
+            dupnumber = 1;
         } else if (strcmp(a, "revoked-later") == 0) {
             later = 1;
         } else if (strcmp(a, "sha1") == 0) {
@@ -183,6 +191,13 @@ main(int argc, char **argv)
     }
     if (!nonumber && (ASN1_INTEGER_set_int64(num, number) != 1 ||
                       X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)) {
+        goto out;
+    }
+    /* X509V3_ADD_APPEND writes a second cRLNumber where the default
+     * refuses to. */
+    if ((dupnumber && X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0,
+                                            X509V3_ADD_APPEND) != 1) ||
+        (delta && X509_CRL_add1_ext_i2d(crl, NID_delta_crl, num, 1, 0) != 1)) {
         goto out;
     }
     if (!noaki) {
