@@ -9,7 +9,7 @@
  * X509_EXTENSION): OpenSSL writes every byte, we only choose the fields.
  * Entries are streamed from the store in one pass for a run of shards and
  * need no sorting; revokedCertificates is carried as an ASN1_ANY holding
- * the SEQUENCE OF that i2d_X509_REVOKED wrote entry by entry.
+ * the SEQUENCE OF that the CRL_ENTRY template wrote entry by entry.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +47,27 @@ ASN1_SEQUENCE(CRL_TBS) = {
     ASN1_OPT(CRL_TBS, revoked, ASN1_ANY),
     ASN1_EXP_SEQUENCE_OF_OPT(CRL_TBS, extensions, X509_EXTENSION, 0),
 } static_ASN1_SEQUENCE_END(CRL_TBS)
+
+/*
+ * One revokedCertificates entry (RFC 5280 5.1, X509_REVOKED's fields)
+ * whose crlEntryExtensions are carried already encoded: each reason
+ * code's extension list is encoded once by i2d_X509_EXTENSIONS and
+ * OpenSSL's ASN1_SEQUENCE item writes it out verbatim, so per entry only
+ * the serial and the date go through the encoder.
+ */
+DECLARE_ASN1_ITEM(ASN1_SEQUENCE)
+
+typedef struct {
+    ASN1_INTEGER *serial;
+    ASN1_TIME *date;
+    ASN1_STRING *exts; /* SEQUENCE OF Extension, whole TLV; NULL: none */
+} CRL_ENTRY;
+
+ASN1_SEQUENCE(CRL_ENTRY) = {
+    ASN1_SIMPLE(CRL_ENTRY, serial, ASN1_INTEGER),
+    ASN1_SIMPLE(CRL_ENTRY, date, ASN1_TIME),
+    ASN1_OPT(CRL_ENTRY, exts, ASN1_SEQUENCE),
+} static_ASN1_SEQUENCE_END(CRL_ENTRY)
 
 void
 crl_shard_clear(struct crl_shard *s)
@@ -145,9 +166,10 @@ hex_to_bytes(const char *hex, uint8_t out[CATENA_SERIAL_MAX_BYTES],
 
 /*
  * One pass over the store builds the TBSCertLists of a run of shards.
- * Entries are encoded by OpenSSL (i2d_X509_REVOKED) straight into one
- * growing buffer from a few reused X509_REVOKED objects, one per reason
- * code, so a million entries cost no per-entry allocation; the buffer then
+ * Entries are encoded by OpenSSL (the CRL_ENTRY template) straight into
+ * one growing buffer from one reused entry and per-reason extension lists
+ * encoded once, so a million entries cost no per-entry allocation; the
+ * buffer then
  * becomes the revokedCertificates SEQUENCE OF as an ASN1_ANY.
  */
 struct builder {
@@ -163,7 +185,8 @@ struct builder {
     int cur;                /* shard whose entries are being collected */
     crl_tbs_cb done;
     void *done_arg;
-    X509_REVOKED *by_reason[CRL_REASON_SLOTS + 1]; /* [11]: no reasonCode */
+    ASN1_STRING *by_reason[CRL_REASON_SLOTS]; /* encoded entry extensions */
+    CRL_ENTRY entry;        /* reused for every row */
     uint8_t *buf;           /* CRL_SEQ_HEADER_MAX bytes, then entries */
     size_t used;
     size_t cap;
@@ -177,35 +200,41 @@ struct builder {
 #define CRL_SEQ_HEADER_MAX 8
 #define CRL_ENTRY_MAX 160
 
-static X509_REVOKED *
-revoked_for(struct builder *b, int code)
+/* reason_exts returns the encoded crlEntryExtensions for |code|, made on
+ * first use; *none is set for unspecified (-1), which is expressed by
+ * omitting reasonCode (BR 7.2.2). */
+static ASN1_STRING *
+reason_exts(struct builder *b, int code, int *none)
 {
-    int slot = code >= 0 && code < CRL_REASON_SLOTS ? code
-                                                     : CRL_REASON_SLOTS;
-    X509_REVOKED *r = b->by_reason[slot];
     ASN1_ENUMERATED *e = NULL;
+    X509_EXTENSION *ext = NULL;
+    STACK_OF(X509_EXTENSION) *exts = NULL;
+    ASN1_STRING *out = NULL;
+    unsigned char *der = NULL;
+    int n;
 
-    if (r != NULL) {
-        return r;
+    *none = code < 0 || code >= CRL_REASON_SLOTS;
+    if (*none || b->by_reason[code] != NULL) {
+        return *none ? NULL : b->by_reason[code];
     }
-    r = X509_REVOKED_new();
-    if (r != NULL && (ASN1_TIME_set((ASN1_TIME *)(uintptr_t)
-                                        X509_REVOKED_get0_revocationDate(r),
-                                    0) == NULL)) {
-        X509_REVOKED_free(r);
-        r = NULL;
+    if ((e = ASN1_ENUMERATED_new()) != NULL && ASN1_ENUMERATED_set(e, code) &&
+        (ext = X509V3_EXT_i2d(NID_crl_reason, 0, e)) != NULL &&
+        (exts = sk_X509_EXTENSION_new_null()) != NULL &&
+        sk_X509_EXTENSION_push(exts, ext) > 0) {
+        ext = NULL;
+        if ((n = i2d_X509_EXTENSIONS(exts, &der)) > 0 &&
+            (out = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) != NULL &&
+            !ASN1_STRING_set(out, der, n)) {
+            ASN1_STRING_free(out);
+            out = NULL;
+        }
     }
-    /* unspecified (-1) is expressed by omitting reasonCode (BR 7.2.2). */
-    if (r != NULL && slot != CRL_REASON_SLOTS &&
-        ((e = ASN1_ENUMERATED_new()) == NULL ||
-         !ASN1_ENUMERATED_set(e, code) ||
-         X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, 0, 0) != 1)) {
-        X509_REVOKED_free(r);
-        r = NULL;
-    }
+    OPENSSL_free(der);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    X509_EXTENSION_free(ext);
     ASN1_ENUMERATED_free(e);
-    b->by_reason[slot] = r;
-    return r;
+    b->by_reason[code] = out;
+    return out;
 }
 
 static int
@@ -277,7 +306,7 @@ add_entry(void *vb, const struct catena_row *row)
     size_t len = 0;
     size_t skip = 0;
     int64_t shard = catena_row_int(row, 0);
-    X509_REVOKED *r;
+    int none = 0;
     unsigned char *p;
     int n;
     enum catena_rc rc;
@@ -300,17 +329,16 @@ add_entry(void *vb, const struct catena_row *row)
     while (skip + 1 < len && bytes[skip] == 0) {
         skip++;
     }
-    r = revoked_for(b, catena_reason_crl_code((int)catena_row_int(row, 3)));
-    /* The serial and date are rewritten in place in the reused entry:
-     * X509_REVOKED_set_* would duplicate them for every row. */
-    if (r == NULL || reserve(b, CRL_ENTRY_MAX) != 0 ||
-        !ASN1_STRING_set((ASN1_INTEGER *)(uintptr_t)
-                             X509_REVOKED_get0_serialNumber(r),
-                         bytes + skip, (int)(len - skip)) ||
-        set_time((ASN1_TIME *)(uintptr_t)
-                     X509_REVOKED_get0_revocationDate(r),
-                 catena_row_int(row, 2)) != 0 ||
-        (p = b->buf + b->used, n = i2d_X509_REVOKED(r, &p)) <= 0) {
+    b->entry.exts =
+        reason_exts(b, catena_reason_crl_code((int)catena_row_int(row, 3)),
+                    &none);
+    /* The serial and date are rewritten in place in the reused entry. */
+    if ((b->entry.exts == NULL && !none) || reserve(b, CRL_ENTRY_MAX) != 0 ||
+        !ASN1_STRING_set(b->entry.serial, bytes + skip, (int)(len - skip)) ||
+        set_time(b->entry.date, catena_row_int(row, 2)) != 0 ||
+        (p = b->buf + b->used,
+         n = ASN1_item_i2d((ASN1_VALUE *)&b->entry, &p,
+                           ASN1_ITEM_rptr(CRL_ENTRY))) <= 0) {
         return catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
                                       "cannot build a CRL entry");
     }
@@ -574,7 +602,10 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
         CATENA_OK) {
         goto out;
     }
-    if (reserve(&b, 64 * 1024) != 0) {
+    b.entry.serial = ASN1_INTEGER_new();
+    b.entry.date = ASN1_TIME_new();
+    if (b.entry.serial == NULL || b.entry.date == NULL ||
+        reserve(&b, 64 * 1024) != 0) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -600,9 +631,11 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
     }
     rc = CATENA_OK;
 out:
-    for (size_t i = 0; i <= CRL_REASON_SLOTS; i++) {
-        X509_REVOKED_free(b.by_reason[i]);
+    for (size_t i = 0; i < CRL_REASON_SLOTS; i++) {
+        ASN1_STRING_free(b.by_reason[i]);
     }
+    ASN1_INTEGER_free(b.entry.serial);
+    ASN1_TIME_free(b.entry.date);
     free(b.buf);
     X509_free(b.cert);
     return rc;
