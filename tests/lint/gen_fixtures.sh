@@ -244,7 +244,8 @@ q openssl genpkey -paramfile dsa.param -out dsa.key
 csr dsa.key dsa.csr
 tls bad-b1-dsa.pem 's/^x//' / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7091 dsa.csr
 # Keys no CLI writes: an RSA modulus with p and q close together (Fermat),
-# one with a factor 3, and a P-256 point moved off the curve.
+# one with a factor 3, one that is a prime squared, and a P-256 point
+# moved off the curve.
 /usr/bin/python3 - <<'PY'
 import random, subprocess
 def is_prime(n):
@@ -284,10 +285,12 @@ def pem(der, kind):
 p = next_prime(random.getrandbits(1024) | (1 << 1023))
 q = next_prime(p + 2)
 open("fermat.pub", "w").write(pem(rsa_spki(p * q), "PUBLIC KEY"))
+sq = next_prime(random.getrandbits(1024) | (3 << 1022))
+open("square.pub", "w").write(pem(rsa_spki(sq * sq), "PUBLIC KEY"))
 open("factor3.pub", "w").write(pem(rsa_spki(3 * next_prime(random.getrandbits(2046) | (1 << 2045))), "PUBLIC KEY"))
 PY
 printf '%s\n' "$TLS" | sed 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyEncipherment/' > ext.cnf
-for k in b5-fermat b4-factor3; do
+for k in b5-fermat b4-factor3 b4-square; do
     q openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -force_pubkey "${k#*-}.pub" \
         -set_serial 0x01a2b3c4d5e6f708091a2b3c4d5e6f7092 -days 90 \
         -extfile ext.cnf -extensions e -out "bad-$k.pem"
