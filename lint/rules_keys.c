@@ -161,6 +161,28 @@ static const unsigned short small_primes[] = {
 
 static int square_maybe(const BIGNUM *x);
 
+/* isqrt_word: floor(sqrt(v)) digit by digit (v < 2^62). */
+static uint64_t
+isqrt_word(uint64_t v)
+{
+    uint64_t r = 0;
+    uint64_t bit = UINT64_C(1) << 62;
+
+    while (bit > v) {
+        bit >>= 2;
+    }
+    while (bit != 0) {
+        if (v >= r + bit) {
+            v -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return r;
+}
+
 /* isqrt sets |r| = floor(sqrt(a)) by Newton's method. */
 static int
 isqrt(BIGNUM *r, const BIGNUM *a, BN_CTX *ctx)
@@ -175,9 +197,21 @@ isqrt(BIGNUM *r, const BIGNUM *a, BN_CTX *ctx)
         BN_zero(r);
         return 1;
     }
-    /* Start above the root: 2^ceil(bits/2). */
-    if (!BN_set_word(x, 0) || !BN_set_bit(x, (BN_num_bits(a) + 1) / 2)) {
-        return 0;
+    /* Start just above the root: with t = a >> s (s even, t one word),
+     * sqrt(a) < sqrt(t + 1) * 2^(s/2) <= (isqrt(t) + 1) * 2^(s/2). From
+     * there Newton needs a few steps where 2^ceil(bits/2) needed a dozen
+     * 1024-bit divisions. */
+    {
+        int lim = sizeof(BN_ULONG) >= 8 ? 62 : 30;
+        int bits = BN_num_bits(a);
+        int sh = bits > lim ? bits - lim : 0;
+
+        sh += sh & 1;
+        if (!BN_rshift(x, a, sh) ||
+            !BN_set_word(x, (BN_ULONG)(isqrt_word(BN_get_word(x)) + 1)) ||
+            !BN_lshift(x, x, sh / 2)) {
+            return 0;
+        }
     }
     for (;;) {
         /* y = (x + a/x) / 2 */
@@ -261,13 +295,20 @@ out:
 static int
 square_maybe(const BIGNUM *x)
 {
+    /* One division by 64 * 63 * 65 * 11, then a square must be a
+     * quadratic residue modulo each factor (rules out ~99.9% of
+     * non-squares). */
     static const unsigned mods[] = {64, 63, 65, 11};
+    BN_ULONG all = BN_mod_word(x, 64u * 63u * 65u * 11u);
 
+    if (all == (BN_ULONG)-1) {
+        return 1; /* cannot tell: let the caller take the root */
+    }
     for (size_t i = 0; i < 4; i++) {
-        BN_ULONG r = BN_mod_word(x, mods[i]);
+        unsigned r = (unsigned)(all % mods[i]);
         int found = 0;
 
-        for (unsigned k = 0; k < mods[i]; k++) {
+        for (unsigned k = 0; k <= mods[i] / 2; k++) {
             if ((k * k) % mods[i] == r) {
                 found = 1;
                 break;
