@@ -292,20 +292,19 @@ out:
 }
 
 /* square_maybe filters non-squares cheaply by quadratic residues. */
-static int
-square_maybe(const BIGNUM *x)
-{
-    /* One division by 64 * 63 * 65 * 11, then a square must be a
-     * quadratic residue modulo each factor (rules out ~99.9% of
-     * non-squares). */
-    static const unsigned mods[] = {64, 63, 65, 11};
-    BN_ULONG all = BN_mod_word(x, 64u * 63u * 65u * 11u);
+/* QR_MOD = 64 * 63 * 65 * 11: a square is a quadratic residue modulo
+ * each factor, which rules out ~99.2% of non-squares. */
+#define QR_MOD (64u * 63u * 65u * 11u)
 
-    if (all == (BN_ULONG)-1) {
-        return 1; /* cannot tell: let the caller take the root */
-    }
+/* qr_maybe: 0 if a number congruent to |res| modulo QR_MOD is surely not
+ * a square, 1 if it may be. */
+static int
+qr_maybe(uint64_t res)
+{
+    static const unsigned mods[] = {64, 63, 65, 11};
+
     for (size_t i = 0; i < 4; i++) {
-        unsigned r = (unsigned)(all % mods[i]);
+        unsigned r = (unsigned)(res % mods[i]);
         int found = 0;
 
         for (unsigned k = 0; k <= mods[i] / 2; k++) {
@@ -319,6 +318,15 @@ square_maybe(const BIGNUM *x)
         }
     }
     return 1;
+}
+
+static int
+square_maybe(const BIGNUM *x)
+{
+    BN_ULONG all = BN_mod_word(x, QR_MOD);
+
+    /* On failure, say "maybe": the caller then takes the root. */
+    return all == (BN_ULONG)-1 || qr_maybe((uint64_t)all);
 }
 
 #define FERMAT_ROUNDS 110
@@ -356,17 +364,35 @@ lint_rule_b5(const struct lint_in *in, char *d, size_t n)
     if (!BN_sqr(b2, a, ctx) || !BN_sub(b2, b2, nn)) {
         goto end;
     }
-    for (int i = 0; i < FERMAT_ROUNDS; i++) {
-        if (square_maybe(b2) && isqrt(b, b2, ctx) && BN_sqr(t, b, ctx) &&
-            BN_cmp(t, b2) == 0) {
-            r = lint_detail(d, n, ERR,
-                            "RSA modulus factored by Fermat in %d rounds", i + 1);
+    /* The rounds run on a and b2 modulo QR_MOD (words): only a round whose
+     * b2 may be a square computes b2 = (a + i)^2 - N as a BIGNUM. Doing
+     * every round in BIGNUMs was half of an RSA certificate's lint. */
+    {
+        BN_ULONG am = BN_mod_word(a, QR_MOD);
+        BN_ULONG bm = BN_mod_word(b2, QR_MOD);
+
+        if (am == (BN_ULONG)-1 || bm == (BN_ULONG)-1) {
+            r = lint_detail(d, n, ERR, "out of memory");
             goto end;
         }
-        /* b2 += 2a + 1; a += 1 */
-        if (!BN_lshift1(t, a) || !BN_add_word(t, 1) || !BN_add(b2, b2, t) ||
-            !BN_add_word(a, 1)) {
-            goto end;
+        for (int i = 0; i < FERMAT_ROUNDS; i++) {
+            if (qr_maybe((uint64_t)bm)) {
+                if (!BN_copy(t, a) || !BN_add_word(t, (BN_ULONG)i) ||
+                    !BN_sqr(b2, t, ctx) || !BN_sub(b2, b2, nn)) {
+                    r = lint_detail(d, n, ERR, "out of memory");
+                    goto end;
+                }
+                if (isqrt(b, b2, ctx) && BN_sqr(t, b, ctx) &&
+                    BN_cmp(t, b2) == 0) {
+                    r = lint_detail(d, n, ERR,
+                                    "RSA modulus factored by Fermat in %d rounds",
+                                    i + 1);
+                    goto end;
+                }
+            }
+            /* b2 += 2a + 1; a += 1 (mod QR_MOD) */
+            bm = (BN_ULONG)(((uint64_t)bm + 2 * (uint64_t)am + 1) % QR_MOD);
+            am = (BN_ULONG)(((uint64_t)am + 1) % QR_MOD);
         }
     }
 end:

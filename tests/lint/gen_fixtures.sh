@@ -285,12 +285,15 @@ def pem(der, kind):
 p = next_prime(random.getrandbits(1024) | (1 << 1023))
 q = next_prime(p + 2)
 open("fermat.pub", "w").write(pem(rsa_spki(p * q), "PUBLIC KEY"))
+# q - p near 2^515: Fermat needs several rounds, not one.
+q = next_prime(p + (1 << 515) + (1 << 513))
+open("fermat8.pub", "w").write(pem(rsa_spki(p * q), "PUBLIC KEY"))
 sq = next_prime(random.getrandbits(1024) | (3 << 1022))
 open("square.pub", "w").write(pem(rsa_spki(sq * sq), "PUBLIC KEY"))
 open("factor3.pub", "w").write(pem(rsa_spki(3 * next_prime(random.getrandbits(2046) | (1 << 2045))), "PUBLIC KEY"))
 PY
 printf '%s\n' "$TLS" | sed 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyEncipherment/' > ext.cnf
-for k in b5-fermat b4-factor3 b4-square; do
+for k in b5-fermat b5-fermat8 b4-factor3 b4-square; do
     q openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -force_pubkey "${k#*-}.pub" \
         -set_serial 0x01a2b3c4d5e6f708091a2b3c4d5e6f7092 -days 90 \
         -extfile ext.cnf -extensions e -out "bad-$k.pem"
