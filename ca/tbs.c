@@ -38,35 +38,13 @@ set_sigalg(X509 *x, EVP_PKEY *key, struct catena_err *err)
     /* X509_get0_tbs_sigalg is the only accessor to tbsCertificate.signature;
      * it is const because it is usually read-only, and we own |x|. */
     X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
-    int nid;
-    int ptype = V_ASN1_UNDEF;
+    struct catena_sig_alg a;
+    enum catena_rc rc;
 
-    /* The issuer key is our own and was checked when it was made. */
-    switch (catena_key_type(key)) {
-    case CATENA_KEY_P256:
-        nid = NID_ecdsa_with_SHA256;
-        break;
-    case CATENA_KEY_P384:
-        nid = NID_ecdsa_with_SHA384;
-        break;
-    case CATENA_KEY_RSA2048:
-    case CATENA_KEY_RSA3072:
-    case CATENA_KEY_RSA4096:
-        /* RFC 4055: PKCS#1 v1.5 AlgorithmIdentifiers carry NULL params. */
-        nid = NID_sha256WithRSAEncryption;
-        ptype = V_ASN1_NULL;
-        break;
-    case CATENA_KEY_ED25519:
-        nid = NID_ED25519;
-        break;
-    default:
-        return catena_err_set(err, CATENA_ERR_INTERNAL, "bad issuer key");
+    if ((rc = catena_sig_alg_for_key(key, &a, err)) != CATENA_OK) {
+        return rc;
     }
-    if (!X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ptype, NULL)) {
-        return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                      "X509_ALGOR_set0");
-    }
-    return CATENA_OK;
+    return catena_sig_alg_set(&a, alg, err);
 }
 
 /* RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING. */

@@ -84,48 +84,22 @@ crl_shard_clear(struct crl_shard *s)
 static enum catena_rc
 sigalg_for_key(EVP_PKEY *pk, X509_ALGOR **out, struct catena_err *err)
 {
-    char group[64];
-    size_t group_len = 0;
-    int nid;
-    int ptype = V_ASN1_UNDEF;
+    struct catena_sig_alg a;
+    enum catena_rc rc;
 
     *out = NULL;
-    switch (EVP_PKEY_get_base_id(pk)) {
-    case EVP_PKEY_EC:
-        if (!EVP_PKEY_get_group_name(pk, group, sizeof(group), &group_len)) {
-            return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                          "issuer EC key has no named curve");
-        }
-        if (strcmp(group, SN_X9_62_prime256v1) == 0) {
-            nid = NID_ecdsa_with_SHA256;
-        } else if (strcmp(group, SN_secp384r1) == 0) {
-            nid = NID_ecdsa_with_SHA384;
-        } else {
-            return catena_err_set(err, CATENA_ERR_CRYPTO,
-                                  "issuer curve %s is not supported", group);
-        }
-        break;
-    case EVP_PKEY_RSA:
-        /* RFC 4055: PKCS#1 v1.5 AlgorithmIdentifiers carry NULL. */
-        nid = NID_sha256WithRSAEncryption;
-        ptype = V_ASN1_NULL;
-        break;
-    case EVP_PKEY_ED25519:
-        nid = NID_ED25519;
-        break;
-    default:
-        return catena_err_set(err, CATENA_ERR_CRYPTO,
-                              "issuer key type is not supported");
+    if ((rc = catena_sig_alg_for_key(pk, &a, err)) != CATENA_OK) {
+        return rc;
     }
     *out = X509_ALGOR_new();
-    if (*out == NULL ||
-        !X509_ALGOR_set0(*out, OBJ_nid2obj(nid), ptype, NULL)) {
+    if (*out == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "X509_ALGOR_new");
+    }
+    if ((rc = catena_sig_alg_set(&a, *out, err)) != CATENA_OK) {
         X509_ALGOR_free(*out);
         *out = NULL;
-        return catena_err_set_openssl(err, CATENA_ERR_NOMEM,
-                                      "X509_ALGOR_set0");
     }
-    return CATENA_OK;
+    return rc;
 }
 
 /* hex_to_bytes decodes the store's lower-case serial hex (<= 20 octets). */

@@ -62,17 +62,10 @@ ASN1_SEQUENCE(SIGNER_BASIC) = {
 
 /* ---- keys --------------------------------------------------------------- */
 
-struct sig_alg {
-    const EVP_MD *md; /* NULL for Ed25519 */
-    int nid;          /* signature algorithm */
-    int null_params;  /* RSA: parameters are an explicit NULL */
-    size_t jose_half; /* ECDSA: bytes of r and of s in JOSE form */
-};
-
 struct issuer {
     char *name;
     EVP_PKEY *key;
-    struct sig_alg alg;
+    struct catena_sig_alg alg;
     uint8_t *spki; /* of key */
     size_t spki_len;
     X509 *cert; /* NULL until "catena init" has written it */
@@ -82,7 +75,7 @@ struct issuer {
     size_t num_profiles;
     int num_shards;
     EVP_PKEY *ocsp_key; /* NULL if none configured */
-    struct sig_alg ocsp_alg;
+    struct catena_sig_alg ocsp_alg;
     uint8_t *ocsp_spki;
     size_t ocsp_spki_len;
     X509 *ocsp_cert;
@@ -101,61 +94,8 @@ struct catena_signer_keys {
     size_t num_limits;
 };
 
-/* key_sig_alg derives the signature algorithm from the key, never from a
- * certificate: P-256 -> ecdsa-with-SHA256, P-384 -> ecdsa-with-SHA384,
- * RSA -> sha256WithRSAEncryption, Ed25519 -> Ed25519. */
-static enum catena_rc
-key_sig_alg(EVP_PKEY *k, struct sig_alg *a, struct catena_err *err)
-{
-    char group[64];
-    size_t glen = 0;
-    int curve;
-
-    memset(a, 0, sizeof(*a));
-    switch (EVP_PKEY_get_base_id(k)) {
-    case EVP_PKEY_EC:
-        if (EVP_PKEY_get_group_name(k, group, sizeof(group), &glen) != 1) {
-            return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                          "EC key without a named curve");
-        }
-        curve = OBJ_txt2nid(group);
-        if (curve == NID_undef) {
-            curve = EC_curve_nist2nid(group);
-        }
-        if (curve == NID_X9_62_prime256v1) {
-            a->md = EVP_sha256();
-            a->nid = NID_ecdsa_with_SHA256;
-            a->jose_half = 32;
-            return CATENA_OK;
-        }
-        if (curve == NID_secp384r1) {
-            a->md = EVP_sha384();
-            a->nid = NID_ecdsa_with_SHA384;
-            a->jose_half = 48;
-            return CATENA_OK;
-        }
-        return catena_err_set(err, CATENA_ERR_POLICY,
-                              "unsupported curve %s", group);
-    case EVP_PKEY_RSA:
-        if (EVP_PKEY_get_bits(k) < 2048) {
-            return catena_err_set(err, CATENA_ERR_POLICY,
-                                  "RSA key under 2048 bits");
-        }
-        a->md = EVP_sha256();
-        a->nid = NID_sha256WithRSAEncryption;
-        a->null_params = 1;
-        return CATENA_OK;
-    case EVP_PKEY_ED25519:
-        a->nid = NID_ED25519;
-        return CATENA_OK;
-    default:
-        return catena_err_set(err, CATENA_ERR_POLICY,
-                              "unsupported CA key type");
-    }
-}
-
 static X509_ALGOR *
-alg_new(const struct sig_alg *a)
+alg_new(const struct catena_sig_alg *a)
 {
     X509_ALGOR *x = X509_ALGOR_new();
 
@@ -170,7 +110,7 @@ alg_new(const struct sig_alg *a)
 
 /* alg_matches compares the DER of |got| with the algorithm of the key. */
 static int
-alg_matches(const X509_ALGOR *got, const struct sig_alg *a)
+alg_matches(const X509_ALGOR *got, const struct catena_sig_alg *a)
 {
     X509_ALGOR *want = alg_new(a);
     unsigned char *g = NULL;
@@ -211,7 +151,7 @@ spki_der(EVP_PKEY *k, uint8_t **out, size_t *out_len, struct catena_err *err)
 
 /* sign_raw signs |in| with |k| (PKCS#1 v1.5 for RSA, DER for ECDSA). */
 static enum catena_rc
-sign_raw(EVP_PKEY *k, const struct sig_alg *a, const uint8_t *in, size_t len,
+sign_raw(EVP_PKEY *k, const struct catena_sig_alg *a, const uint8_t *in, size_t len,
          uint8_t **sig, size_t *sig_len, struct catena_err *err)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -238,7 +178,7 @@ out:
 }
 
 static int
-verify_raw(EVP_PKEY *k, const struct sig_alg *a, const uint8_t *in,
+verify_raw(EVP_PKEY *k, const struct catena_sig_alg *a, const uint8_t *in,
            size_t len, const uint8_t *sig, size_t sig_len)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -311,7 +251,7 @@ load_cert(const char *path, X509 **out, struct catena_err *err)
 /* self_test signs and verifies a fixed message: proves the key works and
  * makes OpenSSL fetch every algorithm before the sandbox forbids open(). */
 static enum catena_rc
-self_test(EVP_PKEY *k, const struct sig_alg *a, EVP_PKEY *pub,
+self_test(EVP_PKEY *k, const struct catena_sig_alg *a, EVP_PKEY *pub,
           const char *what, struct catena_err *err)
 {
     static const uint8_t msg[] = "catena signer self-test";
@@ -445,7 +385,7 @@ load_issuer(const struct catena_config *cfg, const char *name,
              is, catena_config_get(cfg, "issuer", name, "profiles", ""),
              err)) != CATENA_OK ||
         (rc = load_key(key_path, &is->key, err)) != CATENA_OK ||
-        (rc = key_sig_alg(is->key, &is->alg, err)) != CATENA_OK ||
+        (rc = catena_sig_alg_for_key(is->key, &is->alg, err)) != CATENA_OK ||
         (rc = spki_der(is->key, &is->spki, &is->spki_len, err)) !=
             CATENA_OK ||
         (rc = load_cert(cert_path, &is->cert, err)) != CATENA_OK) {
@@ -477,7 +417,7 @@ load_issuer(const struct catena_config *cfg, const char *name,
         return CATENA_OK;
     }
     if ((rc = load_key(ocsp_key, &is->ocsp_key, err)) != CATENA_OK ||
-        (rc = key_sig_alg(is->ocsp_key, &is->ocsp_alg, err)) != CATENA_OK ||
+        (rc = catena_sig_alg_for_key(is->ocsp_key, &is->ocsp_alg, err)) != CATENA_OK ||
         (rc = spki_der(is->ocsp_key, &is->ocsp_spki, &is->ocsp_spki_len,
                        err)) != CATENA_OK ||
         (rc = load_cert(ocsp_cert, &is->ocsp_cert, err)) != CATENA_OK) {
@@ -644,7 +584,7 @@ name_der_equal(const X509_NAME *a, const X509_NAME *b)
 /* envelope builds SEQUENCE { tbs, alg, BIT STRING sig [, [0] { cert }] }. */
 static enum catena_rc
 envelope(const ASN1_ITEM *it, const uint8_t *tbs, size_t tbs_len,
-         const struct sig_alg *a, const uint8_t *sig, size_t sig_len,
+         const struct catena_sig_alg *a, const uint8_t *sig, size_t sig_len,
          X509 *cert, uint8_t **out, size_t *out_len, struct catena_err *err)
 {
     SIGNER_SIGNED *o = (SIGNER_SIGNED *)ASN1_item_new(it);

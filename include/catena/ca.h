@@ -116,6 +116,37 @@ int64_t catena_validity_not_after(int64_t not_before, int64_t lifetime);
 int64_t catena_validity_inclusive_length(int64_t not_before,
                                          int64_t not_after);
 
+/* ---- signature algorithms ----------------------------------------------
+ * The one place that derives a signature AlgorithmIdentifier from a key
+ * (BR 7.1.3.2; DESIGN.md): never from a certificate's own signature. The
+ * TBS builders (certificates, CRLs) and the signer all use it, so the
+ * algorithm a TBS names and the one the signer signs with cannot drift. */
+
+struct evp_pkey_st;
+struct evp_md_st;
+struct X509_algor_st;
+
+struct catena_sig_alg {
+    int nid;                       /* e.g. NID_ecdsa_with_SHA256 */
+    int null_params;               /* RSA PKCS#1 v1.5: parameters NULL */
+    const struct evp_md_st *md;    /* NULL for Ed25519 */
+    size_t jose_half;              /* ECDSA JOSE r||s half length, or 0 */
+};
+
+/*
+ * catena_sig_alg_for_key fills |out| for |key|: P-256 -> ecdsa-with-SHA256,
+ * P-384 -> ecdsa-with-SHA384, RSA (>= 2048 bits) -> sha256WithRSAEncryption
+ * with NULL parameters, Ed25519 -> Ed25519. Other keys: CATENA_ERR_POLICY.
+ */
+enum catena_rc catena_sig_alg_for_key(const struct evp_pkey_st *key,
+                                      struct catena_sig_alg *out,
+                                      struct catena_err *err) CATENA_WUR;
+
+/* catena_sig_alg_set writes |a| into the AlgorithmIdentifier |alg|. */
+enum catena_rc catena_sig_alg_set(const struct catena_sig_alg *a,
+                                  struct X509_algor_st *alg,
+                                  struct catena_err *err) CATENA_WUR;
+
 /* ---- signer (client side) ------------------------------------------------
  * The only process that opens CA private keys. "catena signer" runs
  * catena_signer_main in a child forked+exec'd on a socketpair. */
