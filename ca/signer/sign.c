@@ -638,6 +638,10 @@ out:
     return rc;
 }
 
+static int signed_ok(const struct issuer *is, EVP_PKEY *pub,
+                     const uint8_t *der, size_t der_len, const uint8_t *tbs,
+                     size_t tbs_len);
+
 /* same_tbs parses |der| as an envelope and checks its TBS is |tbs|. */
 static int
 same_tbs(const ASN1_ITEM *it, const uint8_t *der, size_t der_len,
@@ -740,7 +744,6 @@ sign_cert(const struct catena_signer_keys *keys,
     const uint8_t *tbs = req->payload;
     size_t tbs_len = req->payload_len;
     X509 *x = NULL;
-    X509 *signed_x = NULL;
     uint8_t *probe = NULL;
     size_t probe_len = 0;
     unsigned char *re = NULL;
@@ -868,13 +871,8 @@ sign_cert(const struct catena_signer_keys *keys,
             CATENA_OK) {
         goto out;
     }
-    p = out;
-    signed_x = d2i_X509(NULL, &p, (long)out_len);
-    if (signed_x == NULL || p != out + out_len ||
-        X509_verify(signed_x, self_signed ? is->key
-                                          : X509_get0_pubkey(is->cert)) != 1 ||
-        !same_tbs(ASN1_ITEM_rptr(SIGNER_SIGNED), out, out_len, tbs,
-                  tbs_len)) {
+    if (!signed_ok(is, self_signed ? is->key : X509_get0_pubkey(is->cert),
+                   out, out_len, tbs, tbs_len)) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "the signed certificate does not verify");
         goto out;
@@ -885,7 +883,6 @@ sign_cert(const struct catena_signer_keys *keys,
     rc = CATENA_OK;
 out:
     X509_free(x);
-    X509_free(signed_x);
     OPENSSL_free(re);
     free(probe);
     free(sig);
@@ -1083,16 +1080,17 @@ next_tlv(const unsigned char **p, size_t left, int want_tag,
 }
 
 /*
- * crl_signed_ok re-parses the signed CertificateList's outer SEQUENCE
- * (tbsCertList, signatureAlgorithm, signature, nothing after), checks the
+ * signed_ok re-parses a signed Certificate or CertificateList's outer
+ * SEQUENCE (tbs, signatureAlgorithm, signature, nothing after), checks the
  * TBS span is byte for byte |tbs| and the algorithm the issuer's, and
- * verifies the signature over exactly those bytes with the issuer
- * certificate's public key. The TBS itself was parsed and linted before
- * signing; it is compared in place, not decoded or copied again.
+ * verifies the signature over exactly those bytes with |pub|. The TBS
+ * itself was parsed and linted before signing; it is compared in place,
+ * not decoded or copied again (a whole d2i_X509 costs more than the
+ * ECDSA signature it checks).
  */
 static int
-crl_signed_ok(const struct issuer *is, const uint8_t *der, size_t der_len,
-              const uint8_t *tbs, size_t tbs_len)
+signed_ok(const struct issuer *is, EVP_PKEY *pub, const uint8_t *der,
+          size_t der_len, const uint8_t *tbs, size_t tbs_len)
 {
     const unsigned char *p = der;
     const unsigned char *end;
@@ -1127,8 +1125,8 @@ crl_signed_ok(const struct issuer *is, const uint8_t *der, size_t der_len,
         q != end || (sig->flags & 0x07) != 0) {
         goto out;
     }
-    ok = verify_raw(X509_get0_pubkey(is->cert), &is->alg, span, whole,
-                    sig->data, (size_t)sig->length);
+    ok = verify_raw(pub, &is->alg, span, whole, sig->data,
+                    (size_t)sig->length);
 out:
     X509_ALGOR_free(alg);
     ASN1_BIT_STRING_free(sig);
@@ -1213,7 +1211,8 @@ sign_crl(const struct catena_signer_keys *keys,
                            err)) != CATENA_OK) {
         goto out;
     }
-    if (!crl_signed_ok(is, out, out_len, tbs, tbs_len)) {
+    if (!signed_ok(is, X509_get0_pubkey(is->cert), out, out_len, tbs,
+                   tbs_len)) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "the signed CRL does not verify");
         goto out;
