@@ -12,7 +12,12 @@ tmp=$(mktemp -d)
 cpid= opid=
 cleanup() {
     [ -z "$cpid" ] || kill "$cpid" 2>/dev/null || true
-    [ -z "$opid" ] || kill "$opid" 2>/dev/null || true
+    # openssl ocsp -multi forks workers that outlive a TERM to their
+    # parent; stop them first or "wait" never returns.
+    if [ -n "$opid" ]; then
+        pkill -TERM -P "$opid" 2>/dev/null || true
+        kill "$opid" 2>/dev/null || true
+    fi
     wait 2>/dev/null || true
     rm -rf "$tmp"
 }
