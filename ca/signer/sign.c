@@ -28,15 +28,19 @@
 #include "catena/config.h"
 #include "catena/lint.h"
 #include "catena/log.h"
+#include "signer/der_span.h"
+#include "signer/prepared_key.h"
 #include "signer/signer.h"
 
 #define SHARD_URL_MAX 600
 
 /* ---- the signed envelope ----------------------------------------------
  * Certificate, CertificateList and BasicOCSPResponse all are
- * SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING [, [0] certs] }. The TBS
- * is carried as ASN1_ANY of type SEQUENCE, which OpenSSL writes out
- * verbatim: the signed bytes are the linted bytes. */
+ * SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING [, [0] certs] }.
+ * Certificates and CRLs are wrapped by catena_der_wrap_signed; a
+ * BasicOCSPResponse, which also carries the responder certificate, by
+ * OpenSSL's encoder with the TBS as ASN1_ANY of type SEQUENCE, which it
+ * writes out verbatim. Either way the signed bytes are the linted bytes. */
 
 typedef struct signer_signed_st {
     ASN1_TYPE *tbs;
@@ -46,12 +50,6 @@ typedef struct signer_signed_st {
 } SIGNER_SIGNED;
 
 typedef SIGNER_SIGNED SIGNER_BASIC;
-
-ASN1_SEQUENCE(SIGNER_SIGNED) = {
-    ASN1_SIMPLE(SIGNER_SIGNED, tbs, ASN1_ANY),
-    ASN1_SIMPLE(SIGNER_SIGNED, alg, X509_ALGOR),
-    ASN1_SIMPLE(SIGNER_SIGNED, sig, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END(SIGNER_SIGNED)
 
 ASN1_SEQUENCE(SIGNER_BASIC) = {
     ASN1_SIMPLE(SIGNER_BASIC, tbs, ASN1_ANY),
@@ -66,6 +64,9 @@ struct issuer {
     char *name;
     EVP_PKEY *key;
     struct catena_sig_alg alg;
+    uint8_t *alg_der; /* the AlgorithmIdentifier every TBS must name */
+    size_t alg_der_len;
+    struct catena_prepared_key prep; /* key signs; the certificate's verifies */
     uint8_t *spki; /* of key */
     size_t spki_len;
     X509 *cert; /* NULL until "catena init" has written it */
@@ -276,6 +277,8 @@ static void
 issuer_clear(struct issuer *is)
 {
     free(is->name);
+    catena_prepared_key_clear(&is->prep);
+    free(is->alg_der);
     EVP_PKEY_free(is->key);
     free(is->spki);
     X509_free(is->cert);
@@ -342,6 +345,30 @@ split_profiles(struct issuer *is, const char *list, struct catena_err *err)
         p = end + 1;
     }
     return CATENA_OK;
+}
+
+/* prepare_issuer encodes the issuer's AlgorithmIdentifier and sets up its
+ * key to sign, and its certificate's key (the key itself before there is
+ * a certificate) to verify. */
+static enum catena_rc
+prepare_issuer(struct issuer *is, struct catena_err *err)
+{
+    X509_ALGOR *alg = alg_new(&is->alg);
+    unsigned char *d = NULL;
+    int n = alg != NULL ? i2d_X509_ALGOR(alg, &d) : -1;
+
+    X509_ALGOR_free(alg);
+    if (n <= 0 || (is->alg_der = malloc((size_t)n)) == NULL) {
+        OPENSSL_free(d);
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    memcpy(is->alg_der, d, (size_t)n);
+    is->alg_der_len = (size_t)n;
+    OPENSSL_free(d);
+    return catena_prepared_key_init(
+        &is->prep, is->key,
+        is->cert != NULL ? X509_get0_pubkey(is->cert) : is->key, &is->alg,
+        err);
 }
 
 static enum catena_rc
@@ -411,6 +438,9 @@ load_issuer(const struct catena_config *cfg, const char *name,
         OPENSSL_free(d);
     } else if ((rc = self_test(is->key, &is->alg, is->key, name, err)) !=
                CATENA_OK) {
+        return rc;
+    }
+    if ((rc = prepare_issuer(is, err)) != CATENA_OK) {
         return rc;
     }
     if (ocsp_key == NULL) {
@@ -638,9 +668,6 @@ out:
     return rc;
 }
 
-static int signed_ok(const struct issuer *is, EVP_PKEY *pub,
-                     const uint8_t *der, size_t der_len, const uint8_t *tbs,
-                     size_t tbs_len);
 
 /* same_tbs parses |der| as an envelope and checks its TBS is |tbs|. */
 static int
@@ -734,6 +761,115 @@ profile_has_crldp(const char *profile)
            strcmp(profile, "sub-ca") == 0;
 }
 
+/* span_time decodes a UTCTime or GeneralizedTime element. */
+static ASN1_TIME *
+span_time(const struct catena_der_span *s)
+{
+    const unsigned char *p = s->tlv;
+    ASN1_TIME *t = d2i_ASN1_TIME(NULL, &p, (long)s->tlv_len);
+
+    if (t != NULL && p != s->tlv + s->tlv_len) {
+        ASN1_TIME_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static int
+span_equal(const struct catena_der_span *s, const uint8_t *d, size_t len)
+{
+    return s->tlv_len == len && memcmp(s->tlv, d, len) == 0;
+}
+
+/* check_tbs_issuer refuses a TBS whose issuer, validity or (for a root)
+ * key is not the issuer's. */
+static enum catena_rc
+check_tbs_issuer(const struct issuer *is, const struct catena_tbs_cert_view *v,
+                 int self_signed, struct catena_err *err)
+{
+    const unsigned char *name = NULL;
+    size_t name_len = 0;
+    ASN1_TIME *nb = NULL;
+    ASN1_TIME *na = NULL;
+    enum catena_rc rc = CATENA_OK;
+
+    if (self_signed) {
+        /* A root names itself and carries the very key that signs it. */
+        if (!span_equal(&v->issuer, v->subject.tlv, v->subject.tlv_len) ||
+            !span_equal(&v->spki, is->spki, is->spki_len)) {
+            return catena_err_set(err, CATENA_ERR_POLICY,
+                                  "a root must be self-issued with the key of "
+                                  "issuer %s",
+                                  is->name);
+        }
+        return CATENA_OK;
+    }
+    if (is->cert == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOT_FOUND,
+                              "issuer %s has no certificate yet", is->name);
+    }
+    if (X509_NAME_get0_der(X509_get_subject_name(is->cert), &name,
+                           &name_len) != 1 ||
+        !span_equal(&v->issuer, name, name_len)) {
+        return catena_err_set(err, CATENA_ERR_POLICY,
+                              "the TBS issuer name is not the subject of "
+                              "issuer %s",
+                              is->name);
+    }
+    if ((nb = span_time(&v->not_before)) == NULL ||
+        (na = span_time(&v->not_after)) == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID,
+                            "the TBS validity is not two times");
+    } else if (ASN1_TIME_compare(nb, X509_get0_notBefore(is->cert)) < 0 ||
+               ASN1_TIME_compare(na, X509_get0_notAfter(is->cert)) > 0) {
+        rc = catena_err_set(err, CATENA_ERR_POLICY,
+                            "the validity is not inside issuer %s's",
+                            is->name);
+    }
+    ASN1_TIME_free(nb);
+    ASN1_TIME_free(na);
+    return rc;
+}
+
+static int signed_ok(const struct issuer *is, const uint8_t *der,
+                     size_t der_len, const uint8_t *tbs, size_t tbs_len);
+
+/*
+ * sign_and_check signs |tbs| with the issuer's key, wraps it as
+ * SEQUENCE { tbs, algorithm, signature } and checks the result before it
+ * leaves (signed_ok).
+ */
+static enum catena_rc
+sign_and_check(const struct issuer *is, const uint8_t *tbs, size_t tbs_len,
+               const char *what, uint8_t **der, size_t *der_len,
+               struct catena_err *err)
+{
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    enum catena_rc rc;
+
+    *der = NULL;
+    *der_len = 0;
+    if ((rc = catena_prepared_sign(&is->prep, tbs, tbs_len, &sig, &sig_len,
+                                   err)) != CATENA_OK) {
+        return rc;
+    }
+    if (!catena_der_wrap_signed(tbs, tbs_len, is->alg_der, is->alg_der_len,
+                                sig, sig_len, der, der_len)) {
+        free(sig);
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    free(sig);
+    if (!signed_ok(is, *der, *der_len, tbs, tbs_len)) {
+        free(*der);
+        *der = NULL;
+        *der_len = 0;
+        return catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
+                                      "the signed %s does not verify", what);
+    }
+    return CATENA_OK;
+}
+
 static enum catena_rc
 sign_cert(const struct catena_signer_keys *keys,
           const struct catena_signer_request *req, uint8_t **der,
@@ -743,19 +879,9 @@ sign_cert(const struct catena_signer_keys *keys,
     const struct catena_profile *prof = catena_profile_find(req->profile);
     const uint8_t *tbs = req->payload;
     size_t tbs_len = req->payload_len;
-    X509 *x = NULL;
-    uint8_t *probe = NULL;
-    size_t probe_len = 0;
-    unsigned char *re = NULL;
-    uint8_t *sig = NULL;
-    size_t sig_len = 0;
-    uint8_t *out = NULL;
-    size_t out_len = 0;
-    const unsigned char *p;
+    struct catena_tbs_cert_view v;
     char url[SHARD_URL_MAX];
     struct catena_lint_ctx ctx;
-    int self_signed;
-    int n;
     enum catena_rc rc;
 
     *der = NULL;
@@ -772,72 +898,20 @@ sign_cert(const struct catena_signer_keys *keys,
                               "issuer %s may not sign profile %s", is->name,
                               prof->name);
     }
-    if (tbs_len > CATENA_SIGNER_TBS_MAX || !one_sequence(tbs, tbs_len)) {
+    if (tbs_len > CATENA_SIGNER_TBS_MAX ||
+        !catena_tbs_cert_view(tbs, tbs_len, &v)) {
         return catena_err_set(err, CATENA_ERR_INVALID,
-                              "the TBS is not one DER SEQUENCE");
+                              "the TBS is not a TBSCertificate");
     }
-    /* Parse the TBS as OpenSSL would parse the certificate: wrap it in an
-     * envelope with an empty signature. */
-    if ((rc = envelope(ASN1_ITEM_rptr(SIGNER_SIGNED), tbs, tbs_len, &is->alg,
-                       NULL, 0, NULL, &probe, &probe_len, err)) != CATENA_OK) {
-        goto out;
+    if (!span_equal(&v.sig_alg, is->alg_der, is->alg_der_len)) {
+        return catena_err_set(err, CATENA_ERR_POLICY,
+                              "the TBS signature algorithm is not %s, the one "
+                              "of issuer %s's key",
+                              OBJ_nid2sn(is->alg.nid), is->name);
     }
-    p = probe;
-    x = d2i_X509(NULL, &p, (long)probe_len);
-    if (x == NULL || p != probe + probe_len) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_INVALID,
-                                    "the TBS is not a TBSCertificate");
-        goto out;
-    }
-    n = i2d_re_X509_tbs(x, &re);
-    if (n <= 0 || (size_t)n != tbs_len || memcmp(re, tbs, tbs_len) != 0) {
-        rc = catena_err_set(err, CATENA_ERR_INVALID,
-                            "the TBS is not in canonical DER");
-        goto out;
-    }
-    if (!alg_matches(X509_get0_tbs_sigalg(x), &is->alg)) {
-        rc = catena_err_set(err, CATENA_ERR_POLICY,
-                            "the TBS signature algorithm is not %s, the one "
-                            "of issuer %s's key",
-                            OBJ_nid2sn(is->alg.nid), is->name);
-        goto out;
-    }
-    self_signed = strcmp(prof->name, "root-ca") == 0;
-    if (self_signed) {
-        /* A root names itself and carries the very key that signs it. */
-        if (!name_der_equal(X509_get_issuer_name(x),
-                            X509_get_subject_name(x)) ||
-            X509_get0_pubkey(x) == NULL ||
-            EVP_PKEY_eq(X509_get0_pubkey(x), is->key) != 1) {
-            rc = catena_err_set(err, CATENA_ERR_POLICY,
-                                "a root must be self-issued with the key of "
-                                "issuer %s",
-                                is->name);
-            goto out;
-        }
-    } else {
-        if (is->cert == NULL) {
-            rc = catena_err_set(err, CATENA_ERR_NOT_FOUND,
-                                "issuer %s has no certificate yet", is->name);
-            goto out;
-        }
-        if (!name_der_equal(X509_get_issuer_name(x),
-                            X509_get_subject_name(is->cert))) {
-            rc = catena_err_set(err, CATENA_ERR_POLICY,
-                                "the TBS issuer name is not the subject of "
-                                "issuer %s",
-                                is->name);
-            goto out;
-        }
-        if (ASN1_TIME_compare(X509_get0_notBefore(x),
-                              X509_get0_notBefore(is->cert)) < 0 ||
-            ASN1_TIME_compare(X509_get0_notAfter(x),
-                              X509_get0_notAfter(is->cert)) > 0) {
-            rc = catena_err_set(err, CATENA_ERR_POLICY,
-                                "the validity is not inside issuer %s's",
-                                is->name);
-            goto out;
-        }
+    if ((rc = check_tbs_issuer(is, &v, strcmp(prof->name, "root-ca") == 0,
+                               err)) != CATENA_OK) {
+        return rc;
     }
     memset(&ctx, 0, sizeof(ctx));
     ctx.profile = prof->lint_profile;
@@ -849,45 +923,21 @@ sign_cert(const struct catena_signer_keys *keys,
     ctx.signer_spki_der_len = is->spki_len;
     ctx.is_tbs = 1;
     if (profile_has_crldp(prof->name)) {
-        const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-        int shard = catena_ca_shard_for_serial(ASN1_STRING_get0_data(sn),
-                                               (size_t)ASN1_STRING_length(sn),
+        int shard = catena_ca_shard_for_serial(v.serial.val, v.serial.val_len,
                                                is->num_shards);
 
         if ((rc = shard_url(keys, is, shard, url, err)) != CATENA_OK) {
-            goto out;
+            return rc;
         }
         ctx.shard_url = url;
     }
+    /* The lint judges every byte: structure, strict DER (A1, A2), and the
+     * rules of the profile. */
     if ((rc = run_lint(CATENA_LINT_OBJ_CERT, tbs, tbs_len, &ctx, err)) !=
         CATENA_OK) {
-        goto out;
+        return rc;
     }
-
-    if ((rc = sign_raw(is->key, &is->alg, tbs, tbs_len, &sig, &sig_len,
-                       err)) != CATENA_OK ||
-        (rc = envelope(ASN1_ITEM_rptr(SIGNER_SIGNED), tbs, tbs_len, &is->alg,
-                       sig, sig_len, NULL, &out, &out_len, err)) !=
-            CATENA_OK) {
-        goto out;
-    }
-    if (!signed_ok(is, self_signed ? is->key : X509_get0_pubkey(is->cert),
-                   out, out_len, tbs, tbs_len)) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                    "the signed certificate does not verify");
-        goto out;
-    }
-    *der = out;
-    *der_len = out_len;
-    out = NULL;
-    rc = CATENA_OK;
-out:
-    X509_free(x);
-    OPENSSL_free(re);
-    free(probe);
-    free(sig);
-    free(out);
-    return rc;
+    return sign_and_check(is, tbs, tbs_len, "certificate", der, der_len, err);
 }
 
 /* ---- CRLs ------------------------------------------------------------------ */
@@ -1001,136 +1051,40 @@ bad:
     return NULL;
 }
 
-/* crl_envelope assembles the CertificateList around |tbs| with OpenSSL's
- * encoder writing once into the returned buffer: the TBS (megabytes for
- * a large shard) is lent to the ASN1_ANY rather than copied into it. */
-static enum catena_rc
-crl_envelope(const struct issuer *is, const uint8_t *tbs, size_t tbs_len,
-             const uint8_t *sig, size_t sig_len, uint8_t **out,
-             size_t *out_len, struct catena_err *err)
-{
-    SIGNER_SIGNED *o =
-        (SIGNER_SIGNED *)ASN1_item_new(ASN1_ITEM_rptr(SIGNER_SIGNED));
-    ASN1_STRING *seq = NULL;
-    unsigned char *p;
-    int n = 0;
-    enum catena_rc rc = CATENA_OK;
-
-    *out = NULL;
-    *out_len = 0;
-    if (o == NULL || (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
-        (o->tbs == NULL && (o->tbs = ASN1_TYPE_new()) == NULL)) {
-        ASN1_STRING_free(seq);
-        seq = NULL;
-        goto nomem;
-    }
-    ASN1_TYPE_set(o->tbs, V_ASN1_SEQUENCE, seq); /* o owns seq */
-    seq->data = (unsigned char *)(uintptr_t)tbs;
-    seq->length = (int)tbs_len;
-    X509_ALGOR_free(o->alg);
-    if ((o->alg = alg_new(&is->alg)) == NULL ||
-        !ASN1_BIT_STRING_set(o->sig, (unsigned char *)(uintptr_t)sig,
-                             (int)sig_len)) {
-        goto nomem;
-    }
-    /* A signature is a whole number of bytes: no unused bits, and no
-     * trimming of trailing zero bytes. */
-    o->sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
-    o->sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
-    n = ASN1_item_i2d((ASN1_VALUE *)o, NULL, ASN1_ITEM_rptr(SIGNER_SIGNED));
-    if (n <= 0 || (*out = malloc((size_t)n)) == NULL ||
-        (p = *out, ASN1_item_i2d((ASN1_VALUE *)o, &p,
-                                 ASN1_ITEM_rptr(SIGNER_SIGNED))) != n) {
-        free(*out);
-        *out = NULL;
-        goto nomem;
-    }
-    *out_len = (size_t)n;
-    goto out;
-nomem:
-    rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                "cannot assemble the signed CRL");
-out:
-    if (seq != NULL) {
-        seq->data = NULL; /* the caller's TBS, not ours to free */
-        seq->length = 0;
-    }
-    ASN1_item_free((ASN1_VALUE *)o, ASN1_ITEM_rptr(SIGNER_SIGNED));
-    return rc;
-}
-
-/* next_tlv reads one DER element's header at *p (of |left| bytes) with
- * OpenSSL's reader; *start and *whole give the element's span. */
-static int
-next_tlv(const unsigned char **p, size_t left, int want_tag,
-         const unsigned char **start, size_t *whole, long *clen)
-{
-    int tag = 0;
-    int cls = 0;
-    int r;
-
-    *start = *p;
-    r = ASN1_get_object(p, clen, &tag, &cls, (long)left);
-    if ((r & 0x80) || tag != want_tag || cls != V_ASN1_UNIVERSAL ||
-        (size_t)(*p - *start) + (size_t)*clen > left) {
-        return 0;
-    }
-    *whole = (size_t)(*p - *start) + (size_t)*clen;
-    return 1;
-}
 
 /*
- * signed_ok re-parses a signed Certificate or CertificateList's outer
+ * signed_ok re-reads a signed Certificate or CertificateList's outer
  * SEQUENCE (tbs, signatureAlgorithm, signature, nothing after), checks the
  * TBS span is byte for byte |tbs| and the algorithm the issuer's, and
- * verifies the signature over exactly those bytes with |pub|. The TBS
- * itself was parsed and linted before signing; it is compared in place,
- * not decoded or copied again (a whole d2i_X509 costs more than the
- * ECDSA signature it checks).
+ * verifies the signature over exactly those bytes with the issuer
+ * certificate's key. The TBS itself was parsed and linted before signing;
+ * it is compared in place, not decoded or copied again (a whole d2i_X509
+ * costs more than the ECDSA signature it checks).
  */
 static int
-signed_ok(const struct issuer *is, EVP_PKEY *pub, const uint8_t *der,
-          size_t der_len, const uint8_t *tbs, size_t tbs_len)
+signed_ok(const struct issuer *is, const uint8_t *der, size_t der_len,
+          const uint8_t *tbs, size_t tbs_len)
 {
-    const unsigned char *p = der;
-    const unsigned char *end;
-    const unsigned char *span = NULL;
-    const unsigned char *q;
-    size_t whole = 0;
-    long clen = 0;
-    X509_ALGOR *alg = NULL;
-    ASN1_BIT_STRING *sig = NULL;
-    int ok = 0;
+    const uint8_t *p = der;
+    const uint8_t *end = der + der_len;
+    struct catena_der_span whole;
+    struct catena_der_span t;
+    struct catena_der_span alg;
+    struct catena_der_span sig;
 
-    if (!next_tlv(&p, der_len, V_ASN1_SEQUENCE, &span, &whole, &clen) ||
-        whole != der_len) {
+    if (!catena_der_next(&p, end, 0x30, &whole) || p != end) {
         return 0;
     }
-    end = der + der_len;
-    /* tbsCertList */
-    if (!next_tlv(&p, (size_t)(end - p), V_ASN1_SEQUENCE, &span, &whole,
-                  &clen) ||
-        whole != tbs_len || memcmp(span, tbs, tbs_len) != 0) {
-        return 0;
-    }
-    p = span + whole;
-    /* signatureAlgorithm, signature: small, decoded by OpenSSL */
-    q = p;
-    if ((alg = d2i_X509_ALGOR(NULL, &q, (long)(end - p))) == NULL ||
-        !alg_matches(alg, &is->alg)) {
-        goto out;
-    }
-    p = q;
-    if ((sig = d2i_ASN1_BIT_STRING(NULL, &q, (long)(end - p))) == NULL ||
-        q != end || (sig->flags & 0x07) != 0) {
-        goto out;
-    }
-    ok = verify_raw(pub, &is->alg, span, whole, sig->data,
-                    (size_t)sig->length);
-out:
-    X509_ALGOR_free(alg);
-    ASN1_BIT_STRING_free(sig);
-    return ok;
+    p = whole.val;
+    end = whole.val + whole.val_len;
+    return catena_der_next(&p, end, 0x30, &t) &&
+           span_equal(&t, tbs, tbs_len) &&
+           catena_der_next(&p, end, 0x30, &alg) &&
+           span_equal(&alg, is->alg_der, is->alg_der_len) &&
+           catena_der_next(&p, end, 0x03, &sig) && p == end &&
+           sig.val_len >= 1 && sig.val[0] == 0x00 &&
+           catena_prepared_verify(&is->prep, t.tlv, t.tlv_len, sig.val + 1,
+                                  sig.val_len - 1);
 }
 
 static enum catena_rc
@@ -1142,10 +1096,6 @@ sign_crl(const struct catena_signer_keys *keys,
     const uint8_t *tbs = req->payload;
     size_t tbs_len = req->payload_len;
     SIGNER_CRL_TBS *crl = NULL;
-    uint8_t *sig = NULL;
-    size_t sig_len = 0;
-    uint8_t *out = NULL;
-    size_t out_len = 0;
     char url[SHARD_URL_MAX];
     int has_idp = 0;
     struct catena_lint_ctx ctx;
@@ -1205,26 +1155,9 @@ sign_crl(const struct catena_signer_keys *keys,
         CATENA_OK) {
         goto out;
     }
-    if ((rc = sign_raw(is->key, &is->alg, tbs, tbs_len, &sig, &sig_len,
-                       err)) != CATENA_OK ||
-        (rc = crl_envelope(is, tbs, tbs_len, sig, sig_len, &out, &out_len,
-                           err)) != CATENA_OK) {
-        goto out;
-    }
-    if (!signed_ok(is, X509_get0_pubkey(is->cert), out, out_len, tbs,
-                   tbs_len)) {
-        rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
-                                    "the signed CRL does not verify");
-        goto out;
-    }
-    *der = out;
-    *der_len = out_len;
-    out = NULL;
-    rc = CATENA_OK;
+    rc = sign_and_check(is, tbs, tbs_len, "CRL", der, der_len, err);
 out:
     ASN1_item_free((ASN1_VALUE *)crl, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
-    free(sig);
-    free(out);
     return rc;
 }
 

@@ -757,6 +757,52 @@ test_refusals(void **state)
                                              (const uint8_t *)"\x02\x01\x01",
                                              3, &der, &der_len, &err),
                      CATENA_ERR_INVALID);
+    /* Every proper prefix of a good TBS, and the TBS with a long-form
+     * length where the short form is due (not DER), is refused: the
+     * signer's outline reader and the lint between them leave nothing
+     * half-parsed to sign. */
+    {
+        uint8_t *tbs = NULL;
+        size_t tbs_len = 0;
+        uint8_t *longer;
+
+        build_tbs(&good, &tbs, &tbs_len);
+        for (size_t cut = 0; cut < tbs_len; cut += 7) {
+            assert_int_not_equal(catena_signer_sign_cert(s, "tls",
+                                                         "tls-server", tbs,
+                                                         cut, &der, &der_len,
+                                                         &err),
+                                 CATENA_OK);
+            assert_null(der);
+        }
+        /* tbs[4] starts the first field inside the outer SEQUENCE (header
+         * 30 82 LL LL): the version [0] element, A0 03 ... */
+        assert_true(tbs[0] == 0x30 && tbs[1] == 0x82 && tbs[4] == 0xa0 &&
+                    tbs[5] == 0x03);
+        assert_non_null(longer = malloc(tbs_len + 1));
+        memcpy(longer, tbs, 5);
+        longer[5] = 0x81; /* A0 81 03: the long form of length 3 */
+        memcpy(longer + 6, tbs + 5, tbs_len - 5);
+        longer[3] = (uint8_t)(longer[3] + 1);
+        if (longer[3] == 0) {
+            longer[2]++;
+        }
+        assert_int_equal(catena_signer_sign_cert(s, "tls", "tls-server",
+                                                 longer, tbs_len + 1, &der,
+                                                 &der_len, &err),
+                         CATENA_ERR_LINT);
+        free(longer);
+        free(tbs);
+    }
+    /* A root must carry the signing key itself. */
+    {
+        struct tbs_opts r = {.profile = "root-ca", .issuer_key = root_key,
+                             .subject_key = leaf_key, .cn = "Test Root"};
+
+        assert_int_equal(sign_refused(s, "root", "root-ca", &r, &err),
+                         CATENA_ERR_POLICY);
+        assert_non_null(strstr(err.msg, "self-issued with the key"));
+    }
     /* Refusals keep the conversation: a good request still works. */
     X509_free(sign_ok(s, "tls", &good, X509_get0_pubkey(tls_cert)));
     EVP_PKEY_free(leaf_key);
