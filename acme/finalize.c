@@ -319,6 +319,9 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     ir.num_ips = ni;
     ir.account_id = r->acct.id;
     ir.replaces = o->replaces[0] != '\0' ? o->replaces : NULL;
+    /* Checked above, or at validation within caa_reuse, with the ACME
+     * server's identities, resolver and RFC 8657 account binding. */
+    ir.caa_checked = 1;
     /* The core's own writes (reserve, then the DER) go through the gate
      * too: left outside, they hold SQLite's lock while gated writers sleep
      * in the busy handler with the gate held. */

@@ -346,6 +346,12 @@ catena_ca_base_url(const struct catena_ca *ca)
     return ca->base_url;
 }
 
+const struct catena_config *
+catena_ca_config(const struct catena_ca *ca)
+{
+    return ca->cfg;
+}
+
 const char *
 catena_ca_trust_domain(const struct catena_ca *ca)
 {
@@ -424,26 +430,13 @@ list_has(const char *list, const char *item)
 {
     size_t item_len = strlen(item);
     const char *p = list;
+    const char *s;
+    size_t n;
 
-    while (*p != '\0') {
-        const char *end = strchr(p, ',');
-        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
-        const char *s = p;
-
-        while (n > 0 && (*s == ' ' || *s == '\t')) {
-            s++;
-            n--;
-        }
-        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-            n--;
-        }
+    while (catena_config_list_next(&p, &s, &n)) {
         if (n == item_len && memcmp(s, item, n) == 0) {
             return 1;
         }
-        if (end == NULL) {
-            break;
-        }
-        p = end + 1;
     }
     return 0;
 }

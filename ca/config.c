@@ -106,6 +106,16 @@ static const struct catena_config_key signer_keys[] = {
      "user the signer drops to after opening keys (when started as root)"},
 };
 
+static const struct catena_config_key caa_keys[] = {
+    {"check", CATENA_CONF_BOOL,
+     "check CAA before tls-server and smime-mailbox certificates (default "
+     "true; false only for a CA that is not publicly trusted)"},
+    {"identities", CATENA_CONF_STRING,
+     "comma-separated CAA issuer domains of this CA (RFC 8659 4.2)"},
+    {"resolver", CATENA_CONF_STRING,
+     "host:port of the DNS resolver for CAA; default the system's"},
+};
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct catena_config_schema catena_schema = {
@@ -118,10 +128,12 @@ static const struct catena_config_schema profile_schema = {
     "profile", 1, profile_keys, NKEYS(profile_keys)};
 static const struct catena_config_schema signer_schema = {
     "signer", 0, signer_keys, NKEYS(signer_keys)};
+static const struct catena_config_schema caa_schema = {
+    "caa", 0, caa_keys, NKEYS(caa_keys)};
 
 const struct catena_config_schema *const catena_core_config_schemas[] = {
     &catena_schema, &http_schema, &issuer_schema, &profile_schema,
-    &signer_schema,
+    &signer_schema, &caa_schema,
 };
 const size_t catena_core_num_config_schemas =
     sizeof(catena_core_config_schemas) / sizeof(catena_core_config_schemas[0]);
@@ -822,4 +834,29 @@ catena_config_subs(const struct catena_config *cfg, const char *section,
     }
     *num = 0;
     return NULL;
+}
+
+int
+catena_config_list_next(const char **p, const char **item, size_t *len)
+{
+    while (**p != '\0') {
+        const char *s = *p;
+        const char *end = strchr(s, ',');
+        size_t n = end != NULL ? (size_t)(end - s) : strlen(s);
+
+        *p = end != NULL ? end + 1 : s + n;
+        while (n > 0 && (*s == ' ' || *s == '\t')) {
+            s++;
+            n--;
+        }
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+            n--;
+        }
+        if (n > 0) {
+            *item = s;
+            *len = n;
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -139,6 +139,22 @@ uint8_t catena_ca_instance_prefix(const struct catena_ca *ca);
 const char *catena_ca_trust_domain(const struct catena_ca *ca);
 
 /* catena_ca_profile_lifetimes applies [profile "x"] overrides. */
+/* catena_ca_config is the configuration the CA was opened with. */
+const struct catena_config *catena_ca_config(const struct catena_ca *ca);
+
+/*
+ * catena_ca_caa_permits checks CAA (caa_issue.c) for a certificate of
+ * |profile| naming |dns_names| (tls-server: issue/issuewild) or |emails|
+ * (smime-mailbox: issuemail), per [caa]. Other profiles need no CAA.
+ * CATENA_ERR_CAA when a record forbids, CATENA_ERR_DNS on any lookup
+ * failure, CATENA_ERR_CONFIG when [caa] is incomplete.
+ */
+enum catena_rc catena_ca_caa_permits(const struct catena_ca *ca,
+                                     const char *profile,
+                                     char *const *dns_names, size_t num_dns,
+                                     char *const *emails, size_t num_emails,
+                                     struct catena_err *err) CATENA_WUR;
+
 enum catena_rc catena_ca_profile_lifetimes(const struct catena_ca *ca,
                                            const struct catena_profile *p,
                                            int64_t now, int64_t *def,

@@ -576,6 +576,18 @@ prepare(struct catena_ca *ca, struct catena_store *store, struct item *it,
         (rc = check_names(ca, prof, &it->names, err)) != CATENA_OK) {
         return rc;
     }
+    /* CAA last among the checks: it is the one that goes to the network. */
+    if (!req->caa_checked &&
+        (rc = catena_ca_caa_permits(ca, prof->name, it->names.dns,
+                                    it->names.num_dns, it->names.emails,
+                                    it->names.num_emails, err)) !=
+            CATENA_OK) {
+        if (rc == CATENA_ERR_CAA || rc == CATENA_ERR_DNS) {
+            audit_refusal(store, rc, it->issuer_name, prof->name,
+                          it->spki_hex, err);
+        }
+        return rc;
+    }
     it->joined = malloc(NAMES_BUF);
     if (it->joined == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");

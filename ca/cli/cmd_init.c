@@ -270,6 +270,18 @@ write_config(const struct init_opts *o, const char *dir, const char *path)
          "#[profile \"tls-server\"]\n"
          "#lifetime = 90d\n"
          "#max_lifetime = 199d\n\n");
+    EMIT("# CAA (RFC 8659) is checked before every tls-server and "
+         "smime-mailbox\n# certificate issued outside ACME (ACME checks "
+         "its own): TLS BR 3.2.2.8,\n# S/MIME BR 3.2.2.3 (issuemail). Any "
+         "DNS error refuses. Until identities\n# is set such issuance is "
+         "refused with a message saying so.\n"
+         "#[caa]\n"
+         "# The issuer domains your customers' CAA records name:\n"
+         "#identities = ca.example.com\n"
+         "# host:port of the resolver (default: the system's):\n"
+         "#resolver = 127.0.0.1:53\n"
+         "# false only for a CA that is not publicly trusted:\n"
+         "#check = true\n\n");
     EMIT("# ---- front doors -------------------------------------------------"
          "---\n"
          "# [crl] and [acme] sections belong to the crl/ and acme/ services "

@@ -314,35 +314,21 @@ static enum catena_rc
 split_profiles(struct issuer *is, const char *list, struct catena_err *err)
 {
     const char *p = list;
+    const char *s;
+    size_t len;
 
-    while (*p != '\0') {
-        const char *end = strchr(p, ',');
-        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-        char **grown;
+    while (catena_config_list_next(&p, &s, &len)) {
+        char **grown =
+            realloc(is->profiles, (is->num_profiles + 1) * sizeof(*grown));
 
-        while (len > 0 && (*p == ' ' || *p == '\t')) {
-            p++;
-            len--;
+        if (grown == NULL) {
+            return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         }
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
-            len--;
+        is->profiles = grown;
+        if ((is->profiles[is->num_profiles] = strndup(s, len)) == NULL) {
+            return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         }
-        if (len > 0) {
-            grown = realloc(is->profiles,
-                            (is->num_profiles + 1) * sizeof(*grown));
-            if (grown == NULL) {
-                return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-            }
-            is->profiles = grown;
-            if ((is->profiles[is->num_profiles] = strndup(p, len)) == NULL) {
-                return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-            }
-            is->num_profiles++;
-        }
-        if (end == NULL) {
-            break;
-        }
-        p = end + 1;
+        is->num_profiles++;
     }
     return CATENA_OK;
 }

@@ -305,6 +305,9 @@ struct catena_issue_req {
     int64_t lifetime;          /* seconds; 0 = profile default */
     int64_t account_id;        /* ACME account or 0 */
     const char *replaces;      /* serial hex this certificate replaces */
+    /* The caller checked CAA for these names just now (ACME, within its
+     * reuse period); otherwise the core checks per [caa]. */
+    int caa_checked;
 };
 
 struct catena_issued {

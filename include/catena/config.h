@@ -70,6 +70,14 @@ enum catena_rc catena_config_get_int(const struct catena_config *cfg,
                                      const char *key, int64_t def,
                                      int64_t *out,
                                      struct catena_err *err) CATENA_WUR;
+/*
+ * catena_config_list_next walks a comma-separated value: each call sets
+ * *item and *len to the next entry with surrounding blanks removed
+ * (empty entries skipped) and returns 1, or returns 0 at the end.
+ *   for (const char *p = list, *it; catena_config_list_next(&p, &it, &n);)
+ */
+int catena_config_list_next(const char **p, const char **item, size_t *len);
+
 enum catena_rc catena_config_get_bool(const struct catena_config *cfg,
                                       const char *section, const char *sub,
                                       const char *key, int def, int *out,

@@ -8,9 +8,19 @@ for tool in openssl sqlite3; do
     command -v "$tool" >/dev/null || { echo "missing $tool"; exit 77; }
 done
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/dns.sh"
+trap 'dns_stop || true; rm -rf "$tmp"' EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+# CAA at issuance (TLS BR 3.2.2.8, S/MIME BR 3.2.2.3) asks this loopback
+# DNS server; names without CAA records permit any CA.
+dns_start || fail "DNS server"
+caa_conf() { # caa_conf CONF: our CAA identity and the loopback resolver
+    printf '\n[caa]\nidentities = catena.example.net\nresolver = %s\n' \
+        "$DNS_RESOLVER" >>"$1"
+}
 
 # split CHAIN LEAF REST: first certificate into LEAF, the others into REST.
 split() {
@@ -52,6 +62,7 @@ for kt in p256 p384 rsa2048 rsa3072 rsa4096 ed25519; do
             "$d/$ca-ocsp.pem" >/dev/null || fail "$kt: $ca OCSP signer"
     done
     conf="$d/catena.conf"
+    caa_conf "$conf"
     newcsr P-256 "$d/leaf.csr" "$d/leaf.key"
     "$CATENA" issue --config "$conf" --profile tls-server --csr "$d/leaf.csr" \
         --dns www.example.com --dns Example.COM. >"$d/tls.chain" ||
@@ -81,9 +92,53 @@ for kt in p256 p384 rsa2048 rsa3072 rsa4096 ed25519; do
     echo "$kt: init, tls-server, smime-mailbox, x509-svid verified"
 done
 
-# Profile policy: the TLS profile takes no Ed25519 key, no mail address.
+# CAA at issuance: a record naming another CA refuses (issue for TLS,
+# issuemail for S/MIME), one naming us permits, a SERVFAIL refuses, and
+# without [caa] identities nothing publicly trusted is issued.
 d="$tmp/p256"
 conf="$d/catena.conf"
+refused() { # refused WHAT PATTERN ARGS...: catena issue must fail so
+    what=$1
+    pat=$2
+    shift 2
+    if "$CATENA" issue --config "$@" --csr "$d/leaf.csr" >/dev/null \
+        2>"$d/caa.err"; then
+        fail "CAA: $what was issued"
+    fi
+    grep -q "$pat" "$d/caa.err" || { cat "$d/caa.err"; fail "CAA: $what: unclear refusal"; }
+    echo "CAA refused as expected: $what: $(cat "$d/caa.err")"
+}
+dns_add_caa other.example.org 0 issue "otherca.example"
+refused "tls-server under another CA's issue record" "CAA" "$conf" \
+    --profile tls-server --dns www.other.example.org
+dns_add_caa wild.example.org 0 issue "catena.example.net"
+dns_add_caa wild.example.org 0 issuewild ";"
+"$CATENA" issue --config "$conf" --profile tls-server --csr "$d/leaf.csr" \
+    --dns wild.example.org >/dev/null || fail "CAA: issue record naming us"
+refused "a wildcard under issuewild \";\"" "CAA" "$conf" \
+    --profile tls-server --dns '*.wild.example.org'
+dns_add_caa mail.example.net 0 issuemail "otherca.example"
+dns_add_caa mail.example.net 0 issue "catena.example.net"
+refused "smime-mailbox under another CA's issuemail" "CAA" "$conf" \
+    --profile smime-mailbox --email bob@mail.example.net
+dns_add_caa ok.example.net 0 issuemail "catena.example.net"
+"$CATENA" issue --config "$conf" --profile smime-mailbox --csr "$d/leaf.csr" \
+    --email carol@ok.example.net >/dev/null || fail "CAA: issuemail naming us"
+dns_set_servfail broken.example.org CAA
+refused "tls-server when the CAA lookup SERVFAILs" "DNS\|dns\|SERVFAIL" \
+    "$conf" --profile tls-server --dns www.broken.example.org
+grep -v '^identities' "$conf" >"$d/noid.conf"
+refused "tls-server without [caa] identities" "identities" "$d/noid.conf" \
+    --profile tls-server --dns www.example.com
+"$CATENA" issue --config "$d/noid.conf" --profile x509-svid \
+    --csr "$d/leaf.csr" --uri spiffe://example.org/no-caa >/dev/null ||
+    fail "CAA: an SVID needs no CAA"
+# Each refusal is in the audit log (the three CAA decisions, the DNS
+# failure).
+n=$(sqlite3 "$d/catena.db" "SELECT count(*) FROM audit_log WHERE kind = 'refuse' AND (detail LIKE '%CAA at%' OR detail LIKE '%broken.example.org%')")
+[ "$n" -ge 4 ] || fail "CAA refusals audited: $n, want 4"
+
+# Profile policy: the TLS profile takes no Ed25519 key, no mail address.
 newcsr ed25519 "$d/ed.csr" "$d/ed.key"
 if "$CATENA" issue --config "$conf" --profile tls-server --csr "$d/ed.csr" \
     --dns www.example.com >/dev/null 2>"$d/err"; then

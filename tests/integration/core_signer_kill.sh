@@ -11,6 +11,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$CATENA" init --dir "$tmp/ca" >/dev/null
+printf '\n[caa]\n# CAA at issuance is tested in core_init_issue.sh.\ncheck = false\n' >>"$tmp/ca/catena.conf"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$tmp/k.pem" -subj "/CN=kill-test.example.com" -outform DER \
     -out "$tmp/csr.der" 2>/dev/null

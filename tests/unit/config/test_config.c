@@ -337,6 +337,31 @@ teardown(void **state)
     return rmdir(dir);
 }
 
+/* Comma lists: blanks trimmed, empty entries skipped, nothing else
+ * dropped or merged. */
+static void
+test_list_next(void **state)
+{
+    const char *p = " a, bb ,,\tccc\t, ,d";
+    const char *want[] = {"a", "bb", "ccc", "d"};
+    const char *item;
+    size_t len;
+    size_t n = 0;
+
+    (void)state;
+    while (catena_config_list_next(&p, &item, &len)) {
+        assert_true(n < 4);
+        assert_int_equal(len, strlen(want[n]));
+        assert_memory_equal(item, want[n], len);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    p = "";
+    assert_int_equal(catena_config_list_next(&p, &item, &len), 0);
+    p = " , ,";
+    assert_int_equal(catena_config_list_next(&p, &item, &len), 0);
+}
+
 int
 main(void)
 {
@@ -350,6 +375,7 @@ main(void)
         cmocka_unit_test(test_nul_and_missing),
         cmocka_unit_test(test_lenient),
         cmocka_unit_test(test_parse_int64),
+        cmocka_unit_test(test_list_next),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
