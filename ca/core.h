@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "catena/ca.h"
+#include "catena/store.h"
 
 #define CATENA_CSR_MAX_LEN (16u * 1024u)
 #define CATENA_SPKI_MAX_LEN 4096u
@@ -165,6 +166,39 @@ enum catena_rc catena_ca_profile_lifetimes(const struct catena_ca *ca,
  * issuers' keys. */
 int catena_ca_is_ca_key(const struct catena_ca *ca,
                         const uint8_t spki_sha256[32]);
+
+/* catena_serial_normalise accepts hex (any case, optional colons) of a
+ * serial of 1..20 octets and writes the store's lower-case form. */
+enum catena_rc catena_serial_normalise(const char *in, char out[41],
+                                       struct catena_err *err) CATENA_WUR;
+
+/* catena_ca_find_cert normalises |serial_in| into |serial| and loads its
+ * row (clear it); CATENA_ERR_NOT_FOUND names the serial. */
+enum catena_rc catena_ca_find_cert(struct catena_store *store,
+                                   const char *serial_in, char serial[41],
+                                   struct catena_cert_row *row,
+                                   struct catena_err *err) CATENA_WUR;
+
+/* What revoking one serial did (catena_ca_revoke_in_tx). */
+struct catena_revoke_outcome {
+    char serial[41];    /* normalised */
+    const char *issuer; /* the CA's name for the issuer, or NULL */
+    int changed;        /* 0: it was revoked already */
+    int replaced;       /* a newer certificate replaced it (replaced_by) */
+};
+
+/*
+ * catena_ca_revoke_in_tx is catena_ca_revoke inside the caller's
+ * transaction and without telling listeners: the caller commits, then
+ * calls catena_ca_notify_revoke for each outcome that changed. Refusals
+ * (unknown serial, never issued, reason not allowed) happen before any
+ * write.
+ */
+enum catena_rc catena_ca_revoke_in_tx(struct catena_ca *ca,
+                                      struct catena_store *store,
+                                      const char *serial, int reason,
+                                      struct catena_revoke_outcome *out,
+                                      struct catena_err *err) CATENA_WUR;
 
 /* catena_ca_notify_revoke calls the revocation listeners. */
 void catena_ca_notify_revoke(struct catena_ca *ca, const char *issuer,

@@ -1,5 +1,5 @@
 /*
- * revoke.c - revoking one certificate.
+ * revoke.c - revoking one certificate (revoke_many.c: a list of them).
  *
  * The reason is checked against the certificate's profile, the row,
  * the key block (for keyCompromise) and the audit record are written in
@@ -18,10 +18,10 @@
 #include "catena/store.h"
 #include "core.h"
 
-/* normalise_serial accepts hex (any case, optional colons) of a serial
+/* catena_serial_normalise accepts hex (any case, optional colons) of a serial
  * of 1..20 octets and writes the store's lower-case form. */
-static enum catena_rc
-normalise_serial(const char *in, char out[41], struct catena_err *err)
+enum catena_rc
+catena_serial_normalise(const char *in, char out[41], struct catena_err *err)
 {
     size_t n = 0;
 
@@ -32,7 +32,13 @@ normalise_serial(const char *in, char out[41], struct catena_err *err)
         if (*p == ':') {
             continue;
         }
-        if (!isxdigit((unsigned char)*p) || n >= 40) {
+        if (!isxdigit((unsigned char)*p)) {
+            return catena_err_set(err, CATENA_ERR_INVALID,
+                                  "a serial is hex digits (colons allowed), "
+                                  "not '%.60s'",
+                                  in);
+        }
+        if (n >= 40) {
             return catena_err_set(err, CATENA_ERR_INVALID,
                                   "the serial must be at most 40 hex digits");
         }
@@ -71,36 +77,49 @@ audit_revoke(struct catena_store *store, const char *serial,
 }
 
 enum catena_rc
-catena_ca_revoke(struct catena_ca *ca, struct catena_store *store,
-                 const char *serial_in, int reason, struct catena_err *err)
+catena_ca_find_cert(struct catena_store *store, const char *serial_in,
+                    char serial[41], struct catena_cert_row *row,
+                    struct catena_err *err)
 {
-    struct catena_cert_row row;
-    char serial[41];
-    const char *why = NULL;
-    const char *reason_name = catena_reason_name(reason);
-    const char *issuer;
-    int changed = 0;
     enum catena_rc rc;
 
-    memset(&row, 0, sizeof(row));
-    if ((rc = normalise_serial(serial_in, serial, err)) != CATENA_OK) {
+    if ((rc = catena_serial_normalise(serial_in, serial, err)) !=
+        CATENA_OK) {
         return rc;
     }
-    if (reason_name == NULL) {
-        return catena_err_set(err, CATENA_ERR_INVALID,
-                              "%d is not an RFC 5280 CRLReason code", reason);
-    }
-    rc = catena_store_cert_get(store, serial, &row, err);
+    rc = catena_store_cert_get(store, serial, row, err);
     if (rc == CATENA_ERR_NOT_FOUND) {
         return catena_err_set(err, CATENA_ERR_NOT_FOUND,
                               "no certificate with serial %s", serial);
     }
-    if (rc != CATENA_OK) {
+    return rc;
+}
+
+enum catena_rc
+catena_ca_revoke_in_tx(struct catena_ca *ca, struct catena_store *store,
+                       const char *serial_in, int reason,
+                       struct catena_revoke_outcome *out,
+                       struct catena_err *err)
+{
+    struct catena_cert_row row;
+    const char *why = NULL;
+    const char *reason_name = catena_reason_name(reason);
+    enum catena_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&row, 0, sizeof(row));
+    if (reason_name == NULL) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "%d is not an RFC 5280 CRLReason code", reason);
+    }
+    if ((rc = catena_ca_find_cert(store, serial_in, out->serial, &row,
+                                  err)) != CATENA_OK) {
         return rc;
     }
+    out->replaced = row.replaced_by[0] != '\0';
     if (row.status != CATENA_CERT_ISSUED && row.status != CATENA_CERT_REVOKED) {
         rc = catena_err_set(err, CATENA_ERR_POLICY,
-                            "serial %s was never issued (%s)", serial,
+                            "serial %s was never issued (%s)", out->serial,
                             row.status == CATENA_CERT_FAILED ? "refused"
                                                              : "reserved");
         goto out;
@@ -111,35 +130,47 @@ catena_ca_revoke(struct catena_ca *ca, struct catena_store *store,
                             reason_name, row.profile, why);
         goto out;
     }
-    issuer = catena_ca_issuer_name_by_id(ca, row.issuer_id);
-    if ((rc = catena_store_begin(store, err)) != CATENA_OK) {
-        goto out;
-    }
-    rc = catena_store_cert_revoke(store, serial,
+    out->issuer = catena_ca_issuer_name_by_id(ca, row.issuer_id);
+    rc = catena_store_cert_revoke(store, out->serial,
                                   catena_reason_crl_code(reason),
-                                  (int64_t)time(NULL), &changed, err);
+                                  (int64_t)time(NULL), &out->changed, err);
     /* BR 4.9.12: a key proven compromised may never be certified again,
      * whatever certificate it was in. Blocking is idempotent. */
     if (rc == CATENA_OK && reason == CATENA_REASON_KEY_COMPROMISE) {
         rc = catena_store_key_block(store, row.spki_sha256, "keyCompromise",
                                     err);
     }
-    if (rc == CATENA_OK && changed) {
-        rc = audit_revoke(store, serial, issuer, row.profile, reason_name,
-                          err);
+    if (rc == CATENA_OK && out->changed) {
+        rc = audit_revoke(store, out->serial, out->issuer, row.profile,
+                          reason_name, err);
     }
+out:
+    catena_cert_row_clear(&row);
+    return rc;
+}
+
+enum catena_rc
+catena_ca_revoke(struct catena_ca *ca, struct catena_store *store,
+                 const char *serial_in, int reason, struct catena_err *err)
+{
+    struct catena_revoke_outcome o;
+    enum catena_rc rc;
+
+    if ((rc = catena_store_begin(store, err)) != CATENA_OK) {
+        return rc;
+    }
+    rc = catena_ca_revoke_in_tx(ca, store, serial_in, reason, &o, err);
     if (rc == CATENA_OK) {
         rc = catena_store_commit(store, err);
     }
     if (rc != CATENA_OK) {
         catena_store_rollback(store);
-        goto out;
+        return rc;
     }
-    if (changed) {
-        CATENA_INFO("revoked %s (%s)", serial, reason_name);
-        catena_ca_notify_revoke(ca, issuer != NULL ? issuer : "", serial);
+    if (o.changed) {
+        CATENA_INFO("revoked %s (%s)", o.serial, catena_reason_name(reason));
+        catena_ca_notify_revoke(ca, o.issuer != NULL ? o.issuer : "",
+                                o.serial);
     }
-out:
-    catena_cert_row_clear(&row);
-    return rc;
+    return CATENA_OK;
 }

@@ -29,8 +29,11 @@ issue_usage(FILE *out)
             "FILE|-\n"
             "                    [--dns NAME]... [--ip ADDR]... "
             "[--email ADDR]... [--uri URI]...\n"
-            "                    [--days N] [--issuer NAME]\n"
-            "Prints the PEM chain, leaf first, on stdout.\n");
+            "                    [--days N] [--issuer NAME] "
+            "[--replaces SERIAL]\n"
+            "Prints the PEM chain, leaf first, on stdout. --replaces records "
+            "that this\ncertificate replaces an earlier one (what mass "
+            "revocation reports).\n");
 }
 
 /* csr_der turns a PEM or DER CSR file into DER without re-encoding. */
@@ -97,6 +100,26 @@ push(const char **list, size_t *num, const char *v)
     return 0;
 }
 
+/* replaced_exists normalises the --replaces serial and makes sure it
+ * names a certificate this CA issued. */
+static enum catena_rc
+replaced_exists(struct catena_store *store, const char *in, char out[41],
+                struct catena_err *err)
+{
+    struct catena_cert_row row;
+    enum catena_rc rc;
+
+    memset(&row, 0, sizeof(row));
+    rc = catena_ca_find_cert(store, in, out, &row, err);
+    if (rc == CATENA_OK && row.status != CATENA_CERT_ISSUED &&
+        row.status != CATENA_CERT_REVOKED) {
+        rc = catena_err_set(err, CATENA_ERR_INVALID,
+                            "--replaces: serial %s was never issued", out);
+    }
+    catena_cert_row_clear(&row);
+    return rc;
+}
+
 int
 catena_cmd_issue(int argc, char **argv)
 {
@@ -110,11 +133,14 @@ catena_cmd_issue(int argc, char **argv)
         {"uri", required_argument, NULL, 'u'},
         {"days", required_argument, NULL, 'D'},
         {"issuer", required_argument, NULL, 'I'},
+        {"replaces", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL;
     const char *csr_path = NULL;
+    const char *replaces_in = NULL;
+    char replaces[41] = "";
     const char *dns[MAX_ARGS_NAMES];
     const char *ips[MAX_ARGS_NAMES];
     const char *emails[MAX_ARGS_NAMES];
@@ -173,6 +199,7 @@ catena_cmd_issue(int argc, char **argv)
             req.lifetime = days * 86400;
             break;
         case 'I': req.issuer = optarg; break;
+        case 'R': replaces_in = optarg; break;
         case 'h': issue_usage(stdout); return 0;
         default: issue_usage(stderr); return 2;
         }
@@ -194,6 +221,8 @@ catena_cmd_issue(int argc, char **argv)
     }
     req.csr_der = der;
     req.csr_der_len = der_len;
+    /* filled in by replaced_exists before the issuance reads it */
+    req.replaces = replaces_in != NULL ? replaces : NULL;
     if (catena_cli_load_config(config, &cfg) != 0) {
         goto out;
     }
@@ -201,6 +230,8 @@ catena_cmd_issue(int argc, char **argv)
     if (catena_ca_open(cfg, 1, &ca, &err) != CATENA_OK ||
         catena_store_open(catena_ca_store_url(ca), &store, &err) !=
             CATENA_OK ||
+        (replaces_in != NULL &&
+         replaced_exists(store, replaces_in, replaces, &err) != CATENA_OK) ||
         catena_ca_issue(ca, store, &req, &issued, &err) != CATENA_OK) {
         fprintf(stderr, "catena issue: %s: %s\n", catena_rc_name(err.code),
                 err.msg);

@@ -6,6 +6,7 @@
 #define CATENA_CA_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "catena/err.h"
@@ -352,6 +353,40 @@ enum catena_rc catena_ca_revoke(struct catena_ca *ca,
                                 struct catena_store *store,
                                 const char *serial, int reason,
                                 struct catena_err *err) CATENA_WUR;
+
+/* Mass revocation (revoke_many.c). */
+enum catena_mass_action {
+    CATENA_MASS_RENEW_NOW, /* ARI window into the past: "renew now" */
+    CATENA_MASS_REVOKE,    /* revoke with the given reason */
+};
+
+struct catena_mass_summary {
+    size_t listed;       /* serials read */
+    size_t done;         /* revoked now / window moved now */
+    size_t already;      /* revoked before / not in use (revoked, expired) */
+    size_t unknown;      /* no such serial */
+    size_t refused;      /* malformed, never issued, reason not allowed */
+    size_t replaced;     /* of done + already: a newer certificate exists */
+    size_t not_replaced; /* of done + already: nothing replaced it yet */
+};
+
+/*
+ * catena_ca_mass_revoke applies |action| to every serial listed in
+ * |serials| (hex, one per line; blank lines and "#" comments skipped),
+ * committing every 1,000 rows. Refusals of single serials are counted and
+ * reported on stderr, and the list goes on; a store error stops it (rows
+ * of earlier batches stay done; running the list again finishes it).
+ * Serials that nothing has replaced yet are written to |unreplaced| (may
+ * be NULL), one per line. Each revocation is audited as catena_ca_revoke
+ * audits it.
+ */
+enum catena_rc catena_ca_mass_revoke(struct catena_ca *ca,
+                                     struct catena_store *store,
+                                     FILE *serials,
+                                     enum catena_mass_action action,
+                                     int reason, FILE *unreplaced,
+                                     struct catena_mass_summary *sum,
+                                     struct catena_err *err) CATENA_WUR;
 
 /*
  * Revocation listeners: crl/ registers one so a revocation triggers CRL and

@@ -19,3 +19,7 @@ add_test(NAME integration_core_postgres
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/core_postgres.sh $<TARGET_FILE:catena>)
 set_tests_properties(integration_core_postgres
     PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME integration_core_mass_revoke
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/core_mass_revoke.sh $<TARGET_FILE:catena>)
+set_tests_properties(integration_core_mass_revoke
+    PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
