@@ -28,6 +28,8 @@ cp "$tmp/crls/tls-0.crl" "$tmp/der/crl.der"
 
 "$FUZZ/fuzz_lint_replay" "$N" "$tmp"/der/*.der
 "$FUZZ/fuzz_csr_replay" "$N" "$tmp"/csr-*.der
+"$FUZZ/fuzz_tbs_replay" "$N" "$tmp"/der/root.der "$tmp"/der/tls.der \
+    "$tmp"/der/tls-ocsp.der
 "$FUZZ/fuzz_jws_replay" "$N" "$src"/seeds/jws/*
 "$FUZZ/fuzz_certid_replay" "$N" "$src"/seeds/certid/*
 "$FUZZ/fuzz_config_replay" "$N" "$src"/seeds/config/* "$tmp/ca/catena.conf"
