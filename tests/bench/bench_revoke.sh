@@ -89,7 +89,7 @@ printf '%-26s %10s %12s %12s %12s\n' "mass revocation" "count" "wall s" "per s" 
 line() { # line LABEL COUNT "name wall rss cpu"
     set -- "$1" "$2" $3
     awk -v l="$1" -v n="$2" -v w="$4" -v r="$5" 'BEGIN {
-        printf "%-26s %10d %12.2f %12.0f %12s\n", l, n, w, (w > 0 ? n / w : 0), r }'
+        printf "%-26s %10d %12.2f %12.2f %12s\n", l, n, w, (w > 0 ? n / w : 0), r }'
 }
 line "catena --renew-now" "$COUNT" "$renew"
 line "catena --reason" "$COUNT" "$revoke"
