@@ -28,8 +28,8 @@
 #include <openssl/pem.h>
 
 #include "catena/config.h"
+#include "fixture_io.h"
 
-#define DERPATCH_MAX_INPUT (1u << 20) /* fixtures are a few KiB */
 #define MAX_DEPTH 32
 #define MAX_PATH 16
 
@@ -427,62 +427,6 @@ out:
     return ok;
 }
 
-static EVP_PKEY *
-load_key(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-
-    if (f != NULL) {
-        fclose(f);
-    }
-    return k;
-}
-
-/* load reads IN: PEM (any label, remembered in |*label|) or DER. */
-static uint8_t *
-load(const char *path, size_t *len, char **label)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t n = 0;
-
-    *label = NULL;
-    if (f == NULL) {
-        return NULL;
-    }
-    data = malloc(DERPATCH_MAX_INPUT + 1);
-    if (data != NULL) {
-        n = fread(data, 1, DERPATCH_MAX_INPUT + 1, f);
-    }
-    fclose(f);
-    if (data == NULL || n == 0 || n > DERPATCH_MAX_INPUT) {
-        free(data);
-        return NULL;
-    }
-    if (data[0] != 0x30) {
-        BIO *bio = BIO_new_mem_buf(data, (int)n);
-        char *header = NULL;
-        unsigned char *der = NULL;
-        long dlen = 0;
-        uint8_t *copy = NULL;
-
-        if (bio != NULL &&
-            PEM_read_bio(bio, label, &header, &der, &dlen) == 1 &&
-            dlen > 0 && (copy = malloc((size_t)dlen)) != NULL) {
-            memcpy(copy, der, (size_t)dlen);
-            n = (size_t)dlen;
-        }
-        OPENSSL_free(header);
-        OPENSSL_free(der);
-        BIO_free(bio);
-        free(data);
-        data = copy;
-    }
-    *len = n;
-    return data;
-}
-
 static int
 save(const char *path, const struct buf *b, const char *label)
 {
@@ -514,7 +458,7 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: derpatch IN OUT [-k KEY.pem] OP...\n");
         return 2;
     }
-    if ((in = load(argv[1], &in_len, &label)) == NULL ||
+    if ((in = fixture_load(argv[1], &in_len, &label)) == NULL ||
         (root = parse_node(in, in_len, &used, 0)) == NULL || used != in_len) {
         fprintf(stderr, "derpatch: %s: not one DER object\n", argv[1]);
         goto out;
@@ -525,7 +469,7 @@ main(int argc, char **argv)
 
         if (strcmp(a, "-k") == 0 && i + 1 < argc) {
             EVP_PKEY_free(key);
-            ok = (key = load_key(argv[++i])) != NULL;
+            ok = (key = fixture_load_key(argv[++i])) != NULL;
         } else if (strncmp(a, "replace=", 8) == 0) {
             ok = edit(root, a + 8, 0);
         } else if (strncmp(a, "insert=", 7) == 0) {

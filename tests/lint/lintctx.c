@@ -18,56 +18,9 @@
 #include <string.h>
 
 #include <openssl/asn1.h>
-#include <openssl/crypto.h>
-#include <openssl/pem.h>
 
 #include "catena/lint.h"
-
-#define LINTCTX_MAX_INPUT (1u << 20)
-
-/* load reads PEM (any label) or DER into a malloc'd buffer. */
-static uint8_t *
-load(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t n = 0;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    data = malloc(LINTCTX_MAX_INPUT + 1);
-    if (data != NULL) {
-        n = fread(data, 1, LINTCTX_MAX_INPUT + 1, f);
-    }
-    fclose(f);
-    if (data == NULL || n == 0 || n > LINTCTX_MAX_INPUT) {
-        free(data);
-        return NULL;
-    }
-    if (data[0] != 0x30) {
-        BIO *bio = BIO_new_mem_buf(data, (int)n);
-        char *name = NULL;
-        char *header = NULL;
-        unsigned char *der = NULL;
-        long dlen = 0;
-        uint8_t *copy = NULL;
-
-        if (bio != NULL && PEM_read_bio(bio, &name, &header, &der, &dlen) == 1 &&
-            dlen > 0 && (copy = malloc((size_t)dlen)) != NULL) {
-            memcpy(copy, der, (size_t)dlen);
-            n = (size_t)dlen;
-        }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(der);
-        BIO_free(bio);
-        free(data);
-        data = copy;
-    }
-    *len = n;
-    return data;
-}
+#include "fixture_io.h"
 
 /* first_element finds the first TLV inside the outer SEQUENCE: the
  * TBSCertificate or TBSCertList. Returns 1 and its span, or 0. */
@@ -124,7 +77,7 @@ main(int argc, char **argv)
             ctx.shard_url = argv[++i];
         } else if (strcmp(argv[i], "--issuer") == 0 && i + 1 < argc &&
                    issuer == NULL) {
-            if ((issuer = load(argv[++i], &issuer_len)) == NULL) {
+            if ((issuer = fixture_load(argv[++i], &issuer_len, NULL)) == NULL) {
                 fprintf(stderr, "lintctx: %s: cannot read\n", argv[i]);
                 return 2;
             }
@@ -138,7 +91,7 @@ main(int argc, char **argv)
     }
     for (; i < argc; i++) {
         size_t len = 0;
-        uint8_t *der = load(argv[i], &len);
+        uint8_t *der = fixture_load(argv[i], &len, NULL);
         const uint8_t *obj = der;
         size_t obj_len = len;
         struct catena_lint_report *r = NULL;

@@ -35,30 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "catena/config.h"
-
-static X509 *
-load_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-
-    if (f != NULL) {
-        fclose(f);
-    }
-    return x;
-}
-
-static EVP_PKEY *
-load_key(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-
-    if (f != NULL) {
-        fclose(f);
-    }
-    return k;
-}
+#include "fixture_io.h"
 
 static int
 add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity,
@@ -214,8 +191,8 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    ca = load_cert(argv[1]);
-    key = load_key(argv[2]);
+    ca = fixture_load_cert(argv[1]);
+    key = fixture_load_key(argv[2]);
     crl = X509_CRL_new();
     /* X509_CRL_set1_lastUpdate copies the time with its type, so a
      * GeneralizedTime stays one. */
