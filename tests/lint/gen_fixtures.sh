@@ -1,16 +1,21 @@
 #!/bin/sh
-# gen_fixtures.sh OUTDIR [MKCRL] - generate the lint fixtures into the build
-# tree (never committed) with the OpenSSL CLI, tests/lint/mkcrl.c (CRLs that
-# "openssl ca" refuses to write, e.g. reason code 7) and, for keys and bytes
-# no CLI writes (an off-curve point, a Fermat-factorable modulus, a flipped
+# gen_fixtures.sh OUTDIR [MKCRL [DERPATCH]] - generate the lint fixtures into
+# the build tree (never committed) with the OpenSSL CLI, tests/lint/mkcrl.c
+# (CRLs that "openssl ca" refuses to write, e.g. reason code 7),
+# tests/lint/derpatch.c (DER edited and re-signed: a uniqueIdentifier, an
+# encoded DEFAULT, an empty SEQUENCE) and, for keys and bytes no CLI writes
+# (an off-curve point, a Fermat-factorable or ROCA-shaped modulus, a flipped
 # signature byte), /usr/bin/python3. good-* fixtures are the passing cases
 # (catena lint exits 0), bad-* fail a rule at error level (exit non-zero),
-# warn-* only at warn level, edge-* sit on a boundary; tests/lint/expect.tsv
-# records which rule must give which result on each, and lint_fixtures.sh
-# checks it.
+# warn-* only at warn level, edge-* sit on a boundary, ctx-* fail only with
+# the signer's context (tests/lint/lintctx.c: a TBS, a shard URL);
+# tests/lint/expect.tsv records which rule must give which result on each,
+# and lint_fixtures.sh checks it. A directory with an issuer.pem holds
+# fixtures issued by that CA.
 set -eu
-OUT=${1:?usage: gen_fixtures.sh OUTDIR [MKCRL]}
+OUT=${1:?usage: gen_fixtures.sh OUTDIR [MKCRL [DERPATCH]]}
 MKCRL=${2:-}
+DERPATCH=${3:-}
 mkdir -p "$OUT"
 cd "$OUT"
 rm -rf ./*
@@ -111,6 +116,19 @@ extendedKeyUsage = serverAuth
 authorityKeyIdentifier = keyid:always
 subjectKeyIdentifier = hash
 certificatePolicies = 2.23.140.1.2.1
+authorityInfoAccess = caIssuers;URI:http://ca.example.com/ca.der
+crlDistributionPoints = URI:http://ca.example.com/crl/0.crl
+EXT
+}
+svidca_ext() {
+    cat <<'EXT'
+[e]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign,digitalSignature
+subjectAltName = URI:spiffe://example.org
+certificatePolicies = 2.5.29.32.0
+authorityKeyIdentifier = keyid:always
+subjectKeyIdentifier = hash
 authorityInfoAccess = caIssuers;URI:http://ca.example.com/ca.der
 crlDistributionPoints = URI:http://ca.example.com/crl/0.crl
 EXT
@@ -222,6 +240,23 @@ tls bad-a29-email.pem 's/^subjectAltName.*/subjectAltName = critical,DNS:www.exa
 tls bad-a30-policy-dup.pem 's/^certificatePolicies.*/certificatePolicies = 2.23.140.1.2.1,2.23.140.1.2.1/'
 tls bad-a31-aia-ftp.pem 's|^authorityInfoAccess.*|authorityInfoAccess = caIssuers;URI:ftp://ca.example.com/ca.der|'
 tls bad-a32-crldp-ldap.pem 's|^crlDistributionPoints.*|crlDistributionPoints = URI:ldap://ca.example.com/cn=crl|'
+# notAfter two days before notBefore.
+tls bad-a11-negative.pem 's/^x//' / "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" \
+    "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" 01a2b3c4d5e6f708091a2b3c4d5e6f70a0
+# An SKI that is no hash of the key (S/MIME, where an SKI is expected).
+cert bad-a18-ski-not-key.pem "$(smime_ext | sed 's/^subjectKeyIdentifier.*/subjectKeyIdentifier = 0102030405060708090a0b0c0d0e0f1011121314/')" \
+    "/CN=alice@example.com/emailAddress=alice@example.com" "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a1
+# A CA certificate whose keyUsage is not critical (an error for CAs, a
+# warning for leaves).
+cert bad-a19-ca-ku-not-critical.pem "$(subca_ext | sed 's/^keyUsage.*/keyUsage = keyCertSign,cRLSign,digitalSignature/')" \
+    "/C=US/O=Catena Test/CN=Catena Test TLS CA" "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a2 sub.csr
+# countryName in lower case.
+tls bad-a23-country-lower.pem 's/^subjectAltName.*/subjectAltName = DNS:www.example.com/' "/C=us/CN=www.example.com" "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f70a3
+# notBefore three days back and a day ahead: the signer (lintctx --tbs)
+# refuses both; a signed certificate is past judging.
+tls ctx-a12-backdated.pem 's/^x//' / "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a4
+tls ctx-a12-future.pem 's/^x//' / "$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a5
 
 # ---- B: keys
 q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key
@@ -243,6 +278,9 @@ q openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out 
 q openssl genpkey -paramfile dsa.param -out dsa.key
 csr dsa.key dsa.csr
 tls bad-b1-dsa.pem 's/^x//' / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7091 dsa.csr
+# A subscriber certificate for the CA's own key.
+csr ca.key cakey.csr
+tls bad-b8-ca-key.pem 's/^x//' / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a6 cakey.csr
 # Keys no CLI writes: an RSA modulus with p and q close together (Fermat),
 # one with a factor 3, one that is a prime squared, and a P-256 point
 # moved off the curve.
@@ -282,7 +320,7 @@ def pem(der, kind):
     import base64
     b = base64.encodebytes(der).decode().replace("\n", "")
     return f"-----BEGIN {kind}-----\n" + "\n".join(b[i:i+64] for i in range(0, len(b), 64)) + f"\n-----END {kind}-----\n"
-p = next_prime(random.getrandbits(1024) | (1 << 1023))
+p = next_prime(random.getrandbits(1024) | (3 << 1022))  # N = p*q gets 2048 bits
 q = next_prime(p + 2)
 open("fermat.pub", "w").write(pem(rsa_spki(p * q), "PUBLIC KEY"))
 # q - p near 2^515: Fermat needs several rounds, not one.
@@ -290,11 +328,29 @@ q = next_prime(p + (1 << 515) + (1 << 513))
 open("fermat8.pub", "w").write(pem(rsa_spki(p * q), "PUBLIC KEY"))
 sq = next_prime(random.getrandbits(1024) | (3 << 1022))
 open("square.pub", "w").write(pem(rsa_spki(sq * sq), "PUBLIC KEY"))
+# A sound modulus with public exponent 1.
+big = lambda: next_prime(random.getrandbits(1024) | (3 << 1022))
+open("e1.pub", "w").write(pem(rsa_spki(big() * big(), 1), "PUBLIC KEY"))
 open("factor3.pub", "w").write(pem(rsa_spki(3 * next_prime(random.getrandbits(2046) | (1 << 2045))), "PUBLIC KEY"))
+# ROCA: RSALib primes are k * M + (65537^a mod M), M the product of the
+# primes to 167, so N mod each of them is a power of 65537. k is drawn so
+# that p >= 1.5 * 2^1023 and N has 2048 bits.
+M = 1
+for i in range(2, 168):
+    if all(i % j for j in range(2, i)): M *= i
+def roca_prime():
+    while True:
+        r = random.randrange((3 << 1022) // M + 1, (1 << 1024) // M) * M + \
+            pow(65537, random.randrange(1, 1 << 20), M)
+        if is_prime(r): return r
+open("roca.pub", "w").write(pem(rsa_spki(roca_prime() * roca_prime()), "PUBLIC KEY"))
 PY
 printf '%s\n' "$TLS" | sed 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyEncipherment/' > ext.cnf
-for k in b5-fermat b5-fermat8 b4-factor3 b4-square; do
-    q openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -force_pubkey "${k#*-}.pub" \
+# An empty subject (the SAN names the server), so that each fails only
+# its key rule.
+q openssl req -new -key leaf.key -subj / -config ca.cnf -out empty.csr
+for k in b5-fermat b5-fermat8 b4-factor3 b4-square b6-roca b3-e1; do
+    q openssl x509 -req -in empty.csr -CA ca.pem -CAkey ca.key -force_pubkey "${k#*-}.pub" \
         -set_serial 0x01a2b3c4d5e6f708091a2b3c4d5e6f7092 -days 90 \
         -extfile ext.cnf -extensions e -out "bad-$k.pem"
 done
@@ -358,6 +414,21 @@ svid bad-p1-two-uris.pem 's|^subjectAltName.*|subjectAltName = critical,URI:spif
 svid bad-p2-dotdot.pem 's|^subjectAltName.*|subjectAltName = critical,URI:spiffe://Example.org/a/../b|'
 svid bad-p3-cert-sign.pem 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyCertSign/'
 svid bad-p5-san-not-critical.pem 's|^subjectAltName.*|subjectAltName = URI:spiffe://example.org/ns/prod/sa/web|'
+# Signing SVIDs: a CA whose SPIFFE ID is its trust domain, and one whose
+# ID has a path.
+ec svidca.key P-256
+csr svidca.key svidca.csr
+cert good-svid-ca.pem "$(svidca_ext)" "/C=US/O=Catena Test/CN=Catena Test SPIFFE CA" "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f70a7 svidca.csr
+cert bad-p4-ca-id-path.pem "$(svidca_ext | sed 's|^subjectAltName.*|subjectAltName = URI:spiffe://example.org/ca|')" \
+    "/C=US/O=Catena Test/CN=Catena Test SPIFFE CA" "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a8 svidca.csr
+# Under that CA (svid/issuer.pem): a leaf of its trust domain and one of
+# another.
+mkdir svid
+cp good-svid-ca.pem svid/issuer.pem
+svid svid/good-svid.pem 's/^x//' / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70a9 leaf.csr good-svid-ca.pem svidca.key
+svid svid/bad-p6-other-td.pem 's|^subjectAltName.*|subjectAltName = critical,URI:spiffe://example.net/ns/prod/sa/web|' / "" "" \
+    01a2b3c4d5e6f708091a2b3c4d5e6f70aa leaf.csr good-svid-ca.pem svidca.key
 
 # ---- K: CA certificates
 SC=$(subca_ext)
@@ -406,6 +477,19 @@ if [ -n "$MKCRL" ]; then
     "$MKCRL" ca.pem ca.key bad-c19-revoked-later.crl reason=1 revoked-later
     "$MKCRL" ca.pem ca.key bad-c15-delta.crl number=2 delta
     "$MKCRL" ca.pem ca.key bad-c16-two-numbers.crl dupnumber
+    "$MKCRL" ca.pem ca.key bad-c8-gentime.crl gentime
+    "$MKCRL" ca.pem ca.key bad-c23-cert-issuer.crl reason=1 certissuer
+    # Partitioned CRLs: a CA-only shard (entries need a reasonCode), a
+    # user-only shard, an IDP naming an ldap URI, a cACompromise entry in a
+    # user-only shard.
+    shard=fullname:URI:http://ca.example.com/crl
+    "$MKCRL" ca.pem ca.key good-idp-ca.crl reason=1 "idp=critical,$shard/ca.crl,onlyCA:TRUE"
+    "$MKCRL" ca.pem ca.key bad-c22-ca-no-reason.crl entry "idp=critical,$shard/ca.crl,onlyCA:TRUE"
+    "$MKCRL" ca.pem ca.key good-idp-user.crl reason=1 "idp=critical,$shard/0.crl,onlyuser:TRUE"
+    "$MKCRL" ca.pem ca.key bad-c24-idp-ldap.crl reason=1 "idp=critical,fullname:URI:ldap://ca.example.com/cn=crl"
+    "$MKCRL" ca.pem ca.key bad-c25-ca-compromise-user.crl reason=2 "idp=critical,$shard/0.crl,onlyuser:TRUE"
+    # thisUpdate two hours back: more than the signer's 1h05 backdating.
+    "$MKCRL" ca.pem ca.key ctx-c11-backdated.crl backdate=7200
     # PEM armour names the kind, so the cut DER is judged as a CRL.
     { echo "-----BEGIN X509 CRL-----"; head -c 60 good.crl | openssl base64
       echo "-----END X509 CRL-----"; } > bad-crl-parse-truncated.crl
@@ -452,6 +536,27 @@ printf '\060\003\012\001\006' > bad-o1-unauthorized.ocsp
 d = bytearray(open('good-ca.ocsp', 'rb').read()); d[d.find(b'\x18\x0f')] = 0x04
 open('bad-ocsp-parse-producedat.ocsp', 'wb').write(d)"
 openssl x509 -in good-tls.pem -outform DER | head -c 100 > bad-cert-parse-truncated.der
+# ---- DER no CLI writes, edited by derpatch and re-signed with the CA key
+# (paths count children below the outermost TLV: 0.4.0 is a certificate's
+# notBefore; see derpatch.c).
+if [ -n "$DERPATCH" ]; then
+    hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+    # notBefore as a GeneralizedTime in 20xx (UTCTime is required to 2049).
+    "$DERPATCH" good-tls.pem bad-a10-generalized.pem -k ca.key \
+        "replace=0.4.0:180f$(hex "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)")" sign=-
+    # issuerUniqueID [1] after the subjectPublicKeyInfo.
+    "$DERPATCH" good-tls.pem bad-a14-issuer-uid.pem -k ca.key insert=0.7:810200ab sign=-
+    if [ -n "$MKCRL" ]; then
+        # critical FALSE encoded in the CRL's AKI (crlExtensions is TBS
+        # child 5; the AKI is its second extension).
+        "$DERPATCH" good.crl bad-c3-critical-false.crl -k ca.key insert=0.5.0.1.1:010100 sign=-
+        # revokedCertificates as an empty SEQUENCE before crlExtensions.
+        "$DERPATCH" good.crl bad-c17-empty-revoked.crl -k ca.key insert=0.5:3000 sign=-
+    fi
+    # version v1 encoded in the ResponseData (inside responseBytes'
+    # OCTET STRING), re-signed.
+    "$DERPATCH" good-ca.ocsp bad-o7-version-v1.ocsp -k ca.key insert=1.0.1.0.0.0:a003020100 sign=1.0.1.0
+fi
 # ---- under the constrained sub-CA (lint_fixtures.sh lints sub/* with
 # --issuer sub/issuer.pem): a name outside its nameConstraints, a CA below
 # its pathLenConstraint 0.

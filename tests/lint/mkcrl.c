@@ -12,11 +12,18 @@
  *   noaki       omit authorityKeyIdentifier
  *   invalidity  add an invalidityDate (an hour before revocation) to entries
  *   invalidity-late  the same, an hour after revocation
+ *   certissuer  add a certificateIssuer (the CA's name) to entries: what
+ *               an indirect CRL carries
  *   sha1        sign with SHA-1
  *   revoked-later  entries revoked an hour after thisUpdate
  *   delta       add a deltaCRLIndicator (a delta CRL)
  *   dupnumber   cRLNumber twice
  *   v1          version 1 (the field omitted)
+ *   gentime     thisUpdate as a GeneralizedTime (RFC 5280 wants UTCTime
+ *               through 2049)
+ *   backdate=N  thisUpdate N seconds ago (default 60)
+ *   idp=SPEC    an issuingDistributionPoint from the OpenSSL config SPEC,
+ *               e.g. "critical,fullname:URI:http://ca.example.com/0.crl,onlyCA:TRUE"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,39 +35,20 @@
 #include <openssl/x509v3.h>
 
 #include "catena/config.h"
-
-static X509 *
-load_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-
-    if (f != NULL) {
-        fclose(f);
-    }
-    return x;
-}
-
-static EVP_PKEY *
-load_key(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-
-    if (f != NULL) {
-        fclose(f);
-    }
-    return k;
-}
+#include "fixture_io.h"
 
 static int
-add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity)
+add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity,
+          const X509_NAME *cert_issuer)
 {
     X509_REVOKED *rv = X509_REVOKED_new();
     ASN1_INTEGER *serial = ASN1_INTEGER_new();
     ASN1_TIME *t = ASN1_TIME_set(NULL, when);
     ASN1_ENUMERATED *e = NULL;
     ASN1_GENERALIZEDTIME *inv = NULL;
+    GENERAL_NAMES *gens = NULL;
+    GENERAL_NAME *gen = NULL;
+    X509_NAME *dup = NULL;
     int ok = 0;
 
     if (rv == NULL || serial == NULL || t == NULL ||
@@ -84,6 +72,23 @@ add_entry(X509_CRL *crl, time_t when, int64_t reason, int invalidity)
             goto out;
         }
     }
+    if (cert_issuer != NULL) {
+        if ((gens = GENERAL_NAMES_new()) == NULL ||
+            (gen = GENERAL_NAME_new()) == NULL ||
+            (dup = X509_NAME_dup(cert_issuer)) == NULL) {
+            goto out;
+        }
+        GENERAL_NAME_set0_value(gen, GEN_DIRNAME, dup);
+        dup = NULL;
+        if (sk_GENERAL_NAME_push(gens, gen) <= 0) {
+            goto out;
+        }
+        gen = NULL;
+        if (X509_REVOKED_add1_ext_i2d(rv, NID_certificate_issuer, gens, 1,
+                                      0) != 1) {
+            goto out;
+        }
+    }
     if (X509_CRL_add0_revoked(crl, rv) != 1) {
         goto out;
     }
@@ -95,6 +100,9 @@ out:
     ASN1_TIME_free(t);
     ASN1_ENUMERATED_free(e);
     ASN1_GENERALIZEDTIME_free(inv);
+    GENERAL_NAMES_free(gens);
+    GENERAL_NAME_free(gen);
+    X509_NAME_free(dup);
     return ok;
 }
 
@@ -123,6 +131,11 @@ main(int argc, char **argv)
     int later = 0;
     int delta = 0;
     int dupnumber = 0;
+    int gentime = 0;
+    int certissuer = 0;
+    int64_t backdate = 60;
+    const char *idp_spec = NULL;
+    X509_EXTENSION *idp = NULL;
     time_t now = time(NULL);
     int rc = 1;
 
@@ -164,16 +177,28 @@ main(int argc, char **argv)
             later = 1;
         } else if (strcmp(a, "sha1") == 0) {
             sha1 = 1;
+        } else if (strcmp(a, "certissuer") == 0) {
+            certissuer = 1;
+        } else if (strcmp(a, "gentime") == 0) {
+            gentime = 1;
+        } else if (strncmp(a, "backdate=", 9) == 0 &&
+                   catena_parse_int64(a + 9, 0, 86400 * 30, &backdate) ==
+                       CATENA_OK) {
+        } else if (strncmp(a, "idp=", 4) == 0) {
+            idp_spec = a + 4;
         } else {
             fprintf(stderr, "mkcrl: bad option %s\n", a);
             return 2;
         }
     }
-    ca = load_cert(argv[1]);
-    key = load_key(argv[2]);
+    ca = fixture_load_cert(argv[1]);
+    key = fixture_load_key(argv[2]);
     crl = X509_CRL_new();
-    tu = ASN1_TIME_set(NULL, now - 60);
-    nu = ASN1_TIME_set(NULL, now - 60 + (time_t)days * 86400);
+    /* X509_CRL_set1_lastUpdate copies the time with its type, so a
+     * GeneralizedTime stays one. */
+    tu = gentime ? ASN1_GENERALIZEDTIME_set(NULL, now - (time_t)backdate)
+                 : ASN1_TIME_set(NULL, now - (time_t)backdate);
+    nu = ASN1_TIME_set(NULL, now - (time_t)backdate + (time_t)days * 86400);
     num = ASN1_INTEGER_new();
     if (ca == NULL || key == NULL || crl == NULL || tu == NULL || nu == NULL ||
         num == NULL || X509_CRL_set_version(crl, v1 ? X509_CRL_VERSION_1 : X509_CRL_VERSION_2) != 1 ||
@@ -184,7 +209,8 @@ main(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < entries; i++) {
-        if (!add_entry(crl, later ? now + 3600 : now - 3600, reason, invalidity)) {
+        if (!add_entry(crl, later ? now + 3600 : now - 3600, reason, invalidity,
+                       certissuer ? X509_get_subject_name(ca) : NULL)) {
             fprintf(stderr, "mkcrl: cannot add an entry\n");
             goto out;
         }
@@ -208,6 +234,15 @@ main(int argc, char **argv)
             goto out;
         }
     }
+    if (idp_spec != NULL) {
+        X509V3_set_ctx(&v3, ca, NULL, NULL, crl, 0);
+        idp = X509V3_EXT_conf_nid(NULL, &v3, NID_issuing_distribution_point,
+                                  idp_spec);
+        if (idp == NULL || X509_CRL_add_ext(crl, idp, -1) != 1) {
+            fprintf(stderr, "mkcrl: bad idp %s\n", idp_spec);
+            goto out;
+        }
+    }
     /* No sorting: duplicates and order stay as written. */
     if (X509_CRL_sign(crl, key, EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? NULL
                                 : sha1 ? EVP_sha1()
@@ -226,6 +261,7 @@ out:
         rc = 1;
     }
     X509_EXTENSION_free(aki);
+    X509_EXTENSION_free(idp);
     ASN1_INTEGER_free(num);
     ASN1_TIME_free(tu);
     ASN1_TIME_free(nu);
