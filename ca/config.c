@@ -116,6 +116,12 @@ static const struct catena_config_key caa_keys[] = {
      "host:port of the DNS resolver for CAA; default the system's"},
 };
 
+static const struct catena_config_key lint_keys[] = {
+    {"debian_weak_keys", CATENA_CONF_PATH,
+     "directory of Debian weak-key lists (openssl-vulnkey format) for rule "
+     "e_key_debian_weak"},
+};
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct catena_config_schema catena_schema = {
@@ -130,10 +136,12 @@ static const struct catena_config_schema signer_schema = {
     "signer", 0, signer_keys, NKEYS(signer_keys)};
 static const struct catena_config_schema caa_schema = {
     "caa", 0, caa_keys, NKEYS(caa_keys)};
+static const struct catena_config_schema lint_schema = {
+    "lint", 0, lint_keys, NKEYS(lint_keys)};
 
 const struct catena_config_schema *const catena_core_config_schemas[] = {
     &catena_schema, &http_schema, &issuer_schema, &profile_schema,
-    &signer_schema, &caa_schema,
+    &signer_schema, &caa_schema, &lint_schema,
 };
 const size_t catena_core_num_config_schemas =
     sizeof(catena_core_config_schemas) / sizeof(catena_core_config_schemas[0]);

@@ -140,6 +140,12 @@ uint8_t catena_ca_instance_prefix(const struct catena_ca *ca);
 const char *catena_ca_trust_domain(const struct catena_ca *ca);
 
 /* catena_ca_profile_lifetimes applies [profile "x"] overrides. */
+/* catena_weak_keys_load reads the Debian weak-key lists in |dir| for lint
+ * rule B7 (weak_keys_file.c). */
+enum catena_rc catena_weak_keys_load(const char *dir,
+                                     struct catena_lint_weak_keys **out,
+                                     struct catena_err *err) CATENA_WUR;
+
 /* catena_ca_config is the configuration the CA was opened with. */
 const struct catena_config *catena_ca_config(const struct catena_ca *ca);
 

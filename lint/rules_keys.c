@@ -447,12 +447,47 @@ lint_rule_b6(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_b7(const struct lint_in *in, char *d, size_t n)
 {
+    BIGNUM *nn;
+    char *hex;
+    int bits;
+    enum catena_lint_weak_answer a;
+
     if (in->cert->spki.type != LINT_KEY_RSA) {
         return NA;
     }
-    /* The cabforum/Debian-weak-keys lists are not available offline and
-     * cannot be regenerated honestly here; say so rather than pass. */
-    return lint_detail(d, n, NE, "no Debian weak-key list is built in");
+    /* The lists are the operator's to install (weak_keys.c): without one
+     * the rule cannot tell, and says so rather than pass. */
+    if (in->ctx->weak_keys == NULL) {
+        return lint_detail(d, n, NE,
+                           "no Debian weak-key list is configured "
+                           "([lint] debian_weak_keys)");
+    }
+    if ((nn = modulus_bn(in->cert)) == NULL) {
+        return NA;
+    }
+    bits = BN_num_bits(nn);
+    hex = BN_bn2hex(nn);
+    BN_free(nn);
+    if (hex == NULL) {
+        return lint_detail(d, n, NE, "out of memory");
+    }
+    a = catena_lint_weak_keys_check(in->ctx->weak_keys, hex, bits);
+    OPENSSL_free(hex);
+    switch (a) {
+    case CATENA_LINT_WEAK_LISTED:
+        return lint_detail(d, n, ERR,
+                           "RSA-%d modulus is a Debian weak key "
+                           "(CVE-2008-0166)",
+                           bits);
+    case CATENA_LINT_WEAK_NOT_LISTED:
+        return PASS;
+    default:
+        /* BR 6.1.1.3: weak keys of sizes the lists do not cover must be
+         * rejected too; a key that cannot be checked is not signed. */
+        return lint_detail(d, n, ERR,
+                           "no loaded Debian weak-key list covers RSA-%d",
+                           bits);
+    }
 }
 
 enum catena_lint_result

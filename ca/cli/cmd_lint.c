@@ -15,6 +15,7 @@
 
 #include "catena/lint.h"
 #include "commands.h"
+#include "core.h"
 
 /* CRLs of a large CA run to tens of MiB; nothing legitimate is larger. */
 #define LINT_FILE_CAP (64u * 1024u * 1024u)
@@ -94,10 +95,12 @@ lint_usage(FILE *out)
     fprintf(out,
             "usage: catena lint [--format text|json] [--issuer CA.pem]\n"
             "                   [--profile auto|tls|smime|spiffe|ocsp|ca] "
-            "FILE...\n"
+            "[--weak-keys DIR] FILE...\n"
             "       catena lint --list [--format text|json]\n"
             "Lints certificates, CRLs and OCSP responses (PEM or DER; the "
-            "kind is\ndetected). Exits 1 if any error or fatal finding.\n");
+            "kind is\ndetected). Exits 1 if any error or fatal finding. "
+            "--weak-keys: a directory of\nDebian weak-key lists "
+            "(openssl-vulnkey format) for e_key_debian_weak.\n");
 }
 
 static const char *
@@ -385,11 +388,14 @@ catena_cmd_lint(int argc, char **argv)
         {"issuer", required_argument, NULL, 'i'},
         {"profile", required_argument, NULL, 'p'},
         {"list", no_argument, NULL, 'l'},
+        {"weak-keys", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum out_format fmt = FMT_TEXT;
     const char *issuer_path = NULL;
+    const char *weak_dir = NULL;
+    struct catena_lint_weak_keys *weak = NULL;
     struct catena_lint_ctx ctx;
     uint8_t *issuer = NULL;
     size_t issuer_len = 0;
@@ -427,6 +433,9 @@ catena_cmd_lint(int argc, char **argv)
         case 'l':
             list = 1;
             break;
+        case 'w':
+            weak_dir = optarg;
+            break;
         case 'h':
             lint_usage(stdout);
             return 0;
@@ -441,6 +450,16 @@ catena_cmd_lint(int argc, char **argv)
     if (optind >= argc) {
         lint_usage(stderr);
         return 2;
+    }
+    if (weak_dir != NULL) {
+        struct catena_err err;
+
+        catena_err_clear(&err);
+        if (catena_weak_keys_load(weak_dir, &weak, &err) != CATENA_OK) {
+            fprintf(stderr, "catena lint: %s\n", err.msg);
+            goto out;
+        }
+        ctx.weak_keys = weak;
     }
     if (issuer_path != NULL) {
         if (load_issuer(issuer_path, &issuer, &issuer_len) != 0) {
@@ -502,5 +521,6 @@ catena_cmd_lint(int argc, char **argv)
     rc = failed ? 1 : 0;
 out:
     OPENSSL_free(issuer);
+    catena_lint_weak_keys_free(weak);
     return rc;
 }

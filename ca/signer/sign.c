@@ -28,6 +28,7 @@
 #include "catena/config.h"
 #include "catena/lint.h"
 #include "catena/log.h"
+#include "core.h"
 #include "signer/der_span.h"
 #include "signer/prepared_key.h"
 #include "signer/signer.h"
@@ -93,6 +94,7 @@ struct catena_signer_keys {
     char base_url[512];
     struct profile_limit *limits;
     size_t num_limits;
+    struct catena_lint_weak_keys *weak_keys; /* [lint] debian_weak_keys */
 };
 
 static X509_ALGOR *
@@ -306,6 +308,7 @@ catena_signer_keys_free(struct catena_signer_keys *keys)
         free(keys->limits[i].name);
     }
     free(keys->limits);
+    catena_lint_weak_keys_free(keys->weak_keys);
     free(keys);
 }
 
@@ -473,6 +476,7 @@ catena_signer_keys_load(const struct catena_config *cfg,
     const char *const *names;
     size_t num = 0;
     const char *base;
+    const char *weak_dir;
     size_t base_len;
     enum catena_rc rc;
 
@@ -528,6 +532,13 @@ catena_signer_keys_load(const struct catena_config *cfg,
             goto out;
         }
         keys->num_limits++;
+    }
+    /* Rule B7's lists, read now: the sandbox forbids opening files later. */
+    weak_dir = catena_config_get(cfg, "lint", NULL, "debian_weak_keys", NULL);
+    if (weak_dir != NULL &&
+        (rc = catena_weak_keys_load(weak_dir, &keys->weak_keys, err)) !=
+            CATENA_OK) {
+        goto out;
     }
     *out = keys;
     keys = NULL;
@@ -908,6 +919,7 @@ sign_cert(const struct catena_signer_keys *keys,
     ctx.signer_spki_der = is->spki;
     ctx.signer_spki_der_len = is->spki_len;
     ctx.is_tbs = 1;
+    ctx.weak_keys = keys->weak_keys;
     if (profile_has_crldp(prof->name)) {
         int shard = catena_ca_shard_for_serial(v.serial.val, v.serial.val_len,
                                                is->num_shards);

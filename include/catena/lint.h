@@ -67,7 +67,37 @@ struct catena_lint_ctx {
     int serial_is_duplicate;       /* serial already used for this issuer */
     /* The TBS to be signed is passed, not a signed object (pre-issuance). */
     int is_tbs;
+    /* Debian weak-key lists (rule B7); NULL: B7 answers NE. */
+    const struct catena_lint_weak_keys *weak_keys;
 };
+
+/*
+ * Debian weak keys (CVE-2008-0166) for rule B7: openssl-vulnkey
+ * fingerprints (the last 80 bits of SHA-1("Modulus=<HEX>\n")) per RSA
+ * modulus size. Built once, shared read-only.
+ */
+struct catena_lint_weak_keys;
+
+enum catena_lint_weak_answer {
+    CATENA_LINT_WEAK_NO_LIST,    /* no loaded list covers this size */
+    CATENA_LINT_WEAK_NOT_LISTED, /* covered, not on the list */
+    CATENA_LINT_WEAK_LISTED,     /* a Debian weak key */
+};
+
+#define CATENA_LINT_WEAK_FP_LEN 10 /* 80 bits */
+
+/* Build: new, add every fingerprint (|bits| 0 = any size), seal, then
+ * check from any thread. ca/ reads the files (catena_weak_keys_load). */
+struct catena_lint_weak_keys *catena_lint_weak_keys_new(void);
+enum catena_rc catena_lint_weak_keys_add(
+    struct catena_lint_weak_keys *w, int bits,
+    const uint8_t fp[CATENA_LINT_WEAK_FP_LEN]) CATENA_WUR;
+void catena_lint_weak_keys_seal(struct catena_lint_weak_keys *w);
+void catena_lint_weak_keys_free(struct catena_lint_weak_keys *w);
+/* |modulus_hex_upper| as "openssl x509 -modulus" prints it, no "0x". */
+enum catena_lint_weak_answer
+catena_lint_weak_keys_check(const struct catena_lint_weak_keys *w,
+                            const char *modulus_hex_upper, int bits);
 
 struct catena_lint_rule {
     const char *name;        /* stable: e_..., w_..., n_... */

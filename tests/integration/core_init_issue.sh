@@ -138,6 +138,24 @@ refused "tls-server without [caa] identities" "identities" "$d/noid.conf" \
 n=$(sqlite3 "$d/catena.db" "SELECT count(*) FROM audit_log WHERE kind = 'refuse' AND (detail LIKE '%CAA at%' OR detail LIKE '%broken.example.org%')")
 [ "$n" -ge 4 ] || fail "CAA refusals audited: $n, want 4"
 
+# Debian weak keys: with [lint] debian_weak_keys the signer's lint refuses
+# a key on the list (rule B7) and still signs others.
+newcsr rsa2048 "$d/weak.csr" "$d/weak.key"
+newcsr rsa2048 "$d/fine.csr" "$d/fine.key"
+mkdir -p "$d/weak-keys"
+openssl req -in "$d/weak.csr" -noout -modulus | sha1sum | cut -c21-40 \
+    >"$d/weak-keys/blacklist.RSA-2048"
+cp "$conf" "$d/weak.conf"
+printf '\n[lint]\ndebian_weak_keys = %s\n' "$d/weak-keys" >>"$d/weak.conf"
+if "$CATENA" issue --config "$d/weak.conf" --profile tls-server \
+    --csr "$d/weak.csr" --dns weak.example.com >/dev/null 2>"$d/weak.err"; then
+    fail "a Debian weak key was certified"
+fi
+grep -q e_key_debian_weak "$d/weak.err" || { cat "$d/weak.err"; fail "weak key: unclear refusal"; }
+"$CATENA" issue --config "$d/weak.conf" --profile tls-server \
+    --csr "$d/fine.csr" --dns fine.example.com >/dev/null ||
+    fail "an RSA key not on the weak-key list was refused"
+
 # Profile policy: the TLS profile takes no Ed25519 key, no mail address.
 newcsr ed25519 "$d/ed.csr" "$d/ed.key"
 if "$CATENA" issue --config "$conf" --profile tls-server --csr "$d/ed.csr" \

@@ -11,7 +11,9 @@ target_link_libraries(lint_mkcrl PRIVATE catena_ca lint_fixture_io OpenSSL::Cryp
 add_executable(lint_derpatch ${PROJECT_SOURCE_DIR}/tests/lint/derpatch.c)
 target_link_libraries(lint_derpatch PRIVATE catena_ca lint_fixture_io OpenSSL::Crypto)
 add_executable(lint_lintctx ${PROJECT_SOURCE_DIR}/tests/lint/lintctx.c)
-target_link_libraries(lint_lintctx PRIVATE catena_lint lint_fixture_io OpenSSL::Crypto)
+target_include_directories(lint_lintctx PRIVATE ${PROJECT_SOURCE_DIR}/ca)
+target_link_libraries(lint_lintctx PRIVATE catena_ca catena_lint lint_fixture_io
+    OpenSSL::Crypto)
 add_test(NAME integration_lint_fixtures
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/lint_fixtures.sh $<TARGET_FILE:catena>
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/lint-fixtures

@@ -135,5 +135,18 @@ for d in $subdirs; do
         fi
     done
 done
+# The operator's way to B7: "catena lint --weak-keys DIR" refuses the
+# listed key, passes another, and rejects a list that is not one.
+if "$CATENA" lint --issuer ca.pem --weak-keys weak ctx-b7-debian-weak.pem \
+    >b7.out 2>&1 || ! grep -q e_key_debian_weak b7.out; then
+    echo "FAIL catena lint --weak-keys did not refuse the listed key"; fail=1
+fi
+"$CATENA" lint --issuer ca.pem --weak-keys weak good-tls-rsa.pem >/dev/null ||
+    { echo "FAIL catena lint --weak-keys refused an unlisted key"; fail=1; }
+mkdir -p weak-bad && printf 'not-a-fingerprint\n' >weak-bad/list
+if "$CATENA" lint --weak-keys weak-bad good-tls-rsa.pem >b7bad.out 2>&1 ||
+    ! grep -q "weak-bad/list:1: not a weak-key fingerprint" b7bad.out; then
+    echo "FAIL a malformed weak-key list: $(cat b7bad.out)"; fail=1
+fi
 [ $fail -eq 0 ] && echo "all fixture expectations hold"
 exit $fail

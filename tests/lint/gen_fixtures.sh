@@ -185,6 +185,21 @@ q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsaleaf.key
 csr rsaleaf.key rsaleaf.csr
 cert good-tls-rsa.pem "$(printf '%s\n' "$TLS" | sed 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyEncipherment/')" \
     / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7085 rsaleaf.csr
+# B7: a Debian weak-key list (openssl-vulnkey format) naming this key's
+# fingerprint, the last 20 hex digits of SHA-1("Modulus=<HEX>\n"); the
+# real lists are the operator's to install ([lint] debian_weak_keys).
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out debweak.key
+csr debweak.key debweak.csr
+cert ctx-b7-debian-weak.pem "$(printf '%s\n' "$TLS" | sed 's/^keyUsage.*/keyUsage = critical,digitalSignature,keyEncipherment/')" \
+    / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f70b7 debweak.csr
+mkdir -p weak
+{
+    echo "# openssl-blacklist style list for RSA-2048 (test data)"
+    openssl x509 -in ctx-b7-debian-weak.pem -noout -modulus | sha1sum | cut -c21-40
+    echo "00112233445566778899"
+} >weak/blacklist.RSA-2048
+mkdir -p weak4096   # covers RSA-4096 only: an RSA-2048 key cannot be checked
+echo "00112233445566778899" >weak4096/blacklist.RSA-4096
 q openssl genpkey -algorithm ED25519 -out ed.key
 csr ed.key ed.csr
 cert good-svid-ed25519.pem "$(svid_ext)" / "" "" 01a2b3c4d5e6f708091a2b3c4d5e6f7086 ed.csr

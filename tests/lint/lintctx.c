@@ -7,6 +7,7 @@
  * need them to reach those rules' pass and fail answers.
  *
  * usage: lintctx [--tbs] [--issuer CA.pem] [--shard-url URL] [--blocked]
+ *                [--weak-keys DIR]
  *                FILE...
  * FILE is PEM or DER; *.crl is linted as a CRL, *.ocsp as an OCSP
  * response, anything else as a certificate. With --tbs the first element
@@ -20,6 +21,7 @@
 #include <openssl/asn1.h>
 
 #include "catena/lint.h"
+#include "core.h"
 #include "fixture_io.h"
 
 /* first_element finds the first TLV inside the outer SEQUENCE: the
@@ -62,6 +64,7 @@ int
 main(int argc, char **argv)
 {
     struct catena_lint_ctx ctx;
+    struct catena_lint_weak_keys *weak = NULL;
     uint8_t *issuer = NULL;
     size_t issuer_len = 0;
     int rc = 0;
@@ -73,6 +76,17 @@ main(int argc, char **argv)
             ctx.is_tbs = 1;
         } else if (strcmp(argv[i], "--blocked") == 0) {
             ctx.key_is_blocked = 1;
+        } else if (strcmp(argv[i], "--weak-keys") == 0 && i + 1 < argc &&
+                   weak == NULL) {
+            struct catena_err err;
+
+            catena_err_clear(&err);
+            if (catena_weak_keys_load(argv[++i], &weak, &err) != CATENA_OK) {
+                fprintf(stderr, "lintctx: %s\n", err.msg);
+                free(issuer);
+                return 2;
+            }
+            ctx.weak_keys = weak;
         } else if (strcmp(argv[i], "--shard-url") == 0 && i + 1 < argc) {
             ctx.shard_url = argv[++i];
         } else if (strcmp(argv[i], "--issuer") == 0 && i + 1 < argc &&
@@ -124,5 +138,6 @@ main(int argc, char **argv)
         catena_lint_report_free(r);
     }
     free(issuer);
+    catena_lint_weak_keys_free(weak);
     return rc;
 }
