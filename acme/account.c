@@ -1,7 +1,12 @@
 /*
- * account.c - newAccount (incl. onlyReturnExisting), account update and
- * deactivation, the account's orders list, and key rollover (RFC 8555
- * 7.3 to 7.3.6).
+ * account.c - newAccount (incl. onlyReturnExisting and External Account
+ * Binding), account update and deactivation, the account's orders list,
+ * and key rollover (RFC 8555 7.3 to 7.3.6).
+ *
+ * The account object never carries "externalAccountBinding" (RFC 8555
+ * 7.1.2 makes it optional): echoing it would mean keeping each client's
+ * MAC'd JWS for no reader (certbot and lego ignore it), and the binding
+ * itself is the operator's to see ("catena acme eab list").
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -223,12 +228,8 @@ eab_verify(struct acme_req *r, const json_t *pl,
     }
     p = acme_eab_check(r->store, eab, r->jws.url, r->jws.jwk, kid, detail,
                        sizeof(detail));
-    if (p == ACME_PROB_BAD_SIG_ALG) {
-        acme_reply_bad_alg(r, detail, acme_eab_algs_json());
-        return -1;
-    }
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_eab_algs_json);
         return -1;
     }
     return 0;
@@ -467,7 +468,7 @@ acme_h_key_change(struct acme_req *r)
     p = acme_jws_parse(r->jws.payload, r->jws.payload_len, 0, &inner, detail,
                        sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         goto out;
     }
     if (inner.jwk == NULL) {
@@ -486,7 +487,7 @@ acme_h_key_change(struct acme_req *r)
     }
     p = acme_jws_verify(&inner, newkey, detail, sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         goto out;
     }
     ipl = json_loadb((const char *)inner.payload, inner.payload_len,

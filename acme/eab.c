@@ -179,8 +179,8 @@ catena_acme_eab_list(struct catena_store *store, const char *base_url,
                 snprintf(acct, sizeof(acct), "%lld", id);
             }
         }
-        fprintf(out, "%-24s %-20s %-20s %s\n", catena_row_text(row, 0),
-                created, bound, acct);
+        fprintf(out, "%-24s %-20s %-20s %s\n", catena_row_text(row, 0), created,
+                bound, acct);
     }
     catena_rows_free(rows);
     if (fflush(out) != 0 || ferror(out)) {
@@ -193,9 +193,8 @@ catena_acme_eab_list(struct catena_store *store, const char *base_url,
  * alg a MAC algorithm, kid, url equal to the outer url, no nonce) and
  * picks the algorithm. */
 static enum acme_prob
-eab_header(const json_t *hdr, const char *outer_url,
-           const struct eab_alg **alg, const char **kid, char *detail,
-           size_t detail_len)
+eab_header(const json_t *hdr, const char *outer_url, const struct eab_alg **alg,
+           const char **kid, char *detail, size_t detail_len)
 {
     const char *a = NULL, *k = NULL, *u = NULL;
     size_t k_len = 0;
@@ -251,14 +250,12 @@ eab_mac_ok(const struct eab_alg *alg, const uint8_t *key, size_t key_len,
 
     if (EVP_Q_mac(NULL, "HMAC", NULL, alg->digest, NULL, key, key_len,
                   (const unsigned char *)jws->signing_input,
-                  jws->signing_input_len, mac, sizeof(mac),
-                  &mac_len) == NULL) {
+                  jws->signing_input_len, mac, sizeof(mac), &mac_len) == NULL) {
         ERR_clear_error();
         return -1;
     }
     /* The length is public (it follows from alg); the bytes are not. */
-    ok = jws->sig_len == mac_len &&
-         CRYPTO_memcmp(mac, jws->sig, mac_len) == 0;
+    ok = jws->sig_len == mac_len && CRYPTO_memcmp(mac, jws->sig, mac_len) == 0;
     OPENSSL_cleanse(mac, sizeof(mac));
     return ok;
 }

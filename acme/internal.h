@@ -385,9 +385,11 @@ int acme_reply_problem(struct acme_req *r, enum acme_prob p,
 int acme_reply_problem_json(struct acme_req *r, json_t *prob);
 int acme_reply_rc(struct acme_req *r, enum catena_rc rc,
                   enum acme_prob fallback);
-/* acme_reply_bad_alg answers badSignatureAlgorithm with the "algorithms"
- * array RFC 8555 6.2 asks for (|algs| is stolen). */
-int acme_reply_bad_alg(struct acme_req *r, const char *detail, json_t *algs);
+/* acme_reply_jws_problem answers problem |p| about a JWS; for
+ * badSignatureAlgorithm it adds the "algorithms" array RFC 8555 6.2 asks
+ * for, made by |algs| (acme_jws_algs_json or acme_eab_algs_json). */
+int acme_reply_jws_problem(struct acme_req *r, enum acme_prob p,
+                           const char *detail, json_t *(*algs)(void));
 int acme_header(struct acme_req *r, const char *name, const char *value);
 /* acme_url writes base_url + |fmt| expansion into |buf|. */
 void acme_url(const struct acme_srv *srv, char *buf, size_t len,

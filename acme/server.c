@@ -82,14 +82,16 @@ acme_reply_problem(struct acme_req *r, enum acme_prob p, const char *detail)
 }
 
 int
-acme_reply_bad_alg(struct acme_req *r, const char *detail, json_t *algs)
+acme_reply_jws_problem(struct acme_req *r, enum acme_prob p,
+                       const char *detail, json_t *(*algs)(void))
 {
-    json_t *prob = acme_prob_json(ACME_PROB_BAD_SIG_ALG, detail, NULL);
+    json_t *prob = acme_prob_json(p, detail, NULL);
 
-    if (prob != NULL && algs != NULL) {
-        json_object_set_new(prob, "algorithms", algs);
-    } else {
-        json_decref(algs);
+    if (prob != NULL && p == ACME_PROB_BAD_SIG_ALG) {
+        json_t *a = algs();
+        if (a != NULL) {
+            json_object_set_new(prob, "algorithms", a);
+        }
     }
     return acme_reply_problem_json(r, prob);
 }
@@ -149,12 +151,8 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
     }
     p = acme_jws_parse(r->http->body, r->http->body_len, 1, &r->jws, detail,
                        sizeof(detail));
-    if (p == ACME_PROB_BAD_SIG_ALG) {
-        acme_reply_bad_alg(r, detail, acme_jws_algs_json());
-        return -1;
-    }
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
     if (acme_nonce_use(r->store, r->srv->nonce_key, r->jws.nonce, &ok,
@@ -221,12 +219,8 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
         key = r->jwk_key;
     }
     p = acme_jws_verify(&r->jws, key, detail, sizeof(detail));
-    if (p == ACME_PROB_BAD_SIG_ALG) {
-        acme_reply_bad_alg(r, detail, acme_jws_algs_json());
-        return -1;
-    }
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
     return 0;

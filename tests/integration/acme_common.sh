@@ -43,7 +43,8 @@ acme_clear_txt() {
 }
 
 # acme_serve: init + [acme] + serve. Sets d, conf, acme_port, http01_port,
-# directory, db.
+# directory, db. With acme_store set, the store is that URL instead of the
+# SQLite file init made.
 acme_serve() {
     d="$tmp/ca"
     http_port=$(free_port)
@@ -54,6 +55,14 @@ acme_serve() {
         { cat "$tmp/init.log"; fail "catena init"; }
     conf="$d/catena.conf"
     db="$d/catena.db"
+    if [ -n "${acme_store:-}" ]; then
+        # Python, not sed: a PostgreSQL URL holds "&" and "|".
+        /usr/bin/python3 -c 'import re, sys
+p = sys.argv[1]
+s = re.sub(r"(?m)^store = .*$", lambda m: "store = " + sys.argv[2],
+           open(p).read())
+open(p, "w").write(s)' "$conf" "$acme_store" || fail "setting the store"
+    fi
     cat >>"$conf" <<EOC
 
 [acme]
