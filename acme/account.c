@@ -30,8 +30,9 @@ account_reply(struct acme_req *r, int status, int64_t id,
     acme_header(r, "Location", loc);
     return acme_reply_json(
         r, status,
-        json_pack("{s:s, s:O, s:s}", "status", acct_status, "contact",
-                  contact != NULL ? contact : json_array(), "orders", orders));
+        json_pack("{s:s, s:o, s:s}", "status", acct_status, "contact",
+                  contact != NULL ? json_incref(contact) : json_array(),
+                  "orders", orders));
 }
 
 /* domain_ok checks an email domain with the identifier rules (LDH labels,
@@ -299,8 +300,10 @@ acme_h_new_account(struct acme_req *r)
         goto out;
     }
     jwk_text = acme_jwk_canonical(r->jws.jwk);
-    contact_text = json_dumps(contact != NULL ? contact : json_array(),
-                              JSON_COMPACT | JSON_ENCODE_ANY);
+    /* No contact is stored as an empty list (the json_array() this once
+     * passed to json_dumps leaked). */
+    contact_text = contact != NULL ? json_dumps(contact, JSON_COMPACT)
+                                   : strdup("[]");
     if (jwk_text == NULL || contact_text == NULL) {
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "out of memory");
         goto out;
