@@ -128,6 +128,24 @@ acme_eab_bound() {
         "$tmp/eab.list" || { cat "$tmp/eab.list"; fail "kid $1 not bound"; }
 }
 
+# acme_eab_client: against a server requiring EAB, four keys (one with an
+# operator-chosen kid) for the test client's "eab" checks (uses $client);
+# afterwards the server is up and each key is bound.
+acme_eab_client() {
+    pairs=""
+    for k in "" ops.team-2 "" ""; do
+        acme_eab_add $k
+        pairs="$pairs $eab_kid:$eab_hmac"
+    done
+    # shellcheck disable=SC2086 # one argument per key
+    $client "$directory" "$d/root.pem" "$http01_port" eab $pairs ||
+        { tail -50 "$tmp/serve.log"; fail "EAB required"; }
+    kill -0 "$serve_pid" || fail "server died during the EAB tests"
+    for p in $pairs; do
+        acme_eab_bound "${p%%:*}"
+    done
+}
+
 # acme_check_chain CHAIN.pem: verifies against root.pem and lints the leaf.
 acme_check_chain() {
     awk '/BEGIN CERT/ { n++ } n == 1 { print }' "$1" >"$1.leaf"

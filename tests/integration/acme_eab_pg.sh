@@ -23,16 +23,5 @@ acme_dns_start
 acme_serve
 grep -q "^store = postgresql" "$conf" || fail "store is not PostgreSQL"
 acme_require_eab
-pairs=""
-for k in "" ops.team-2 "" ""; do
-    acme_eab_add $k
-    pairs="$pairs $eab_kid:$eab_hmac"
-done
-# shellcheck disable=SC2086 # one argument per key
-$client "$directory" "$d/root.pem" "$http01_port" eab $pairs ||
-    { tail -50 "$tmp/serve.log"; fail "EAB on PostgreSQL"; }
-kill -0 "$serve_pid" || fail "server died during the EAB tests"
-for p in $pairs; do
-    acme_eab_bound "${p%%:*}"
-done
+acme_eab_client
 echo "acme EAB on PostgreSQL: passed"
