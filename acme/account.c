@@ -1,7 +1,12 @@
 /*
- * account.c - newAccount (incl. onlyReturnExisting), account update and
- * deactivation, the account's orders list, and key rollover (RFC 8555
- * 7.3 to 7.3.6).
+ * account.c - newAccount (incl. onlyReturnExisting and External Account
+ * Binding), account update and deactivation, the account's orders list,
+ * and key rollover (RFC 8555 7.3 to 7.3.6).
+ *
+ * The account object never carries "externalAccountBinding" (RFC 8555
+ * 7.1.2 makes it optional): echoing it would mean keeping each client's
+ * MAC'd JWS for no reader (certbot and lego ignore it), and the binding
+ * itself is the operator's to see ("catena acme eab list").
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -25,8 +30,9 @@ account_reply(struct acme_req *r, int status, int64_t id,
     acme_header(r, "Location", loc);
     return acme_reply_json(
         r, status,
-        json_pack("{s:s, s:O, s:s}", "status", acct_status, "contact",
-                  contact != NULL ? contact : json_array(), "orders", orders));
+        json_pack("{s:s, s:o, s:s}", "status", acct_status, "contact",
+                  contact != NULL ? json_incref(contact) : json_array(),
+                  "orders", orders));
 }
 
 /* domain_ok checks an email domain with the identifier rules (LDH labels,
@@ -152,14 +158,92 @@ find_by_thumbprint(struct catena_store *st, const char *tp, int64_t *id,
     return CATENA_OK;
 }
 
+/*
+ * account_insert creates the account and, if |eab_kid| is set, binds that
+ * EAB key to it, in one transaction: an account never exists without the
+ * binding it was created with. CATENA_ERR_EXISTS if the key has an account
+ * (a concurrent newAccount), CATENA_ERR_UNAUTHORIZED if the EAB key was
+ * bound meanwhile.
+ */
+static enum catena_rc
+account_insert(struct acme_req *r, const char *tp, const char *jwk_text,
+               const char *contact_text, const char *eab_kid, int64_t *id,
+               struct catena_err *err)
+{
+    struct catena_sql_param ps[] = {
+        CATENA_SQL_P_TEXT(tp), CATENA_SQL_P_TEXT(jwk_text),
+        CATENA_SQL_P_TEXT(contact_text), CATENA_SQL_P_INT(r->now)};
+    struct catena_rows *rows = NULL;
+    enum catena_rc rc;
+
+    rc = acme_tx_begin(r->store, err);
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    rc = catena_store_exec(r->store,
+                           "INSERT INTO acme_accounts (thumbprint, jwk, "
+                           "contact, status, created_at) VALUES ($1, $2, "
+                           "$3, 'valid', $4) RETURNING id",
+                           ps, 4, &rows, err);
+    if (rc == CATENA_OK && catena_rows_get(rows, 0) == NULL) {
+        rc = catena_err_set(err, CATENA_ERR_STORE, "insert returned no id");
+    }
+    if (rc == CATENA_OK) {
+        *id = catena_row_int(catena_rows_get(rows, 0), 0);
+        if (eab_kid != NULL) {
+            rc = acme_eab_bind(r->store, eab_kid, *id, r->now, err);
+        }
+    }
+    catena_rows_free(rows);
+    if (rc != CATENA_OK) {
+        acme_tx_rollback(r->store);
+        return rc;
+    }
+    return acme_tx_commit(r->store, err);
+}
+
+/*
+ * eab_verify applies the External Account Binding rules to a newAccount
+ * payload for a key that has no account yet: required when the operator
+ * says so, verified whenever present (a binding that does not verify is
+ * refused even where none is needed). On success |kid| is the key to bind,
+ * or "" for none. Replies and returns -1 on failure.
+ */
+static int
+eab_verify(struct acme_req *r, const json_t *pl,
+           char kid[CATENA_ACME_EAB_MAX_KID + 1])
+{
+    const json_t *eab = json_object_get(pl, "externalAccountBinding");
+    char detail[256] = "";
+    enum acme_prob p;
+
+    kid[0] = '\0';
+    if (eab == NULL) {
+        if (r->srv->eab_required) {
+            acme_reply_problem(r, ACME_PROB_EXTERNAL_ACCOUNT_REQUIRED,
+                               "this server requires an "
+                               "externalAccountBinding in newAccount");
+            return -1;
+        }
+        return 0;
+    }
+    p = acme_eab_check(r->store, eab, r->jws.url, r->jws.jwk, kid, detail,
+                       sizeof(detail));
+    if (p != ACME_PROB_NONE) {
+        acme_reply_jws_problem(r, p, detail, acme_eab_algs_json);
+        return -1;
+    }
+    return 0;
+}
+
 int
 acme_h_new_account(struct acme_req *r)
 {
     json_t *pl = NULL, *contact = NULL, *v;
     char tp[48], detail[256] = "", status[16] = "valid";
+    char eab_kid[CATENA_ACME_EAB_MAX_KID + 1] = "";
     char *jwk_text = NULL, *contact_text = NULL;
     struct catena_err err = {0};
-    struct catena_rows *rows = NULL;
     int64_t id = 0;
     enum acme_prob p;
     enum catena_rc rc;
@@ -198,6 +282,11 @@ acme_h_new_account(struct acme_req *r)
                            "no account exists for this key");
         goto out;
     }
+    /* After the existing-key answer: RFC 8555 7.3.1 returns an existing
+     * account to its key, and onlyReturnExisting needs no binding. */
+    if (eab_verify(r, pl, eab_kid) != 0) {
+        goto out;
+    }
     v = json_object_get(pl, "termsOfServiceAgreed");
     if (v != NULL && !json_is_boolean(v)) {
         acme_reply_problem(r, ACME_PROB_MALFORMED,
@@ -211,21 +300,21 @@ acme_h_new_account(struct acme_req *r)
         goto out;
     }
     jwk_text = acme_jwk_canonical(r->jws.jwk);
-    contact_text = json_dumps(contact != NULL ? contact : json_array(),
-                              JSON_COMPACT | JSON_ENCODE_ANY);
+    /* No contact is stored as an empty list (the json_array() this once
+     * passed to json_dumps leaked). */
+    contact_text = contact != NULL ? json_dumps(contact, JSON_COMPACT)
+                                   : strdup("[]");
     if (jwk_text == NULL || contact_text == NULL) {
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "out of memory");
         goto out;
     }
-    {
-        struct catena_sql_param ps[] = {
-            CATENA_SQL_P_TEXT(tp), CATENA_SQL_P_TEXT(jwk_text),
-            CATENA_SQL_P_TEXT(contact_text), CATENA_SQL_P_INT(r->now)};
-        rc = acme_store_write(r->store,
-                              "INSERT INTO acme_accounts (thumbprint, jwk, "
-                              "contact, status, created_at) VALUES ($1, $2, "
-                              "$3, 'valid', $4) RETURNING id",
-                              ps, 4, &rows, &err);
+    rc = account_insert(r, tp, jwk_text, contact_text,
+                        eab_kid[0] != '\0' ? eab_kid : NULL, &id, &err);
+    if (rc == CATENA_ERR_UNAUTHORIZED) {
+        acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
+                           "this external account key is already bound to "
+                           "an account");
+        goto out;
     }
     if (rc == CATENA_ERR_EXISTS) {
         /* Two newAccount requests with one key raced: return the winner. */
@@ -237,16 +326,20 @@ acme_h_new_account(struct acme_req *r)
         }
         goto out;
     }
-    if (rc != CATENA_OK || catena_rows_get(rows, 0) == NULL) {
+    if (rc != CATENA_OK) {
         CATENA_ERROR("acme: account insert: %s", err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         goto out;
     }
-    id = catena_row_int(catena_rows_get(rows, 0), 0);
-    CATENA_INFO("acme: new account %lld", (long long)id);
+    if (eab_kid[0] != '\0') {
+        /* The kid passed kid_ok (eab.c): safe to log, and not a secret. */
+        CATENA_INFO("acme: new account %lld bound to EAB kid %s",
+                    (long long)id, eab_kid);
+    } else {
+        CATENA_INFO("acme: new account %lld", (long long)id);
+    }
     account_reply(r, 201, id, "valid", contact);
 out:
-    catena_rows_free(rows);
     free(jwk_text);
     free(contact_text);
     json_decref(pl);
@@ -378,7 +471,7 @@ acme_h_key_change(struct acme_req *r)
     p = acme_jws_parse(r->jws.payload, r->jws.payload_len, 0, &inner, detail,
                        sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         goto out;
     }
     if (inner.jwk == NULL) {
@@ -397,7 +490,7 @@ acme_h_key_change(struct acme_req *r)
     }
     p = acme_jws_verify(&inner, newkey, detail, sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         goto out;
     }
     ipl = json_loadb((const char *)inner.payload, inner.payload_len,

@@ -77,6 +77,16 @@ static const struct catena_store_migration acme_migs[] = {
         " nonce TEXT PRIMARY KEY,"
         " expires BIGINT NOT NULL);"
         "CREATE INDEX acme_nonces_used_expires ON acme_nonces_used (expires)"},
+    /* External Account Binding keys (eab.c). The HMAC key must be kept
+     * as is to verify a MAC; account_id stays NULL until the key binds an
+     * account, and then never changes. */
+    {3, "CREATE TABLE acme_eab_keys ("
+        " id ID_PK,"
+        " kid TEXT NOT NULL UNIQUE,"
+        " hmac_key BLOB NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " account_id BIGINT,"
+        " bound_at BIGINT)"},
 };
 
 enum catena_rc

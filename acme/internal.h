@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "catena/acme.h"
 #include "catena/err.h"
 #include "catena/http.h"
 
@@ -149,6 +150,19 @@ struct acme_jws {
 };
 
 /*
+ * acme_jws_split reads the flattened JSON serialisation (RFC 7515 7.2.2)
+ * every JWS here uses: |root| must have exactly the members "protected",
+ * "payload" and "signature", each strict base64url, and the protected
+ * header must be a JSON object without duplicate members. On success
+ * |*hdr| is that header (new reference) and |out| holds payload, signature
+ * and signing input, nothing else. On failure returns the problem
+ * (malformed) with a client-safe detail; |*hdr| is NULL, |out| cleared.
+ */
+enum acme_prob acme_jws_split(const json_t *root, json_t **hdr,
+                              struct acme_jws *out, char *detail,
+                              size_t detail_len);
+
+/*
  * acme_jws_parse parses a flattened JSON JWS of |len| bytes: exactly the
  * members "protected", "payload", "signature"; the protected header with
  * "alg", "url", exactly one of "jwk"/"kid", and "nonce" if |need_nonce|.
@@ -158,6 +172,10 @@ struct acme_jws {
 enum acme_prob acme_jws_parse(const uint8_t *body, size_t len,
                               int need_nonce, struct acme_jws *out,
                               char *detail, size_t detail_len);
+
+/* acme_jws_algs_json returns a new array of the JWS algorithms accepted
+ * (the "algorithms" of a badSignatureAlgorithm problem, RFC 8555 6.2). */
+json_t *acme_jws_algs_json(void);
 
 /* acme_jws_clear frees the members of |jws|. */
 void acme_jws_clear(struct acme_jws *jws);
@@ -190,6 +208,37 @@ char *acme_jwk_canonical(const json_t *jwk);
  */
 enum acme_prob acme_jws_verify(const struct acme_jws *jws, EVP_PKEY *key,
                                char *detail, size_t detail_len);
+
+/* ---- External Account Binding (eab.c) ---------------------------------- */
+
+/*
+ * acme_eab_check verifies the "externalAccountBinding" member |eab| of a
+ * newAccount payload (RFC 8555 7.3.4): a flattened JWS whose protected
+ * header has exactly alg (HS256, HS384 or HS512), kid and url, url equal
+ * to |outer_url|, no nonce; a MAC that verifies, in constant time, under
+ * the stored key of kid; a payload that is the same key as |outer_jwk|;
+ * and a kid not yet bound. Writes the kid into |kid_out| and returns NONE,
+ * or returns the problem (malformed, badSignatureAlgorithm, unauthorized
+ * for an unknown kid, a wrong MAC or a bound kid, serverInternal) with a
+ * client-safe detail. Binding is acme_eab_bind's job.
+ */
+enum acme_prob acme_eab_check(struct catena_store *store, const json_t *eab,
+                              const char *outer_url, const json_t *outer_jwk,
+                              char kid_out[CATENA_ACME_EAB_MAX_KID + 1],
+                              char *detail, size_t detail_len);
+
+/*
+ * acme_eab_bind binds key |kid| to account |account_id| at |now|; call it
+ * inside the transaction that inserts the account. Returns
+ * CATENA_ERR_UNAUTHORIZED if the key is bound already (a concurrent
+ * request won).
+ */
+enum catena_rc acme_eab_bind(struct catena_store *store, const char *kid,
+                             int64_t account_id, int64_t now,
+                             struct catena_err *err) CATENA_WUR;
+
+/* acme_eab_algs_json returns a new array of the EAB MAC algorithms. */
+json_t *acme_eab_algs_json(void);
 
 /* ---- the server -------------------------------------------------------- */
 
@@ -225,6 +274,7 @@ struct acme_srv {
     int64_t authz_lifetime;
     int http01_port;
     int tlsalpn01_port;
+    int eab_required;              /* [acme] external_account_required */
 
     struct acme_queue queue;
     pthread_t *workers;
@@ -335,6 +385,11 @@ int acme_reply_problem(struct acme_req *r, enum acme_prob p,
 int acme_reply_problem_json(struct acme_req *r, json_t *prob);
 int acme_reply_rc(struct acme_req *r, enum catena_rc rc,
                   enum acme_prob fallback);
+/* acme_reply_jws_problem answers problem |p| about a JWS; for
+ * badSignatureAlgorithm it adds the "algorithms" array RFC 8555 6.2 asks
+ * for, made by |algs| (acme_jws_algs_json or acme_eab_algs_json). */
+int acme_reply_jws_problem(struct acme_req *r, enum acme_prob p,
+                           const char *detail, json_t *(*algs)(void));
 int acme_header(struct acme_req *r, const char *name, const char *value);
 /* acme_url writes base_url + |fmt| expansion into |buf|. */
 void acme_url(const struct acme_srv *srv, char *buf, size_t len,

@@ -2,7 +2,9 @@
  * jws.c - flattened JSON JWS (RFC 7515) as ACME uses it (RFC 8555 6.2):
  * parsing with caps, JWK import (RFC 7517/7518/8037), RFC 7638 thumbprints
  * and signature verification. Only asymmetric algorithms exist here; "none"
- * and HMAC are refused by name before anything else is looked at.
+ * and HMAC are refused by name before the header is looked at further.
+ * The HMAC'd External Account Binding (eab.c) shares only the flattened
+ * form (acme_jws_split), never this algorithm table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,17 @@ static const struct alg_info alg_table[ACME_ALG__MAX] = {
     [ACME_ALG_EDDSA] = {"EdDSA", NULL, 0, NULL},
 };
 
+json_t *
+acme_jws_algs_json(void)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; a != NULL && i < ACME_ALG__MAX; i++) {
+        json_array_append_new(a, json_string(alg_table[i].name));
+    }
+    return a;
+}
+
 static void
 set_detail(char *detail, size_t len, const char *msg)
 {
@@ -65,14 +78,77 @@ dup_json_string(const json_t *v)
 }
 
 enum acme_prob
+acme_jws_split(const json_t *root, json_t **hdr, struct acme_jws *out,
+               char *detail, size_t detail_len)
+{
+    const char *prot = NULL, *payload = NULL, *sig = NULL;
+    size_t prot_len = 0, payload_len = 0, sig_len = 0;
+    uint8_t *prot_raw = NULL;
+    size_t prot_raw_len = 0;
+    json_error_t jerr;
+    enum acme_prob p = ACME_PROB_MALFORMED;
+
+    memset(out, 0, sizeof(*out));
+    *hdr = NULL;
+    if (!json_is_object(root) ||
+        json_unpack_ex((json_t *)root, &jerr, JSON_STRICT, "{s:s%, s:s%, s:s%}",
+                       "protected", &prot, &prot_len, "payload", &payload,
+                       &payload_len, "signature", &sig, &sig_len) != 0) {
+        set_detail(detail, detail_len,
+                   "JWS must be flattened JSON with exactly protected, "
+                   "payload and signature");
+        goto out;
+    }
+    if (acme_b64u_decode(prot, prot_len, JWS_MAX_PROTECTED, &prot_raw,
+                         &prot_raw_len) != CATENA_OK) {
+        set_detail(detail, detail_len,
+                   "protected header is not strict base64url");
+        goto out;
+    }
+    *hdr = json_loadb((const char *)prot_raw, prot_raw_len,
+                      JSON_REJECT_DUPLICATES, &jerr);
+    if (*hdr == NULL || !json_is_object(*hdr)) {
+        set_detail(detail, detail_len, "protected header is not a JSON object");
+        goto out;
+    }
+    if (acme_b64u_decode(payload, payload_len, ACME_MAX_BODY, &out->payload,
+                         &out->payload_len) != CATENA_OK) {
+        set_detail(detail, detail_len, "payload is not strict base64url");
+        goto out;
+    }
+    if (acme_b64u_decode(sig, sig_len, JWS_MAX_SIG, &out->sig,
+                         &out->sig_len) != CATENA_OK) {
+        set_detail(detail, detail_len, "signature is not strict base64url");
+        goto out;
+    }
+    /* RFC 7515 5.2: what was signed is the text as sent, not a re-encoding. */
+    out->signing_input_len = prot_len + 1 + payload_len;
+    out->signing_input = malloc(out->signing_input_len + 1);
+    if (out->signing_input == NULL) {
+        p = ACME_PROB_SERVER_INTERNAL;
+        goto out;
+    }
+    memcpy(out->signing_input, prot, prot_len);
+    out->signing_input[prot_len] = '.';
+    memcpy(out->signing_input + prot_len + 1, payload, payload_len);
+    out->signing_input[out->signing_input_len] = '\0';
+    p = ACME_PROB_NONE;
+out:
+    if (p != ACME_PROB_NONE) {
+        acme_jws_clear(out);
+        json_decref(*hdr);
+        *hdr = NULL;
+    }
+    free(prot_raw);
+    return p;
+}
+
+enum acme_prob
 acme_jws_parse(const uint8_t *body, size_t len, int need_nonce,
                struct acme_jws *out, char *detail, size_t detail_len)
 {
     json_t *root = NULL, *hdr = NULL;
-    const char *prot = NULL, *payload = NULL, *sig = NULL, *alg = NULL;
-    size_t prot_len = 0, payload_len = 0, sig_len = 0;
-    uint8_t *prot_raw = NULL;
-    size_t prot_raw_len = 0;
+    const char *alg = NULL;
     json_error_t jerr;
     json_t *v;
     enum acme_prob p = ACME_PROB_MALFORMED;
@@ -88,26 +164,11 @@ acme_jws_parse(const uint8_t *body, size_t len, int need_nonce,
         set_detail(detail, detail_len, "request body is not a JSON object");
         goto out;
     }
-    if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s:s%, s:s%, s:s%}",
-                       "protected", &prot, &prot_len, "payload", &payload,
-                       &payload_len, "signature", &sig, &sig_len) != 0) {
-        set_detail(detail, detail_len,
-                   "JWS must be flattened JSON with exactly protected, "
-                   "payload and signature");
+    p = acme_jws_split(root, &hdr, out, detail, detail_len);
+    if (p != ACME_PROB_NONE) {
         goto out;
     }
-    if (acme_b64u_decode(prot, prot_len, JWS_MAX_PROTECTED, &prot_raw,
-                         &prot_raw_len) != CATENA_OK) {
-        set_detail(detail, detail_len,
-                   "protected header is not strict base64url");
-        goto out;
-    }
-    hdr = json_loadb((const char *)prot_raw, prot_raw_len,
-                     JSON_REJECT_DUPLICATES, &jerr);
-    if (hdr == NULL || !json_is_object(hdr)) {
-        set_detail(detail, detail_len, "protected header is not a JSON object");
-        goto out;
-    }
+    p = ACME_PROB_MALFORMED;
     v = json_object_get(hdr, "alg");
     if (!json_is_string(v)) {
         set_detail(detail, detail_len, "protected header lacks alg");
@@ -174,32 +235,11 @@ acme_jws_parse(const uint8_t *body, size_t len, int need_nonce,
         set_detail(detail, detail_len, "b64 and crit are not allowed");
         goto out;
     }
-    if (acme_b64u_decode(payload, payload_len, ACME_MAX_BODY, &out->payload,
-                         &out->payload_len) != CATENA_OK) {
-        set_detail(detail, detail_len, "payload is not strict base64url");
-        goto out;
-    }
-    if (acme_b64u_decode(sig, sig_len, JWS_MAX_SIG, &out->sig,
-                         &out->sig_len) != CATENA_OK) {
-        set_detail(detail, detail_len, "signature is not strict base64url");
-        goto out;
-    }
-    out->signing_input_len = prot_len + 1 + payload_len;
-    out->signing_input = malloc(out->signing_input_len + 1);
-    if (out->signing_input == NULL) {
-        p = ACME_PROB_SERVER_INTERNAL;
-        goto out;
-    }
-    memcpy(out->signing_input, prot, prot_len);
-    out->signing_input[prot_len] = '.';
-    memcpy(out->signing_input + prot_len + 1, payload, payload_len);
-    out->signing_input[out->signing_input_len] = '\0';
     p = ACME_PROB_NONE;
 out:
     if (p != ACME_PROB_NONE) {
         acme_jws_clear(out);
     }
-    free(prot_raw);
     json_decref(hdr);
     json_decref(root);
     return p;

@@ -82,6 +82,21 @@ acme_reply_problem(struct acme_req *r, enum acme_prob p, const char *detail)
 }
 
 int
+acme_reply_jws_problem(struct acme_req *r, enum acme_prob p,
+                       const char *detail, json_t *(*algs)(void))
+{
+    json_t *prob = acme_prob_json(p, detail, NULL);
+
+    if (prob != NULL && p == ACME_PROB_BAD_SIG_ALG) {
+        json_t *a = algs();
+        if (a != NULL) {
+            json_object_set_new(prob, "algorithms", a);
+        }
+    }
+    return acme_reply_problem_json(r, prob);
+}
+
+int
 acme_reply_rc(struct acme_req *r, enum catena_rc rc, enum acme_prob fallback)
 {
     return acme_reply_problem(r, acme_prob_from_rc(rc, fallback),
@@ -137,7 +152,7 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
     p = acme_jws_parse(r->http->body, r->http->body_len, 1, &r->jws, detail,
                        sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
     if (acme_nonce_use(r->store, r->srv->nonce_key, r->jws.nonce, &ok,
@@ -205,7 +220,7 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
     }
     p = acme_jws_verify(&r->jws, key, detail, sizeof(detail));
     if (p != ACME_PROB_NONE) {
-        acme_reply_problem(r, p, detail);
+        acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
     return 0;
@@ -235,7 +250,8 @@ h_directory(struct acme_req *r)
         json_object_set_new(meta, "website", json_string(srv->website));
     }
     json_object_set_new(meta, "caaIdentities", ids);
-    json_object_set_new(meta, "externalAccountRequired", json_false());
+    json_object_set_new(meta, "externalAccountRequired",
+                        json_boolean(srv->eab_required));
     d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "newNonce", u[0],
                   "newAccount", u[1], "newOrder", u[2], "revokeCert", u[3],
                   "keyChange", u[4], "renewalInfo", u[5], "meta", meta);

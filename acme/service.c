@@ -30,7 +30,8 @@ static const struct catena_config_key acme_keys[] = {
     {"caa_identities", CATENA_CONF_STRING,
      "comma list of CAA issuer domains naming this CA"},
     {"external_account_required", CATENA_CONF_BOOL,
-     "require External Account Binding (unsupported: must be false)"},
+     "newAccount needs an External Account Binding (catena acme eab add; "
+     "default false)"},
     {"nonce_lifetime", CATENA_CONF_DURATION, "nonce validity (default 1h)"},
     {"authz_reuse", CATENA_CONF_DURATION,
      "reuse valid authorizations of the account this long (default 0)"},
@@ -176,16 +177,11 @@ acme_start(const struct catena_service_env *env, void **state,
     if (rc != CATENA_OK) {
         return rc;
     }
-    if (ear) {
-        /* Refuse rather than advertise a requirement we cannot enforce. */
-        return catena_err_set(err, CATENA_ERR_CONFIG,
-                              "acme.external_account_required = true is not "
-                              "supported (no External Account Binding)");
-    }
     srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "acme");
     }
+    srv->eab_required = ear;
     srv->ca = env->ca;
     srv->store_url = catena_ca_store_url(env->ca);
     base = catena_config_get(cfg, "acme", NULL, "base_url", NULL);

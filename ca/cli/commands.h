@@ -13,5 +13,6 @@ int catena_cmd_serve(int argc, char **argv);  /* cmd_serve.c */
 int catena_cmd_lint(int argc, char **argv);   /* cmd_lint.c */
 int catena_cmd_crl(int argc, char **argv);    /* cmd_crl.c */
 int catena_cmd_caa(int argc, char **argv);    /* cmd_caa.c */
+int catena_cmd_acme(int argc, char **argv);   /* cmd_acme.c */
 
 #endif

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"lint", catena_cmd_lint, "lint certificates, CRLs, OCSP responses"},
     {"crl", catena_cmd_crl, "publish, list and show CRL shards"},
     {"caa", catena_cmd_caa, "check CAA (issue, issuewild, issuemail)"},
+    {"acme", catena_cmd_acme, "ACME External Account Binding keys"},
     {"signer", catena_signer_main, "(internal) the key-holding process"},
 };
 

@@ -7,3 +7,11 @@ foreach(part client certbot lego)
     set_tests_properties(integration_acme_${part} PROPERTIES
         LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 900)
 endforeach()
+# EAB on PostgreSQL: the server tests/unit/store starts (fixture
+# "postgres"); the script makes a database of its own in it.
+add_test(NAME integration_acme_eab_pg
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/acme_eab_pg.sh $<TARGET_FILE:catena>
+        ${PROJECT_BINARY_DIR}/tests/unit/store/pg/url)
+set_tests_properties(integration_acme_eab_pg PROPERTIES
+    LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300
+    FIXTURES_REQUIRED postgres)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # acme_certbot.sh CATENA - unmodified certbot against "catena serve":
 # --standalone http-01, --manual dns-01 with hooks writing TXT records into
-# the loopback DNS server, renewal, revocation. Chains verified and linted.
+# the loopback DNS server, renewal, revocation; then, with the server
+# restarted to require External Account Binding, registration without it
+# refused and one http-01 issuance for a new account registered with
+# --eab-kid/--eab-hmac-key. Chains verified and linted.
 CATENA=$1
 command -v certbot >/dev/null || exit 77
 tmp=$(mktemp -d)
@@ -62,3 +65,25 @@ r = sqlite3.connect(sys.argv[1]).execute(
 sys.exit(0 if r and r[0] == 2 else 1)
 EOP
 echo "certbot revoke: ok"
+
+# External Account Binding required: a new account needs a key from
+# "catena acme eab add"; one more issuance, with a fresh certbot account.
+acme_require_eab
+cbe() {
+    certbot --non-interactive --agree-tos -m ops@example.com \
+        --server "$directory" --config-dir "$tmp/cbe/etc" \
+        --work-dir "$tmp/cbe/work" --logs-dir "$tmp/cbe/logs" "$@"
+}
+if cbe register >"$tmp/cb5.log" 2>&1; then
+    fail "certbot registered without EAB"
+fi
+grep -qi "external account" "$tmp/cb5.log" ||
+    { cat "$tmp/cb5.log"; fail "certbot: no externalAccountRequired"; }
+acme_eab_add
+cbe certonly --eab-kid "$eab_kid" --eab-hmac-key "$eab_hmac" --standalone \
+    --http-01-address 127.0.0.1 --http-01-port "$http01_port" \
+    -d eab.example.com >"$tmp/cb6.log" 2>&1 ||
+    { cat "$tmp/cb6.log"; tail -30 "$tmp/serve.log"; fail "certbot EAB"; }
+acme_check_chain "$tmp/cbe/etc/live/eab.example.com/fullchain.pem"
+acme_eab_bound "$eab_kid"
+echo "certbot with EAB: ok"

@@ -2,8 +2,10 @@
 # acme_client.sh CATENA - "catena serve" ACME driven by the test client in
 # acme/acmeclient.py: a full http-01 issuance (chain verified with openssl
 # and linted), the malformed-request corpus (each answered with its problem
-# type and status, server still up), and ARI (window, moved window,
-# replaces, alreadyReplaced).
+# type and status, server still up), ARI (window, moved window, replaces,
+# alreadyReplaced), and External Account Binding with keys from
+# "catena acme eab add": verified when offered, then required (refusals,
+# a bound account that orders, single use under a race).
 CATENA=$1
 [ -x /usr/bin/python3 ] || exit 77
 tmp=$(mktemp -d)
@@ -21,4 +23,14 @@ $client "$directory" "$d/root.pem" "$http01_port" corpus ||
 kill -0 "$serve_pid" || fail "server died during the corpus"
 $client "$directory" "$d/root.pem" "$http01_port" ari "$db" ||
     { tail -50 "$tmp/serve.log"; fail "ARI"; }
-echo "acme client: flow, corpus, ARI passed"
+
+# External Account Binding: checked where offered, then required.
+acme_eab_add
+$client "$directory" "$d/root.pem" "$http01_port" eab-optional \
+    "$eab_kid:$eab_hmac" || { tail -50 "$tmp/serve.log"; fail "EAB optional"; }
+acme_eab_bound "$eab_kid"
+acme_require_eab
+acme_eab_client
+[ "$(grep -c '/acct/' "$tmp/eab.list")" -eq 5 ] ||
+    { cat "$tmp/eab.list"; fail "EAB list: want 5 bound keys"; }
+echo "acme client: flow, corpus, ARI, EAB passed"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # acme_lego.sh CATENA - unmodified lego against "catena serve": --http on
 # the configured http-01 port, dns-01 through the exec provider writing TXT
-# records into the loopback DNS server, and revocation.
+# records into the loopback DNS server, and revocation; then, with the
+# server restarted to require External Account Binding, one http-01
+# issuance for a new account registered with --eab --kid --hmac.
 CATENA=$1
 command -v lego >/dev/null || exit 77
 tmp=$(mktemp -d)
@@ -41,3 +43,16 @@ echo "lego dns-01: ok"
 lg --domains lego.example.com revoke >"$tmp/l3.log" 2>&1 ||
     { cat "$tmp/l3.log"; fail "lego revoke"; }
 echo "lego revoke: ok"
+
+# External Account Binding required: a fresh lego account (own --path)
+# registers with a key from "catena acme eab add" and obtains one.
+acme_require_eab
+acme_eab_add
+lego --accept-tos --email ops@example.com --server "$directory" \
+    --path "$tmp/lego-eab" --eab --kid "$eab_kid" --hmac "$eab_hmac" \
+    --domains leab.example.com --http --http.port "127.0.0.1:$http01_port" \
+    run >"$tmp/l4.log" 2>&1 ||
+    { cat "$tmp/l4.log"; tail -30 "$tmp/serve.log"; fail "lego EAB"; }
+acme_check_chain "$tmp/lego-eab/certificates/leab.example.com.crt"
+acme_eab_bound "$eab_kid"
+echo "lego with EAB: ok"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# acme_eab_pg.sh CATENA URLFILE - External Account Binding with the store
+# on PostgreSQL (the throw-away server of tests/scripts/pg.sh, in a
+# database of its own): the python client's "eab" checks against a server
+# requiring EAB. Here, unlike SQLite (one writer at a time), the eight
+# newAccount requests racing for one kid really overlap, so the race shows
+# whether a key binds once.
+CATENA=$1
+[ -x /usr/bin/python3 ] || exit 77
+command -v psql >/dev/null || { echo "no psql"; exit 77; }
+[ -s "$2" ] || { echo "no PostgreSQL URL in $2 (is cmocka missing?)"; exit 77; }
+tmp=$(mktemp -d)
+pgurl=$(cat "$2")
+dbname="acme_eab_$$"
+trap 'acme_cleanup; psql -q "$pgurl" -c "DROP DATABASE IF EXISTS $dbname" \
+    >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/acme_common.sh"
+client="/usr/bin/python3 $(dirname "$0")/acme/acmeclient.py"
+
+psql -q "$pgurl" -c "CREATE DATABASE $dbname" || fail "createdb"
+acme_store=$(echo "$pgurl" | sed "s|/catena?|/$dbname?|")
+acme_dns_start
+acme_serve
+grep -q "^store = postgresql" "$conf" || fail "store is not PostgreSQL"
+acme_require_eab
+acme_eab_client
+echo "acme EAB on PostgreSQL: passed"
