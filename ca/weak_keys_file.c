@@ -24,13 +24,21 @@
 #define MAX_LINE 128
 #define MAX_FILES 256
 
-/* bits_of_name finds "RSA-<bits>" in a file name; 0 if none. */
+/* bits_of_name finds "RSA-<bits>" in a file name; 0 if none (or if the
+ * digits make no modulus size), which means the list covers any size. */
 static int
 bits_of_name(const char *name)
 {
     const char *p = strstr(name, "RSA-");
+    int bits = 0;
 
-    return p != NULL ? atoi(p + 4) : 0;
+    if (p == NULL) {
+        return 0;
+    }
+    for (p += 4; isdigit((unsigned char)*p) && bits <= 65536; p++) {
+        bits = bits * 10 + (*p - '0');
+    }
+    return bits <= 65536 ? bits : 0;
 }
 
 static int
