@@ -95,12 +95,16 @@ lint_usage(FILE *out)
     fprintf(out,
             "usage: catena lint [--format text|json] [--issuer CA.pem]\n"
             "                   [--profile auto|tls|smime|spiffe|ocsp|ca] "
-            "[--weak-keys DIR] FILE...\n"
+            "[--weak-keys DIR]\n"
+            "                   [--shard-url URL] [--tbs] FILE...\n"
             "       catena lint --list [--format text|json]\n"
             "Lints certificates, CRLs and OCSP responses (PEM or DER; the "
             "kind is\ndetected). Exits 1 if any error or fatal finding. "
             "--weak-keys: a directory of\nDebian weak-key lists "
-            "(openssl-vulnkey format) for e_key_debian_weak.\n");
+            "(openssl-vulnkey format) for e_key_debian_weak. --shard-url: "
+            "the CRL shard\nURL a certificate's CRLDP (or a CRL's IDP) must "
+            "name. --tbs: the files are\nunsigned TBSCertificates (DER), as "
+            "the signer lints them.\n");
 }
 
 static const char *
@@ -389,6 +393,8 @@ catena_cmd_lint(int argc, char **argv)
         {"profile", required_argument, NULL, 'p'},
         {"list", no_argument, NULL, 'l'},
         {"weak-keys", required_argument, NULL, 'w'},
+        {"shard-url", required_argument, NULL, 's'},
+        {"tbs", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -435,6 +441,12 @@ catena_cmd_lint(int argc, char **argv)
             break;
         case 'w':
             weak_dir = optarg;
+            break;
+        case 's':
+            ctx.shard_url = optarg;
+            break;
+        case 't':
+            ctx.is_tbs = 1;
             break;
         case 'h':
             lint_usage(stdout);
@@ -485,7 +497,9 @@ catena_cmd_lint(int argc, char **argv)
             failed = 1;
             continue;
         }
-        kind = detect_kind(file, file_len);
+        /* An unsigned TBSCertificate is what a CA lints before signing:
+         * no decoder would recognise it, so --tbs says what it is. */
+        kind = ctx.is_tbs ? CATENA_LINT_OBJ_CERT : detect_kind(file, file_len);
         lrc = kind == CATENA_LINT_OBJ_CRL
                   ? catena_lint_crl(file, file_len, &ctx, &r)
               : kind == CATENA_LINT_OBJ_OCSP

@@ -148,5 +148,14 @@ if "$CATENA" lint --weak-keys weak-bad good-tls-rsa.pem >b7bad.out 2>&1 ||
     ! grep -q "weak-bad/list:1: not a weak-key fingerprint" b7bad.out; then
     echo "FAIL a malformed weak-key list: $(cat b7bad.out)"; fail=1
 fi
+# --shard-url and --tbs: a CRLDP naming another shard is an error; the
+# unsigned TBS of a good certificate lints clean as the signer sees it.
+if "$CATENA" lint --issuer ca.pem --shard-url http://ca.example.com/crl/9.crl \
+    good-tls.pem >shard.out 2>&1 || ! grep -q e_cert_crldp_not_shard shard.out; then
+    echo "FAIL catena lint --shard-url: $(cat shard.out)"; fail=1
+fi
+openssl asn1parse -in good-tls.pem -strparse 4 -noout -out good-tls.tbs.der >/dev/null
+"$CATENA" lint --issuer ca.pem --tbs good-tls.tbs.der >tbs.out 2>&1 ||
+    { echo "FAIL catena lint --tbs on a good TBS: $(cat tbs.out)"; fail=1; }
 [ $fail -eq 0 ] && echo "all fixture expectations hold"
 exit $fail
