@@ -116,9 +116,11 @@ set_order_status(struct catena_store *st, int64_t id, const char *status,
                             p, 3, NULL, err);
 }
 
-enum catena_rc
-acme_order_load(struct catena_store *st, int64_t id, int64_t now,
-                struct acme_order **out, struct catena_err *err)
+/* order_read is acme_order_load; |store_change| says whether a status
+ * that moved is written back. */
+static enum catena_rc
+order_read(struct catena_store *st, int64_t id, int64_t now,
+           int store_change, struct acme_order **out, struct catena_err *err)
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
     struct catena_rows *rows = NULL;
@@ -203,13 +205,13 @@ acme_order_load(struct catena_store *st, int64_t id, int64_t now,
             }
             ns = strcmp(as, "pending") == 0 ? "pending" : "invalid";
         }
-        if (strcmp(ns, o->status) != 0) {
+        if (strcmp(ns, o->status) != 0 && store_change) {
             rc = set_order_status(st, id, ns, NULL, err);
             if (rc != CATENA_OK) {
                 goto out;
             }
-            snprintf(o->status, sizeof(o->status), "%s", ns);
         }
+        snprintf(o->status, sizeof(o->status), "%s", ns);
     }
     *out = o;
     o = NULL;
@@ -217,6 +219,20 @@ out:
     acme_order_free(o);
     catena_rows_free(rows);
     return rc;
+}
+
+enum catena_rc
+acme_order_load(struct catena_store *st, int64_t id, int64_t now,
+                struct acme_order **out, struct catena_err *err)
+{
+    return order_read(st, id, now, 1, out, err);
+}
+
+enum catena_rc
+acme_order_peek(struct catena_store *st, int64_t id, int64_t now,
+                struct acme_order **out, struct catena_err *err)
+{
+    return order_read(st, id, now, 0, out, err);
 }
 
 int
@@ -397,7 +413,7 @@ acme_h_new_order(struct acme_req *r)
     enum catena_rc rc;
     int in_tx = 0;
 
-    if (acme_post_verify(r, 0, 1) != 0) {
+    if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
     }
     pl = acme_payload_object(r);
@@ -492,8 +508,7 @@ acme_h_new_order(struct acme_req *r)
             goto out;
         }
     }
-    if (acme_tx_begin(r->store, &err) != CATENA_OK) {
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+    if (acme_req_tx_begin(r) != 0) {
         goto out;
     }
     in_tx = 1;
@@ -538,7 +553,7 @@ acme_h_new_order(struct acme_req *r)
             goto store_fail;
         }
     }
-    rc = acme_tx_commit(r->store, &err);
+    rc = acme_req_tx_commit(r, &err);
     in_tx = 0;
     if (rc != CATENA_OK) {
         goto store_fail;
@@ -553,7 +568,7 @@ store_fail:
     acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
 out:
     if (in_tx) {
-        acme_tx_rollback(r->store);
+        acme_req_tx_rollback(r);
     }
     acme_order_free(o);
     catena_rows_free(rows);
@@ -588,8 +603,11 @@ acme_h_order(struct acme_req *r, int64_t id)
 
 /* ---- authorizations and challenges ---------------------------------- */
 
+/* challenge_json builds the challenge object of row |c| with |status|
+ * (the row's own, or what this request just made it). */
 static json_t *
-challenge_json(struct acme_req *r, const struct catena_row *c)
+challenge_json(struct acme_req *r, const struct catena_row *c,
+               const char *status)
 {
     /* Columns: id, type, token, status, validated_at, error. */
     char u[ACME_MAX_URL + 32], t[32];
@@ -599,7 +617,7 @@ challenge_json(struct acme_req *r, const struct catena_row *c)
     acme_url(r->srv, u, sizeof(u), "/chall/%lld",
              (long long)catena_row_int(c, 0));
     o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, 1),
-                  "url", u, "status", catena_row_text(c, 3), "token",
+                  "url", u, "status", status, "token",
                   catena_row_text(c, 2));
     if (o == NULL) {
         return NULL;
@@ -672,7 +690,9 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
     }
     arr = json_array();
     for (size_t i = 0; i < catena_rows_count(ch); i++) {
-        json_array_append_new(arr, challenge_json(r, catena_rows_get(ch, i)));
+        const struct catena_row *c = catena_rows_get(ch, i);
+        json_array_append_new(arr,
+                              challenge_json(r, c, catena_row_text(c, 3)));
     }
     json_object_set_new(o, "challenges", arr);
     catena_rows_free(ch);
@@ -752,10 +772,13 @@ acme_h_challenge(struct acme_req *r, int64_t id)
     const struct catena_row *row;
     struct catena_err err = {0};
     char up[ACME_MAX_URL + 64], u[ACME_MAX_URL + 32];
+    const char *status;
     json_t *o = NULL;
     int64_t authz_id;
+    int claimed;
 
-    if (acme_post_verify(r, 0, 1) != 0) {
+    /* The nonce's use commits with the move to processing. */
+    if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
     }
     if (catena_store_exec(r->store,
@@ -771,6 +794,7 @@ acme_h_challenge(struct acme_req *r, int64_t id)
         return acme_reply_problem(r, ACME_PROB_NOT_FOUND, "no such challenge");
     }
     authz_id = catena_row_int(row, 9);
+    status = catena_row_text(row, 3);
     if (r->jws.payload_len > 0) {
         /* RFC 8555 7.5.1: the client says it is ready with "{}". */
         json_t *pl = acme_payload_object(r);
@@ -779,53 +803,68 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             return 0;
         }
         json_decref(pl);
-        if (strcmp(catena_row_text(row, 3), "pending") == 0 &&
+        if (strcmp(status, "pending") == 0 &&
             strcmp(catena_row_text(row, 7), "pending") == 0 &&
             catena_row_int(row, 8) >= r->now) {
-            if (acme_store_write(r->store,
-                                 "UPDATE acme_challenges SET status = "
-                                 "'processing' WHERE id = $1 AND status = "
-                                 "'pending' RETURNING id",
-                                 p, 1, &upd, &err) != CATENA_OK) {
+            if (acme_req_tx_begin(r) != 0) {
+                catena_rows_free(rows);
+                return 0;
+            }
+            if (catena_store_exec(r->store,
+                                  "UPDATE acme_challenges SET status = "
+                                  "'processing' WHERE id = $1 AND status = "
+                                  "'pending' RETURNING id",
+                                  p, 1, &upd, &err) != CATENA_OK) {
+                acme_req_tx_rollback(r);
                 catena_rows_free(rows);
                 return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
                                           "store error");
             }
-            if (catena_rows_get(upd, 0) != NULL &&
-                acme_workers_enqueue(r->srv, id) != 0) {
+            claimed = catena_rows_get(upd, 0) != NULL;
+            catena_rows_free(upd);
+            if (acme_req_tx_commit(r, &err) != CATENA_OK) {
+                catena_rows_free(rows);
+                return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                          "store error");
+            }
+            /* Queued only once committed: the worker reads the status. */
+            if (claimed && acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
-                struct catena_sql_param p2[] = {CATENA_SQL_P_INT(id)};
                 if (acme_store_write(r->store,
                                      "UPDATE acme_challenges SET status = "
                                      "'pending' WHERE id = $1",
-                                     p2, 1, NULL, &err) != CATENA_OK) {
+                                     p, 1, NULL, &err) != CATENA_OK) {
                     CATENA_ERROR("acme: challenge %lld stuck", (long long)id);
                 }
-                catena_rows_free(upd);
                 catena_rows_free(rows);
                 acme_header(r, "Retry-After", "5");
                 return acme_reply_problem(r, ACME_PROB_RATE_LIMITED,
                                           "validation queue is full");
             }
-            catena_rows_free(upd);
-            catena_rows_free(rows);
-            rows = NULL;
-            if (catena_store_exec(r->store,
-                                  "SELECT " CHALL_COLS ", 0, '', 0, 0 FROM "
-                                  "acme_challenges c WHERE c.id = $1",
-                                  p, 1, &rows, &err) != CATENA_OK ||
-                (row = catena_rows_get(rows, 0)) == NULL) {
+            if (claimed) {
+                status = "processing";
+            } else {
+                /* A concurrent request moved it first: show where it is. */
                 catena_rows_free(rows);
-                return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
-                                          "store error");
+                rows = NULL;
+                if (catena_store_exec(r->store,
+                                      "SELECT " CHALL_COLS ", 0, '', 0, 0 "
+                                      "FROM acme_challenges c WHERE c.id = $1",
+                                      p, 1, &rows, &err) != CATENA_OK ||
+                    (row = catena_rows_get(rows, 0)) == NULL) {
+                    catena_rows_free(rows);
+                    return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                              "store error");
+                }
+                status = catena_row_text(row, 3);
             }
         }
     }
-    o = challenge_json(r, row);
+    o = challenge_json(r, row, status);
     acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
     snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
     acme_header(r, "Link", up);
-    if (strcmp(catena_row_text(row, 3), "processing") == 0) {
+    if (strcmp(status, "processing") == 0) {
         acme_header(r, "Retry-After", "1");
     }
     catena_rows_free(rows);

@@ -401,6 +401,7 @@ def corpus(c):
     assert r.status == 201, r.body
     r = c.post(url, good, nonce=n)
     ok &= expect("reused nonce", r, "badNonce", 400)
+    ok &= replays(c, url, good)
     # Unknown kid.
     ok &= expect("unknown kid", c.post(url, good, hdr_extra={
         "kid": c.kid.rsplit("/", 1)[0] + "/999999"}), "accountDoesNotExist",
@@ -463,14 +464,62 @@ def corpus(c):
         "badCSR", 400)
     ok &= expect("CSR not base64url", c.post(o["finalize"], {
         "csr": "!!!"}), "badCSR", 400)
-    # The order is still ready and finalizes with a correct CSR.
-    r = c.post(o["finalize"], {"csr": b64(c.csr(["d.example.com"], ckey))})
+    # The order is still ready and finalizes with a correct CSR; the same
+    # request sent again is a replay, refused for its nonce.
+    fin = json.dumps(c.sign(o["finalize"], {
+        "csr": b64(c.csr(["d.example.com"], ckey))})).encode()
+    r = c.req("POST", o["finalize"], fin)
     good_fin = r.status == 200 and r.json()["status"] == "valid"
     print(("ok   " if good_fin else "FAIL ") + f"finalize after bad CSRs: {r.status}")
     ok &= good_fin
+    ok &= expect("replayed finalize", c.req("POST", o["finalize"], fin),
+                 "badNonce", 400)
     # Server still up.
     r = c.req("GET", c.directory)
     ok &= r.status == 200
+    return ok
+
+
+def replays(c, url, good):
+    """Nonces of requests whose writes carry the nonce's use: a nonce
+    spent by a refused request, a replayed challenge, and one newOrder
+    sent twice at once (exactly one may create an order)."""
+    ok = True
+    n = c.new_nonce()
+    r = c.post(url, {"identifiers": [{"type": "dns", "value": "bad..name"}]},
+               nonce=n)
+    ok &= expect("refused newOrder", r, "rejectedIdentifier", 400)
+    ok &= expect("nonce of a refused newOrder", c.post(url, good, nonce=n),
+                 "badNonce", 400)
+    r = c.order(["e.example.com"])
+    assert r.status == 201, r.body
+    a = c.post(r.json()["authorizations"][0], None).json()
+    ch = [x for x in a["challenges"] if x["type"] == "http-01"][0]
+    Tokens.tokens[ch["token"]] = ch["token"] + "." + thumbprint(c.key)
+    body = json.dumps(c.sign(ch["url"], {})).encode()
+    r = c.req("POST", ch["url"], body)
+    good_ch = r.status == 200 and r.json()["status"] in ("processing", "valid")
+    print(("ok   " if good_ch else "FAIL ") + f"challenge: {r.status}")
+    ok &= good_ch
+    ok &= expect("replayed challenge", c.req("POST", ch["url"], body),
+                 "badNonce", 400)
+    body = json.dumps(c.sign(url, good)).encode()
+    got = [None, None]
+
+    def send(i):
+        got[i] = c.req("POST", url, body)
+
+    ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    got.sort(key=lambda x: x.status)
+    good_race = got[0].status == 201
+    print(("ok   " if good_race else "FAIL ") +
+          f"one newOrder sent twice at once: {[x.status for x in got]}")
+    ok &= good_race
+    ok &= expect("the other one", got[1], "badNonce", 400)
     return ok
 
 
