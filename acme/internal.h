@@ -240,6 +240,15 @@ enum catena_rc acme_eab_bind(struct catena_store *store, const char *kid,
 /* acme_eab_algs_json returns a new array of the EAB MAC algorithms. */
 json_t *acme_eab_algs_json(void);
 
+/*
+ * A nonce MAC key (nonce.c): HMAC-SHA256 set up once with the secret. Each MAC
+ * works on a duplicate of |mac| (never on |mac| itself, which threads
+ * share), so no per-request algorithm fetch or key schedule happens.
+ */
+struct acme_nonce_key {
+    EVP_MAC_CTX *mac;
+};
+
 /* ---- the server -------------------------------------------------------- */
 
 struct acme_queue {
@@ -267,7 +276,7 @@ struct acme_srv {
     const char *dns_resolver;
     const char *ari_explanation_url;
     int64_t nonce_lifetime;
-    uint8_t nonce_key[ACME_NONCE_KEY_LEN];
+    struct acme_nonce_key nonce_key;
     int64_t authz_reuse;
     int64_t caa_reuse;
     int64_t order_lifetime;
@@ -324,19 +333,28 @@ void acme_tx_rollback(struct catena_store *store);
 
 /* ---- nonces (nonce.c) -------------------------------------------- */
 
+/* acme_nonce_key_set makes |key| from |secret|. */
+enum catena_rc acme_nonce_key_set(struct acme_nonce_key *key,
+                                  const uint8_t secret[ACME_NONCE_KEY_LEN],
+                                  struct catena_err *err) CATENA_WUR;
+
+/* acme_nonce_key_clear frees |key| (a cleared key may be cleared again). */
+void acme_nonce_key_clear(struct acme_nonce_key *key);
+
 /*
- * acme_nonce_key_load reads the nonce MAC key from the store, creating it
- * on first use; every node sharing the store gets the same key.
+ * acme_nonce_key_load reads the nonce MAC secret from the store, creating
+ * it on first use (every node sharing the store gets the same one), and
+ * sets |key| from it.
  */
 enum catena_rc acme_nonce_key_load(struct catena_store *store,
-                                   uint8_t key[ACME_NONCE_KEY_LEN],
+                                   struct acme_nonce_key *key,
                                    struct catena_err *err) CATENA_WUR;
 
 /*
  * acme_nonce_new writes a fresh nonce valid for |lifetime| seconds into
  * |out|. It touches no store: the nonce carries its expiry under a MAC.
  */
-enum catena_rc acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN],
+enum catena_rc acme_nonce_new(const struct acme_nonce_key *key,
                               int64_t lifetime, char out[ACME_MAX_NONCE],
                               struct catena_err *err) CATENA_WUR;
 
@@ -346,7 +364,7 @@ enum catena_rc acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN],
  * It touches no store: whether the nonce was used is for
  * acme_nonce_record or acme_nonce_record_tx to find out.
  */
-enum catena_rc acme_nonce_check(const uint8_t key[ACME_NONCE_KEY_LEN],
+enum catena_rc acme_nonce_check(const struct acme_nonce_key *key,
                                 const char *nonce, int *ok, int64_t *expires,
                                 struct catena_err *err) CATENA_WUR;
 
@@ -375,7 +393,7 @@ enum catena_rc acme_nonce_record_tx(struct catena_store *store,
  * acme_nonce_record. |*ok| is 1 only for a good nonce's first use.
  */
 enum catena_rc acme_nonce_use(struct catena_store *store,
-                              const uint8_t key[ACME_NONCE_KEY_LEN],
+                              const struct acme_nonce_key *key,
                               const char *nonce, int *ok,
                               struct catena_err *err) CATENA_WUR;
 

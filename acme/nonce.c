@@ -8,9 +8,10 @@
  * The MAC is not what stops replay (that is the used table); it bounds
  * what a client can make us store and makes the expiry trustworthy.
  */
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,8 +32,39 @@
 #define NONCE_SWEEP_EVERY 1024
 
 enum catena_rc
-acme_nonce_key_load(struct catena_store *store,
-                    uint8_t key[ACME_NONCE_KEY_LEN], struct catena_err *err)
+acme_nonce_key_set(struct acme_nonce_key *key,
+                   const uint8_t secret[ACME_NONCE_KEY_LEN],
+                   struct catena_err *err)
+{
+    EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = alg != NULL ? EVP_MAC_CTX_new(alg) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         (char *)(uintptr_t) "SHA256", 0),
+        OSSL_PARAM_construct_end()};
+
+    EVP_MAC_free(alg); /* the context keeps its own reference */
+    if (ctx == NULL ||
+        EVP_MAC_init(ctx, secret, ACME_NONCE_KEY_LEN, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return catena_err_set(err, CATENA_ERR_CRYPTO, "nonce HMAC key");
+    }
+    acme_nonce_key_clear(key);
+    key->mac = ctx;
+    return CATENA_OK;
+}
+
+void
+acme_nonce_key_clear(struct acme_nonce_key *key)
+{
+    /* Freeing the context wipes the key schedule it holds. */
+    EVP_MAC_CTX_free(key->mac);
+    key->mac = NULL;
+}
+
+enum catena_rc
+acme_nonce_key_load(struct catena_store *store, struct acme_nonce_key *key,
+                    struct catena_err *err)
 {
     uint8_t fresh[ACME_NONCE_KEY_LEN];
     char *text = NULL;
@@ -79,8 +111,7 @@ acme_nonce_key_load(struct catena_store *store,
                             "acme_nonce_keys holds no usable key");
         goto out;
     }
-    memcpy(key, dec, ACME_NONCE_KEY_LEN);
-    rc = CATENA_OK;
+    rc = acme_nonce_key_set(key, dec, err);
 out:
     if (dec != NULL) {
         OPENSSL_cleanse(dec, dec_len);
@@ -92,25 +123,29 @@ out:
     return rc;
 }
 
-/* nonce_mac writes the MAC of the first 16 bytes of |raw| into raw[16..]. */
+/* nonce_mac writes the MAC of the first 16 bytes of |raw| into |mac|. */
 static int
-nonce_mac(const uint8_t key[ACME_NONCE_KEY_LEN], uint8_t raw[NONCE_RAW_LEN],
+nonce_mac(const struct acme_nonce_key *key, const uint8_t raw[NONCE_RAW_LEN],
           uint8_t mac[NONCE_MAC_LEN])
 {
+    EVP_MAC_CTX *ctx = key->mac != NULL ? EVP_MAC_CTX_dup(key->mac) : NULL;
     uint8_t full[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    size_t len = 0;
+    int ret = -1;
 
-    if (HMAC(EVP_sha256(), key, ACME_NONCE_KEY_LEN, raw,
-             NONCE_EXP_LEN + NONCE_RAND_LEN, full, &len) == NULL ||
-        len < NONCE_MAC_LEN) {
-        return -1;
+    if (ctx != NULL &&
+        EVP_MAC_update(ctx, raw, NONCE_EXP_LEN + NONCE_RAND_LEN) == 1 &&
+        EVP_MAC_final(ctx, full, &len, sizeof(full)) == 1 &&
+        len >= NONCE_MAC_LEN) {
+        memcpy(mac, full, NONCE_MAC_LEN);
+        ret = 0;
     }
-    memcpy(mac, full, NONCE_MAC_LEN);
-    return 0;
+    EVP_MAC_CTX_free(ctx);
+    return ret;
 }
 
 enum catena_rc
-acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t lifetime,
+acme_nonce_new(const struct acme_nonce_key *key, int64_t lifetime,
                char out[ACME_MAX_NONCE], struct catena_err *err)
 {
     uint8_t raw[NONCE_RAW_LEN];
@@ -274,7 +309,7 @@ record_use(struct catena_store *store, struct nonce_waiter *w)
 }
 
 enum catena_rc
-acme_nonce_check(const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce,
+acme_nonce_check(const struct acme_nonce_key *key, const char *nonce,
                  int *ok, int64_t *expires, struct catena_err *err)
 {
     uint8_t *raw = NULL, mac[NONCE_MAC_LEN];
@@ -340,9 +375,8 @@ acme_nonce_record_tx(struct catena_store *store, const char *nonce,
 }
 
 enum catena_rc
-acme_nonce_use(struct catena_store *store,
-               const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce,
-               int *ok, struct catena_err *err)
+acme_nonce_use(struct catena_store *store, const struct acme_nonce_key *key,
+               const char *nonce, int *ok, struct catena_err *err)
 {
     int64_t expires = 0;
     enum catena_rc rc = acme_nonce_check(key, nonce, ok, &expires, err);

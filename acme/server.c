@@ -158,7 +158,7 @@ post_verify(struct acme_req *r, int allow_jwk, int allow_kid, int defer)
         acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
-    if (acme_nonce_check(r->srv->nonce_key, r->jws.nonce, &ok, &expires,
+    if (acme_nonce_check(&r->srv->nonce_key, r->jws.nonce, &ok, &expires,
                          &err) != CATENA_OK) {
         CATENA_ERROR("acme: nonce check: %s", err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "nonce check");
@@ -513,7 +513,7 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     }
     /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
      * directory link, error answers included (a badNonce retry needs it). */
-    if (acme_nonce_new(srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
+    if (acme_nonce_new(&srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
         CATENA_OK) {
         acme_header(&r, "Replay-Nonce", nonce);
     } else {
