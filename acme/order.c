@@ -411,7 +411,7 @@ acme_h_new_order(struct acme_req *r)
     size_t n = 0, i;
     int64_t order_id = 0;
     enum catena_rc rc;
-    int in_tx = 0;
+    int in_tx = 0, reused = 0;
 
     if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
@@ -532,16 +532,39 @@ acme_h_new_order(struct acme_req *r)
         goto store_fail;
     }
     order_id = catena_row_int(catena_rows_get(rows, 0), 0);
+    /* The order as written, to answer with unless an authorization was
+     * reused (then its state decides the order's, and it is loaded). */
+    o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        rc = catena_err_set(&err, CATENA_ERR_NOMEM, "order");
+        goto store_fail;
+    }
+    o->id = order_id;
+    o->account_id = r->acct.id;
+    snprintf(o->status, sizeof(o->status), "pending");
+    o->expires = r->now + r->srv->order_lifetime;
+    if (replaces != NULL) {
+        snprintf(o->replaces, sizeof(o->replaces), "%s", replaced);
+        snprintf(o->replaces_certid, sizeof(o->replaces_certid), "%s",
+                 replaces);
+    }
     for (i = 0; i < n; i++) {
         const char *val = canon[i] + (wild[i] ? 2 : 0);
+        struct acme_order_ident *oi = &o->idents[o->num_idents++];
         int64_t az = 0;
         rc = reusable_authz(r, types[i], val, wild[i], &az, &err);
+        reused |= az != 0;
         if (rc == CATENA_OK && az == 0) {
             rc = new_authz(r, types[i], val, wild[i], &az, &err);
         }
         if (rc != CATENA_OK) {
             goto store_fail;
         }
+        oi->authz_id = az;
+        snprintf(oi->type, sizeof(oi->type), "%s", types[i]);
+        snprintf(oi->value, sizeof(oi->value), "%s", val);
+        oi->wildcard = wild[i];
+        snprintf(oi->authz_status, sizeof(oi->authz_status), "pending");
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(order_id),
                                        CATENA_SQL_P_INT((int64_t)i),
                                        CATENA_SQL_P_INT(az)};
@@ -558,8 +581,13 @@ acme_h_new_order(struct acme_req *r)
     if (rc != CATENA_OK) {
         goto store_fail;
     }
-    if (acme_order_load(r->store, order_id, r->now, &o, &err) != CATENA_OK) {
-        goto store_fail;
+    if (reused) {
+        acme_order_free(o);
+        o = NULL;
+        if (acme_order_load(r->store, order_id, r->now, &o, &err) !=
+            CATENA_OK) {
+            goto store_fail;
+        }
     }
     acme_order_reply(r, 201, o, 1);
     goto out;

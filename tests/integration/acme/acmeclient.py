@@ -172,6 +172,7 @@ class Client:
         assert r.status == 201, (r.status, r.body)
         ourl = r.headers["Location"]
         o = r.json()
+        self.new_order = o
         self.solve_http01(o)
         ckey = ec.generate_private_key(ec.SECP256R1())
         csr = self.csr(names, ckey)
@@ -370,6 +371,15 @@ def flow(c, out):
     chain, o, _ = c.issue(["a.example.com", "b.example.com"])
     with open(out, "w") as f:
         f.write(chain)
+    # newOrder answered with the order as stored: POST-as-GET agrees on
+    # everything the order has not changed since.
+    n = c.new_order
+    assert n["status"] == "pending", n
+    assert n["identifiers"] == [{"type": "dns", "value": v} for v in
+                                ("a.example.com", "b.example.com")], n
+    for k in ("identifiers", "authorizations", "finalize", "expires"):
+        assert n[k] == o[k], (k, n, o)
+    assert "replaces" not in n, n
     # Directory, nonce and account basics.
     assert "renewalInfo" in c.dir and "meta" in c.dir
     r = c.req("GET", c.dir["newNonce"])
@@ -562,6 +572,7 @@ def ari(c, db):
     # Replacement links the new certificate to the old one.
     chain2, o2, _ = c.issue(["ari.example.com"], replaces=cid)
     assert o2.get("replaces") == cid, o2
+    assert c.new_order.get("replaces") == cid, c.new_order
     con = sqlite3.connect(db, timeout=10)
     rb = con.execute("SELECT replaced_by FROM certificates WHERE serial = ?",
                      (serial,)).fetchone()[0]
