@@ -631,30 +631,33 @@ acme_h_order(struct acme_req *r, int64_t id)
 
 /* ---- authorizations and challenges ---------------------------------- */
 
-/* challenge_json builds the challenge object of row |c| with |status|
- * (the row's own, or what this request just made it). */
+#define CHALL_COLS "c.id, c.type, c.token, c.status, c.validated_at, c.error"
+
+/* challenge_json builds the challenge object of the CHALL_COLS columns
+ * of row |c| starting at column |k|, with |status| (the row's own, or
+ * what this request just made it). */
 static json_t *
-challenge_json(struct acme_req *r, const struct catena_row *c,
+challenge_json(struct acme_req *r, const struct catena_row *c, int k,
                const char *status)
 {
-    /* Columns: id, type, token, status, validated_at, error. */
+    /* Columns k..k+5: id, type, token, status, validated_at, error. */
     char u[ACME_MAX_URL + 32], t[32];
     json_t *o;
     const char *e;
 
     acme_url(r->srv, u, sizeof(u), "/chall/%lld",
-             (long long)catena_row_int(c, 0));
-    o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, 1),
+             (long long)catena_row_int(c, k));
+    o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, k + 1),
                   "url", u, "status", status, "token",
-                  catena_row_text(c, 2));
+                  catena_row_text(c, k + 2));
     if (o == NULL) {
         return NULL;
     }
-    if (catena_row_int(c, 4) > 0) {
-        acme_time_str(catena_row_int(c, 4), t);
+    if (catena_row_int(c, k + 4) > 0) {
+        acme_time_str(catena_row_int(c, k + 4), t);
         json_object_set_new(o, "validated", json_string(t));
     }
-    if ((e = catena_row_text(c, 5)) != NULL) {
+    if ((e = catena_row_text(c, k + 5)) != NULL) {
         json_t *ej = json_loads(e, 0, NULL);
         if (ej != NULL) {
             json_object_set_new(o, "error", ej);
@@ -663,23 +666,26 @@ challenge_json(struct acme_req *r, const struct catena_row *c,
     return o;
 }
 
-#define CHALL_COLS "c.id, c.type, c.token, c.status, c.validated_at, c.error"
 
 static int
 authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
             char status_out[16])
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
-    struct catena_rows *rows = NULL, *ch = NULL;
+    struct catena_rows *rows = NULL;
     const struct catena_row *row;
     struct catena_err err = {0};
     char status[16], t[32];
     json_t *o = NULL, *arr;
     int64_t expires;
 
+    /* The authorization with its challenges, one row per challenge. */
     if (catena_store_exec(r->store,
-                          "SELECT account_id, id_type, id_value, wildcard, "
-                          "status, expires FROM acme_authzs WHERE id = $1",
+                          "SELECT a.account_id, a.id_type, a.id_value, "
+                          "a.wildcard, a.status, a.expires, " CHALL_COLS
+                          " FROM acme_authzs a LEFT JOIN acme_challenges c "
+                          "ON c.authz_id = a.id WHERE a.id = $1 ORDER BY "
+                          "c.id",
                           p, 1, &rows, &err) != CATENA_OK) {
         return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
     }
@@ -704,26 +710,25 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
     o = json_pack("{s:{s:s, s:s}, s:s, s:s}", "identifier", "type",
                   catena_row_text(row, 1), "value", catena_row_text(row, 2),
                   "status", status, "expires", t);
-    if (o != NULL && catena_row_int(row, 3) != 0) {
-        json_object_set_new(o, "wildcard", json_true());
-    }
-    if (catena_store_exec(r->store,
-                          "SELECT " CHALL_COLS " FROM acme_challenges c "
-                          "WHERE c.authz_id = $1 ORDER BY c.id",
-                          p, 1, &ch, &err) != CATENA_OK ||
-        o == NULL) {
+    arr = json_array();
+    if (o == NULL || arr == NULL) {
         catena_rows_free(rows);
         json_decref(o);
-        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        json_decref(arr);
+        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                  "out of memory");
     }
-    arr = json_array();
-    for (size_t i = 0; i < catena_rows_count(ch); i++) {
-        const struct catena_row *c = catena_rows_get(ch, i);
-        json_array_append_new(arr,
-                              challenge_json(r, c, catena_row_text(c, 3)));
+    if (catena_row_int(row, 3) != 0) {
+        json_object_set_new(o, "wildcard", json_true());
+    }
+    for (size_t i = 0; i < catena_rows_count(rows); i++) {
+        const struct catena_row *c = catena_rows_get(rows, i);
+        if (!catena_row_is_null(c, 6)) {
+            json_array_append_new(
+                arr, challenge_json(r, c, 6, catena_row_text(c, 9)));
+        }
     }
     json_object_set_new(o, "challenges", arr);
-    catena_rows_free(ch);
     catena_rows_free(rows);
     return acme_reply_json(r, 200, o);
 }
@@ -888,7 +893,7 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             }
         }
     }
-    o = challenge_json(r, row, status);
+    o = challenge_json(r, row, 0, status);
     acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
     snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
     acme_header(r, "Link", up);

@@ -380,6 +380,18 @@ def flow(c, out):
     for k in ("identifiers", "authorizations", "finalize", "expires"):
         assert n[k] == o[k], (k, n, o)
     assert "replaces" not in n, n
+    # An authorization with its three challenges, the one used valid.
+    a = c.post(n["authorizations"][0], None).json()
+    assert a["status"] == "valid" and "wildcard" not in a, a
+    assert a["identifier"] == {"type": "dns", "value": "a.example.com"}, a
+    types = sorted(ch["type"] for ch in a["challenges"])
+    assert types == ["dns-01", "http-01", "tls-alpn-01"], a
+    for ch in a["challenges"]:
+        assert ch["url"] and ch["token"], ch
+        if ch["type"] == "http-01":
+            assert ch["status"] == "valid" and "validated" in ch, ch
+        else:
+            assert ch["status"] == "pending" and "validated" not in ch, ch
     # Directory, nonce and account basics.
     assert "renewalInfo" in c.dir and "meta" in c.dir
     r = c.req("GET", c.dir["newNonce"])
