@@ -129,6 +129,17 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         goto out;
     }
     if (strcmp(o->status, "ready") != 0) {
+        /* Off the usual path: store the status as a load would (an order
+         * found invalid stops blocking a replacement, ari.c), once the
+         * nonce's use is recorded. */
+        if (acme_req_nonce_record(r) != 0) {
+            goto out;
+        }
+        acme_order_free(o);
+        o = NULL;
+        if (acme_order_load(r->store, id, r->now, &o, &err) != CATENA_OK) {
+            CATENA_WARN("acme: order %lld: %s", (long long)id, err.msg);
+        }
         acme_reply_problem(r, ACME_PROB_ORDER_NOT_READY,
                            "the order is not ready for finalization");
         goto out;

@@ -498,6 +498,13 @@ int acme_post_verify_deferred(struct acme_req *r, int allow_jwk,
  * by acme_dispatch.
  */
 int acme_req_tx_begin(struct acme_req *r);
+
+/*
+ * acme_req_nonce_record records a deferred nonce's use at once, for a
+ * handler about to write outside acme_req_tx_begin. Returns 0 (also when
+ * nothing was deferred), or -1 after replying badNonce or serverInternal.
+ */
+int acme_req_nonce_record(struct acme_req *r);
 enum catena_rc acme_req_tx_commit(struct acme_req *r,
                                   struct catena_err *err) CATENA_WUR;
 void acme_req_tx_rollback(struct acme_req *r);

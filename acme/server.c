@@ -322,6 +322,47 @@ reply_reset(struct acme_req *r)
     resp->status = 0;
 }
 
+/* record_pending records the use of the deferred nonce of |r| now.
+ * Returns 0, or -1 with the problem to answer in |*p|. */
+static int
+record_pending(struct acme_req *r, enum acme_prob *p)
+{
+    struct catena_err err = {0};
+    int ok = 0;
+
+    r->nonce_pending = 0;
+    if (acme_nonce_record(r->store, r->jws.nonce, r->nonce_expires, &ok,
+                          &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce record: %s", err.msg);
+        *p = ACME_PROB_SERVER_INTERNAL;
+        return -1;
+    }
+    if (!ok) {
+        *p = ACME_PROB_BAD_NONCE;
+        return -1;
+    }
+    return 0;
+}
+
+static const char *
+nonce_detail(enum acme_prob p)
+{
+    return p == ACME_PROB_BAD_NONCE ? "nonce unknown, used or expired"
+                                    : "store error";
+}
+
+int
+acme_req_nonce_record(struct acme_req *r)
+{
+    enum acme_prob p = ACME_PROB_NONE;
+
+    if (r->nonce_pending && record_pending(r, &p) != 0) {
+        acme_reply_problem(r, p, nonce_detail(p));
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * settle_nonce records the use of a deferred nonce the handler did not
  * commit (it failed before writing, wrote nothing, or its transaction
@@ -332,21 +373,11 @@ reply_reset(struct acme_req *r)
 static void
 settle_nonce(struct acme_req *r)
 {
-    struct catena_err err = {0};
-    int ok = 0;
+    enum acme_prob p = ACME_PROB_NONE;
 
-    r->nonce_pending = 0;
-    if (acme_nonce_record(r->store, r->jws.nonce, r->nonce_expires, &ok,
-                          &err) != CATENA_OK) {
-        CATENA_ERROR("acme: nonce record: %s", err.msg);
+    if (record_pending(r, &p) != 0) {
         reply_reset(r);
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-        return;
-    }
-    if (!ok) {
-        reply_reset(r);
-        acme_reply_problem(r, ACME_PROB_BAD_NONCE,
-                           "nonce unknown, used or expired");
+        acme_reply_problem(r, p, nonce_detail(p));
     }
 }
 
