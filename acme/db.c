@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
 #include "catena/store.h"
 #include "internal.h"
 
@@ -195,6 +198,11 @@ acme_tx_commit(struct catena_store *store, struct catena_err *err)
 {
     enum catena_rc rc = catena_store_commit(store, err);
 
+    /* A failed commit keeps the transaction open (store.h): close it, or
+     * every later statement on this thread's connection would fail. */
+    if (rc != CATENA_OK) {
+        catena_store_rollback(store);
+    }
     acme_wunlock();
     return rc;
 }
@@ -250,6 +258,8 @@ static struct {
     int64_t id;
     char *jwk;
     EVP_PKEY *key;
+    uint8_t *spki; /* DER of key (OPENSSL_malloc'd), made when first asked */
+    size_t spki_len;
 } key_cache[KEY_CACHE_SLOTS];
 static pthread_mutex_t key_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -286,11 +296,56 @@ key_cached(int64_t id, const char *text, const json_t *jwk)
     pthread_mutex_lock(&key_cache_mu);
     free(key_cache[slot].jwk);
     EVP_PKEY_free(key_cache[slot].key);
+    OPENSSL_free(key_cache[slot].spki);
+    key_cache[slot].spki = NULL;
+    key_cache[slot].spki_len = 0;
     key_cache[slot].id = id;
     key_cache[slot].jwk = copy;
     key_cache[slot].key = key;
     pthread_mutex_unlock(&key_cache_mu);
     return key;
+}
+
+/*
+ * The account key's DER is made once per cached key: OpenSSL 3 builds an
+ * encoder for every i2d_PUBKEY, which cost a finalize more than its CSR
+ * checks. The slot is trusted only while it holds this very key object
+ * (|acct| holds a reference, so the pointer cannot be reused meanwhile).
+ */
+int
+acme_account_key_is(const struct acme_account *acct, const uint8_t *spki,
+                    size_t len)
+{
+    size_t slot = (size_t)((uint64_t)acct->id % KEY_CACHE_SLOTS);
+    unsigned char *der = NULL;
+    int der_len, same = -1;
+
+    if (acct->key == NULL) {
+        return -1;
+    }
+    pthread_mutex_lock(&key_cache_mu);
+    if (key_cache[slot].key == acct->key && key_cache[slot].spki != NULL) {
+        same = key_cache[slot].spki_len == len &&
+               memcmp(key_cache[slot].spki, spki, len) == 0;
+    }
+    pthread_mutex_unlock(&key_cache_mu);
+    if (same >= 0) {
+        return same;
+    }
+    der_len = i2d_PUBKEY(acct->key, &der);
+    if (der_len <= 0) {
+        return -1;
+    }
+    same = (size_t)der_len == len && memcmp(der, spki, len) == 0;
+    pthread_mutex_lock(&key_cache_mu);
+    if (key_cache[slot].key == acct->key && key_cache[slot].spki == NULL) {
+        key_cache[slot].spki = der;
+        key_cache[slot].spki_len = (size_t)der_len;
+        der = NULL;
+    }
+    pthread_mutex_unlock(&key_cache_mu);
+    OPENSSL_free(der);
+    return same;
 }
 
 enum catena_rc

@@ -19,115 +19,6 @@
 #include "catena/store.h"
 #include "internal.h"
 
-#define CSR_MAX_NAMES (2 * ACME_MAX_IDENTIFIERS)
-
-/* name_in reports whether |name| is one of |names| (case-insensitive). */
-static int
-name_in(const char *name, const char *const *names, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcasecmp(name, names[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/*
- * csr_names_match checks that the CSR's SANs are exactly the order's
- * identifiers (no other SAN types), and that a CN, if any, is one of them.
- */
-static int
-csr_names_match(const uint8_t *der, size_t len, const char *const *names,
-                size_t num, char *detail, size_t dlen)
-{
-    const unsigned char *p = der;
-    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
-    STACK_OF(X509_EXTENSION) *exts = NULL;
-    GENERAL_NAMES *gens = NULL;
-    char seen[ACME_MAX_IDENTIFIERS] = {0};
-    int ok = 0, idx;
-
-    if (req == NULL || p != der + len) {
-        snprintf(detail, dlen, "CSR does not parse");
-        goto out;
-    }
-    exts = X509_REQ_get_extensions(req);
-    gens = exts != NULL ? X509V3_get_d2i(exts, NID_subject_alt_name, NULL,
-                                         NULL)
-                        : NULL;
-    if (gens == NULL || sk_GENERAL_NAME_num(gens) > CSR_MAX_NAMES) {
-        snprintf(detail, dlen, "CSR needs a subjectAltName with the order's "
-                               "identifiers");
-        goto out;
-    }
-    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        char buf[ACME_MAX_DNS_NAME + 3];
-        size_t k;
-
-        if (g->type == GEN_DNS) {
-            const ASN1_IA5STRING *s = g->d.dNSName;
-            if (s->length <= 0 || (size_t)s->length >= sizeof(buf) ||
-                memchr(s->data, 0, (size_t)s->length) != NULL) {
-                snprintf(detail, dlen, "CSR has a malformed dNSName");
-                goto out;
-            }
-            memcpy(buf, s->data, (size_t)s->length);
-            buf[s->length] = '\0';
-        } else if (g->type == GEN_IPADD) {
-            const ASN1_OCTET_STRING *s = g->d.iPAddress;
-            int af = s->length == 4 ? AF_INET : s->length == 16 ? AF_INET6 : 0;
-            if (af == 0 || inet_ntop(af, s->data, buf, sizeof(buf)) == NULL) {
-                snprintf(detail, dlen, "CSR has a malformed iPAddress");
-                goto out;
-            }
-        } else {
-            snprintf(detail, dlen, "CSR has a SAN type this CA does not issue");
-            goto out;
-        }
-        for (k = 0; k < num; k++) {
-            if (strcasecmp(buf, names[k]) == 0) {
-                seen[k] = 1;
-                break;
-            }
-        }
-        if (k == num) {
-            snprintf(detail, dlen, "CSR names an identifier not in the order");
-            goto out;
-        }
-    }
-    for (size_t k = 0; k < num; k++) {
-        if (!seen[k]) {
-            snprintf(detail, dlen, "CSR lacks an identifier of the order");
-            goto out;
-        }
-    }
-    idx = -1;
-    while ((idx = X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(req),
-                                             NID_commonName, idx)) >= 0) {
-        X509_NAME_ENTRY *e =
-            X509_NAME_get_entry(X509_REQ_get_subject_name(req), idx);
-        const ASN1_STRING *s = X509_NAME_ENTRY_get_data(e);
-        unsigned char *u = NULL;
-        int ul = ASN1_STRING_to_UTF8(&u, s);
-        int hit = ul > 0 && memchr(u, 0, (size_t)ul) == NULL &&
-                  name_in((const char *)u, names, num);
-        OPENSSL_free(u);
-        if (!hit) {
-            snprintf(detail, dlen, "CSR common name is not an identifier of "
-                                   "the order");
-            goto out;
-        }
-    }
-    ok = 1;
-out:
-    GENERAL_NAMES_free(gens);
-    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-    X509_REQ_free(req);
-    return ok;
-}
-
 static void
 order_fail(struct acme_req *r, int64_t id, json_t *prob)
 {
@@ -146,30 +37,64 @@ order_fail(struct acme_req *r, int64_t id, json_t *prob)
     free(text);
 }
 
-/* set_default_ari stores the default ARI window if none is set yet. */
-static void
-set_default_ari(struct acme_req *r, const char *serial)
+/* set_valid marks order |id| valid with its certificate's serial. */
+static enum catena_rc
+set_valid(struct acme_req *r, int64_t id, const char *serial,
+          struct catena_err *err)
 {
-    struct catena_cert_row row = {0};
+    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(serial),
+                                   CATENA_SQL_P_INT(id)};
+
+    return acme_store_write(r->store,
+                            "UPDATE acme_orders SET status = 'valid', "
+                            "serial = $1 WHERE id = $2",
+                            p, 2, NULL, err);
+}
+
+/* claim moves order |id| from ready to processing, so two finalize calls
+ * cannot both issue. Readiness is checked by the statement itself (not
+ * expired, every authorization valid and unexpired), as acme_order_peek
+ * found it but without a window between the two. Replies and returns -1
+ * when the order cannot be claimed. */
+static int
+claim(struct acme_req *r, int64_t id)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id),
+                                   CATENA_SQL_P_INT(r->now)};
+    struct catena_rows *rows = NULL;
     struct catena_err err = {0};
-    int64_t s, e;
+    int claimed;
 
-    if (catena_store_cert_get(r->store, serial, &row, &err) != CATENA_OK) {
-        CATENA_WARN("acme: ARI window for %s: %s", serial, err.msg);
-        return;
+    /* The nonce's use commits with the claim. */
+    if (acme_req_tx_begin(r) != 0) {
+        return -1;
     }
-    if (row.ari_start == 0 && row.ari_end == 0) {
-        enum catena_rc rc;
-
-        acme_ari_default_window(row.not_before, row.not_after, &s, &e);
-        acme_wlock();
-        rc = catena_store_cert_set_ari(r->store, serial, s, e, &err);
-        acme_wunlock();
-        if (rc != CATENA_OK) {
-            CATENA_WARN("acme: ARI window for %s: %s", serial, err.msg);
-        }
+    if (catena_store_exec(
+            r->store,
+            "UPDATE acme_orders SET status = 'processing' WHERE id = $1 AND "
+            "status IN ('pending', 'ready') AND expires >= $2 AND NOT EXISTS "
+            "(SELECT 1 FROM acme_order_idents i JOIN acme_authzs a ON a.id = "
+            "i.authz_id WHERE i.order_id = $1 AND (a.status <> 'valid' OR "
+            "a.expires < $2)) RETURNING id",
+            p, 2, &rows, &err) != CATENA_OK) {
+        acme_req_tx_rollback(r);
+        CATENA_ERROR("acme: order %lld claim: %s", (long long)id, err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        return -1;
     }
-    catena_cert_row_clear(&row);
+    claimed = catena_rows_get(rows, 0) != NULL;
+    catena_rows_free(rows);
+    if (acme_req_tx_commit(r, &err) != CATENA_OK) {
+        CATENA_ERROR("acme: order %lld claim: %s", (long long)id, err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        return -1;
+    }
+    if (!claimed) {
+        acme_reply_problem(r, ACME_PROB_ORDER_NOT_READY,
+                           "the order is already being finalized");
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -178,25 +103,24 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     const struct catena_profile *prof = catena_profile_find("tls-server");
     struct acme_order *o = NULL;
     struct catena_err err = {0};
-    struct catena_rows *rows = NULL;
     struct catena_issued *issued = NULL;
     struct catena_issue_req ir = {0};
     json_t *pl = NULL;
     const char *csr_b64 = NULL;
     size_t csr_b64_len = 0, nd = 0, ni = 0;
-    uint8_t *csr = NULL, *spki = NULL, *acct_spki = NULL;
+    uint8_t *csr = NULL, *spki = NULL;
     size_t csr_len = 0, spki_len = 0;
-    int acct_spki_len;
     const char *names[ACME_MAX_IDENTIFIERS], *dns[ACME_MAX_IDENTIFIERS],
         *ips[ACME_MAX_IDENTIFIERS];
     char (*full)[ACME_MAX_DNS_NAME + 3] = NULL;
     char detail[600] = "";
     enum catena_rc rc;
 
-    if (acme_post_verify(r, 0, 1) != 0) {
+    if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
     }
-    rc = acme_order_load(r->store, id, r->now, &o, &err);
+    /* Read only: the claim below checks readiness as it writes. */
+    rc = acme_order_peek(r->store, id, r->now, &o, &err);
     if (rc == CATENA_OK && o->account_id != r->acct.id) {
         rc = CATENA_ERR_NOT_FOUND;
     }
@@ -205,6 +129,17 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         goto out;
     }
     if (strcmp(o->status, "ready") != 0) {
+        /* Off the usual path: store the status as a load would (an order
+         * found invalid stops blocking a replacement, ari.c), once the
+         * nonce's use is recorded. */
+        if (acme_req_nonce_record(r) != 0) {
+            goto out;
+        }
+        acme_order_free(o);
+        o = NULL;
+        if (acme_order_load(r->store, id, r->now, &o, &err) != CATENA_OK) {
+            CATENA_WARN("acme: order %lld: %s", (long long)id, err.msg);
+        }
         acme_reply_problem(r, ACME_PROB_ORDER_NOT_READY,
                            "the order is not ready for finalization");
         goto out;
@@ -237,12 +172,17 @@ acme_h_finalize(struct acme_req *r, int64_t id)
                                  "does not verify");
         goto out;
     }
-    acct_spki_len = i2d_PUBKEY(r->acct.key, &acct_spki);
-    if (acct_spki_len > 0 && (size_t)acct_spki_len == spki_len &&
-        memcmp(acct_spki, spki, spki_len) == 0) {
+    switch (acme_account_key_is(&r->acct, spki, spki_len)) {
+    case 0:
+        break;
+    case 1:
         acme_reply_problem(r, ACME_PROB_BAD_CSR,
                            "the certificate key must differ from the "
                            "account key");
+        goto out;
+    default:
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                           "cannot compare the CSR key");
         goto out;
     }
     full = calloc(ACME_MAX_IDENTIFIERS, sizeof(*full));
@@ -260,26 +200,13 @@ acme_h_finalize(struct acme_req *r, int64_t id)
             dns[nd++] = full[i];
         }
     }
-    if (!csr_names_match(csr, csr_len, names, o->num_idents, detail,
-                         sizeof(detail))) {
+    if (!acme_csr_names_match(csr, csr_len, names, o->num_idents, detail,
+                              sizeof(detail))) {
         acme_reply_problem(r, ACME_PROB_BAD_CSR, detail);
         goto out;
     }
-    /* Claim the order so two finalize calls cannot both issue. */
-    {
-        struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
-        if (acme_store_write(r->store,
-                             "UPDATE acme_orders SET status = 'processing' "
-                             "WHERE id = $1 AND status = 'ready' RETURNING id",
-                             p, 1, &rows, &err) != CATENA_OK) {
-            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-            goto out;
-        }
-        if (catena_rows_get(rows, 0) == NULL) {
-            acme_reply_problem(r, ACME_PROB_ORDER_NOT_READY,
-                               "the order is already being finalized");
-            goto out;
-        }
+    if (claim(r, id) != 0) {
+        goto out;
     }
     /* CAA again when the check is older than caa_reuse (BR 3.2.2.8). */
     for (size_t i = 0; i < o->num_idents; i++) {
@@ -339,30 +266,22 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         acme_reply_problem_json(r, pj);
         goto out;
     }
-    {
-        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(issued->serial),
-                                       CATENA_SQL_P_INT(id)};
-        if (acme_store_write(r->store,
-                             "UPDATE acme_orders SET status = 'valid', "
-                             "serial = $1 WHERE id = $2",
-                             p, 2, NULL, &err) != CATENA_OK) {
-            acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-            goto out;
-        }
-    }
-    set_default_ari(r, issued->serial);
-    CATENA_INFO("acme: order %lld issued %s", (long long)id, issued->serial);
-    acme_order_free(o);
-    o = NULL;
-    if (acme_order_load(r->store, id, r->now, &o, &err) != CATENA_OK) {
+    /* No ARI window is stored: renewalInfo derives the default one from
+     * the stored validity whenever none is set (ari.c), and a window an
+     * operator sets later is stored then. */
+    if (set_valid(r, id, issued->serial, &err) != CATENA_OK) {
+        CATENA_ERROR("acme: order %lld issued %s, not recorded: %s",
+                     (long long)id, issued->serial, err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         goto out;
     }
+    CATENA_INFO("acme: order %lld issued %s", (long long)id, issued->serial);
+    /* The order as just written: valid with its certificate. */
+    snprintf(o->status, sizeof(o->status), "valid");
+    snprintf(o->serial, sizeof(o->serial), "%s", issued->serial);
     acme_order_reply(r, 200, o, 1);
 out:
     catena_issued_free(issued);
-    catena_rows_free(rows);
-    OPENSSL_free(acct_spki);
     free(full);
     free(spki);
     free(csr);

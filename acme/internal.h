@@ -240,6 +240,15 @@ enum catena_rc acme_eab_bind(struct catena_store *store, const char *kid,
 /* acme_eab_algs_json returns a new array of the EAB MAC algorithms. */
 json_t *acme_eab_algs_json(void);
 
+/*
+ * A nonce MAC key (nonce.c): HMAC-SHA256 set up once with the secret. Each MAC
+ * works on a duplicate of |mac| (never on |mac| itself, which threads
+ * share), so no per-request algorithm fetch or key schedule happens.
+ */
+struct acme_nonce_key {
+    EVP_MAC_CTX *mac;
+};
+
 /* ---- the server -------------------------------------------------------- */
 
 struct acme_queue {
@@ -267,7 +276,7 @@ struct acme_srv {
     const char *dns_resolver;
     const char *ari_explanation_url;
     int64_t nonce_lifetime;
-    uint8_t nonce_key[ACME_NONCE_KEY_LEN];
+    struct acme_nonce_key nonce_key;
     int64_t authz_reuse;
     int64_t caa_reuse;
     int64_t order_lifetime;
@@ -306,7 +315,8 @@ enum catena_rc acme_db_migrate(struct catena_store *store,
  * acme_wgate_enable turns it on for a "sqlite:" URL (call before serving).
  * acme_store_write is catena_store_exec inside the gate; acme_tx_begin
  * takes the gate and begins, acme_tx_commit / acme_tx_rollback end the
- * transaction and release it (also when the commit fails).
+ * transaction and release it (a commit that fails is rolled back, so the
+ * connection is left outside any transaction either way).
  */
 void acme_wgate_enable(const char *store_url);
 void acme_wlock(void);
@@ -323,29 +333,67 @@ void acme_tx_rollback(struct catena_store *store);
 
 /* ---- nonces (nonce.c) -------------------------------------------- */
 
+/* acme_nonce_key_set makes |key| from |secret|. */
+enum catena_rc acme_nonce_key_set(struct acme_nonce_key *key,
+                                  const uint8_t secret[ACME_NONCE_KEY_LEN],
+                                  struct catena_err *err) CATENA_WUR;
+
+/* acme_nonce_key_clear frees |key| (a cleared key may be cleared again). */
+void acme_nonce_key_clear(struct acme_nonce_key *key);
+
 /*
- * acme_nonce_key_load reads the nonce MAC key from the store, creating it
- * on first use; every node sharing the store gets the same key.
+ * acme_nonce_key_load reads the nonce MAC secret from the store, creating
+ * it on first use (every node sharing the store gets the same one), and
+ * sets |key| from it.
  */
 enum catena_rc acme_nonce_key_load(struct catena_store *store,
-                                   uint8_t key[ACME_NONCE_KEY_LEN],
+                                   struct acme_nonce_key *key,
                                    struct catena_err *err) CATENA_WUR;
 
 /*
  * acme_nonce_new writes a fresh nonce valid for |lifetime| seconds into
  * |out|. It touches no store: the nonce carries its expiry under a MAC.
  */
-enum catena_rc acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN],
+enum catena_rc acme_nonce_new(const struct acme_nonce_key *key,
                               int64_t lifetime, char out[ACME_MAX_NONCE],
                               struct catena_err *err) CATENA_WUR;
 
 /*
- * acme_nonce_use consumes |nonce|: sets |*ok| to 1 if it is well-formed,
- * carries a valid MAC under |key|, has not expired, and was not used
- * before (recorded in the store, so a second node or a restart sees it).
+ * acme_nonce_check sets |*ok| to 1 if |nonce| is well-formed, carries a
+ * valid MAC under |key| and has not expired, with |*expires| its expiry.
+ * It touches no store: whether the nonce was used is for
+ * acme_nonce_record or acme_nonce_record_tx to find out.
+ */
+enum catena_rc acme_nonce_check(const struct acme_nonce_key *key,
+                                const char *nonce, int *ok, int64_t *expires,
+                                struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_nonce_record records the use of a checked |nonce| in a transaction
+ * of its own (shared with concurrent callers) and returns once it is
+ * committed: |*ok| is 1 for the first use, 0 if it was used before (here,
+ * on another node, or before a restart).
+ */
+enum catena_rc acme_nonce_record(struct catena_store *store,
+                                 const char *nonce, int64_t expires, int *ok,
+                                 struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_nonce_record_tx records the use like acme_nonce_record, but inside
+ * the transaction the caller has open on |store|: the use is committed
+ * with the caller's writes or not at all.
+ */
+enum catena_rc acme_nonce_record_tx(struct catena_store *store,
+                                    const char *nonce, int64_t expires,
+                                    int *ok,
+                                    struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_nonce_use consumes |nonce|: acme_nonce_check, then
+ * acme_nonce_record. |*ok| is 1 only for a good nonce's first use.
  */
 enum catena_rc acme_nonce_use(struct catena_store *store,
-                              const uint8_t key[ACME_NONCE_KEY_LEN],
+                              const struct acme_nonce_key *key,
                               const char *nonce, int *ok,
                               struct catena_err *err) CATENA_WUR;
 
@@ -366,6 +414,25 @@ enum catena_rc acme_account_load(struct catena_store *store, int64_t id,
                                  struct acme_account *out,
                                  struct catena_err *err) CATENA_WUR;
 
+/*
+ * acme_account_key_is reports whether the SubjectPublicKeyInfo DER |spki|
+ * (|len| bytes) encodes the key of |acct|, as DER of the same key: 1 yes,
+ * 0 no, -1 error. The account key's DER is kept with the cached key.
+ */
+int acme_account_key_is(const struct acme_account *acct, const uint8_t *spki,
+                        size_t len);
+
+/*
+ * acme_csr_names_match checks that the DER CSR's subjectAltName holds
+ * exactly |names| (the order's identifiers, "*." kept; dNSName and
+ * iPAddress only, each name at least once) and that every common name is
+ * one of them. Signature and key are not its business (catena_csr_check).
+ * Returns 1, or 0 with a client-safe |detail|.
+ */
+int acme_csr_names_match(const uint8_t *der, size_t len,
+                         const char *const *names, size_t num, char *detail,
+                         size_t dlen);
+
 struct acme_req {
     struct acme_srv *srv;
     struct catena_store *store;
@@ -376,6 +443,12 @@ struct acme_req {
     struct acme_jws jws;
     struct acme_account acct; /* when the JWS used "kid" */
     EVP_PKEY *jwk_key;        /* when the JWS used "jwk" */
+    /* A nonce checked by acme_post_verify_deferred whose use is not yet
+     * committed (see there), its expiry, and whether the open request
+     * transaction holds its use. */
+    int nonce_pending;
+    int64_t nonce_expires;
+    int nonce_in_tx;
 };
 
 /* Replies. Each returns 0 so a handler can "return acme_reply_...". */
@@ -402,6 +475,39 @@ void acme_url(const struct acme_srv *srv, char *buf, size_t len,
  * returns -1.
  */
 int acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid);
+
+/*
+ * acme_post_verify_deferred is acme_post_verify for handlers whose writes
+ * open with acme_req_tx_begin: the nonce is checked (MAC, expiry) but its
+ * use is recorded inside that transaction, so a request that writes costs
+ * one transaction, not two. If the handler ends without having committed
+ * it, acme_dispatch records the use before answering; either way a nonce
+ * found used turns the answer into badNonce, and nothing is written under
+ * a used nonce.
+ */
+int acme_post_verify_deferred(struct acme_req *r, int allow_jwk,
+                              int allow_kid);
+
+/*
+ * acme_req_tx_begin opens the request's write transaction (the write
+ * gate, acme_tx_begin) and records the deferred nonce's use first inside
+ * it. Returns 0, or -1 after replying (badNonce when the nonce was used,
+ * serverInternal on a store error) with nothing left open.
+ * acme_req_tx_commit commits (a failed commit is rolled back);
+ * acme_req_tx_rollback rolls back, and the nonce's use is then recorded
+ * by acme_dispatch.
+ */
+int acme_req_tx_begin(struct acme_req *r);
+
+/*
+ * acme_req_nonce_record records a deferred nonce's use at once, for a
+ * handler about to write outside acme_req_tx_begin. Returns 0 (also when
+ * nothing was deferred), or -1 after replying badNonce or serverInternal.
+ */
+int acme_req_nonce_record(struct acme_req *r);
+enum catena_rc acme_req_tx_commit(struct acme_req *r,
+                                  struct catena_err *err) CATENA_WUR;
+void acme_req_tx_rollback(struct acme_req *r);
 
 /*
  * acme_payload_object parses the JWS payload as a JSON object (duplicates
@@ -513,6 +619,15 @@ struct acme_order {
  * storing a change. The caller frees it with acme_order_free.
  */
 enum catena_rc acme_order_load(struct catena_store *store, int64_t id,
+                               int64_t now, struct acme_order **out,
+                               struct catena_err *err) CATENA_WUR;
+
+/*
+ * acme_order_peek is acme_order_load without storing the status it works
+ * out: for a caller whose next write decides on the order's state itself
+ * (finalize claims the order with a statement that checks readiness).
+ */
+enum catena_rc acme_order_peek(struct catena_store *store, int64_t id,
                                int64_t now, struct acme_order **out,
                                struct catena_err *err) CATENA_WUR;
 void acme_order_free(struct acme_order *o);

@@ -8,9 +8,10 @@
  * The MAC is not what stops replay (that is the used table); it bounds
  * what a client can make us store and makes the expiry trustworthy.
  */
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,8 +32,39 @@
 #define NONCE_SWEEP_EVERY 1024
 
 enum catena_rc
-acme_nonce_key_load(struct catena_store *store,
-                    uint8_t key[ACME_NONCE_KEY_LEN], struct catena_err *err)
+acme_nonce_key_set(struct acme_nonce_key *key,
+                   const uint8_t secret[ACME_NONCE_KEY_LEN],
+                   struct catena_err *err)
+{
+    EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = alg != NULL ? EVP_MAC_CTX_new(alg) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         (char *)(uintptr_t) "SHA256", 0),
+        OSSL_PARAM_construct_end()};
+
+    EVP_MAC_free(alg); /* the context keeps its own reference */
+    if (ctx == NULL ||
+        EVP_MAC_init(ctx, secret, ACME_NONCE_KEY_LEN, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return catena_err_set(err, CATENA_ERR_CRYPTO, "nonce HMAC key");
+    }
+    acme_nonce_key_clear(key);
+    key->mac = ctx;
+    return CATENA_OK;
+}
+
+void
+acme_nonce_key_clear(struct acme_nonce_key *key)
+{
+    /* Freeing the context wipes the key schedule it holds. */
+    EVP_MAC_CTX_free(key->mac);
+    key->mac = NULL;
+}
+
+enum catena_rc
+acme_nonce_key_load(struct catena_store *store, struct acme_nonce_key *key,
+                    struct catena_err *err)
 {
     uint8_t fresh[ACME_NONCE_KEY_LEN];
     char *text = NULL;
@@ -79,8 +111,7 @@ acme_nonce_key_load(struct catena_store *store,
                             "acme_nonce_keys holds no usable key");
         goto out;
     }
-    memcpy(key, dec, ACME_NONCE_KEY_LEN);
-    rc = CATENA_OK;
+    rc = acme_nonce_key_set(key, dec, err);
 out:
     if (dec != NULL) {
         OPENSSL_cleanse(dec, dec_len);
@@ -92,25 +123,29 @@ out:
     return rc;
 }
 
-/* nonce_mac writes the MAC of the first 16 bytes of |raw| into raw[16..]. */
+/* nonce_mac writes the MAC of the first 16 bytes of |raw| into |mac|. */
 static int
-nonce_mac(const uint8_t key[ACME_NONCE_KEY_LEN], uint8_t raw[NONCE_RAW_LEN],
+nonce_mac(const struct acme_nonce_key *key, const uint8_t raw[NONCE_RAW_LEN],
           uint8_t mac[NONCE_MAC_LEN])
 {
+    EVP_MAC_CTX *ctx = key->mac != NULL ? EVP_MAC_CTX_dup(key->mac) : NULL;
     uint8_t full[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    size_t len = 0;
+    int ret = -1;
 
-    if (HMAC(EVP_sha256(), key, ACME_NONCE_KEY_LEN, raw,
-             NONCE_EXP_LEN + NONCE_RAND_LEN, full, &len) == NULL ||
-        len < NONCE_MAC_LEN) {
-        return -1;
+    if (ctx != NULL &&
+        EVP_MAC_update(ctx, raw, NONCE_EXP_LEN + NONCE_RAND_LEN) == 1 &&
+        EVP_MAC_final(ctx, full, &len, sizeof(full)) == 1 &&
+        len >= NONCE_MAC_LEN) {
+        memcpy(mac, full, NONCE_MAC_LEN);
+        ret = 0;
     }
-    memcpy(mac, full, NONCE_MAC_LEN);
-    return 0;
+    EVP_MAC_CTX_free(ctx);
+    return ret;
 }
 
 enum catena_rc
-acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t lifetime,
+acme_nonce_new(const struct acme_nonce_key *key, int64_t lifetime,
                char out[ACME_MAX_NONCE], struct catena_err *err)
 {
     uint8_t raw[NONCE_RAW_LEN];
@@ -159,12 +194,57 @@ static pthread_cond_t nq_cv = PTHREAD_COND_INITIALIZER;
 static struct nonce_waiter *nq_head;
 static int nq_leading;
 
+/* insert_used records the use of |nonce| inside the open transaction of
+ * |store|: |*ok| is 1 when this insert made the row (the first use), 0
+ * when the nonce was there already. */
+static enum catena_rc
+insert_used(struct catena_store *store, const char *nonce, int64_t expires,
+            int *ok, struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce),
+                                   CATENA_SQL_P_INT(expires)};
+    struct catena_rows *rows = NULL;
+    enum catena_rc rc;
+
+    rc = catena_store_exec(store,
+                           "INSERT INTO acme_nonces_used (nonce, expires) "
+                           "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
+                           "RETURNING expires",
+                           p, 2, &rows, err);
+    /* A row back means this insert made it. A repeat conflicts with the
+     * earlier insert, committed or earlier in the same transaction. */
+    *ok = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
+    catena_rows_free(rows);
+    return rc;
+}
+
+/* sweep_used deletes expired used-nonce rows every NONCE_SWEEP_EVERY
+ * uses recorded by this thread. */
+static void
+sweep_used(struct catena_store *store, size_t n)
+{
+    static _Thread_local unsigned counter;
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(acme_now())};
+
+    counter += (unsigned)n;
+    if (counter < NONCE_SWEEP_EVERY) {
+        return;
+    }
+    counter = 0;
+    /* Housekeeping: a failed sweep does not fail the request. A row may
+     * go once expired: the MAC'd expiry refuses the nonce then. */
+    if (acme_store_write(store,
+                         "DELETE FROM acme_nonces_used WHERE expires < $1", p,
+                         1, NULL, NULL) != CATENA_OK) {
+        CATENA_WARN("acme: sweeping used nonces failed");
+    }
+}
+
 /* record_batch inserts the nonces of |batch| (|n| of them) in one
  * transaction and sets each one's ok and rc. */
 static void
 record_batch(struct catena_store *store, struct nonce_waiter **batch, size_t n)
 {
-    static _Thread_local unsigned counter;
     struct catena_err err = {0};
     enum catena_rc rc;
     size_t i;
@@ -173,19 +253,8 @@ record_batch(struct catena_store *store, struct nonce_waiter **batch, size_t n)
     rc = acme_tx_begin(store, &err);
     began = rc == CATENA_OK;
     for (i = 0; rc == CATENA_OK && i < n; i++) {
-        struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(batch[i]->nonce),
-                                       CATENA_SQL_P_INT(batch[i]->expires)};
-        struct catena_rows *rows = NULL;
-
-        rc = catena_store_exec(store,
-                               "INSERT INTO acme_nonces_used (nonce, expires) "
-                               "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
-                               "RETURNING expires",
-                               p, 2, &rows, &err);
-        /* A row back means this insert made it: the first use. A repeat
-         * within the batch conflicts with the earlier insert. */
-        batch[i]->ok = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
-        catena_rows_free(rows);
+        rc = insert_used(store, batch[i]->nonce, batch[i]->expires,
+                         &batch[i]->ok, &err);
     }
     if (rc == CATENA_OK) {
         rc = acme_tx_commit(store, &err);
@@ -200,19 +269,9 @@ record_batch(struct catena_store *store, struct nonce_waiter **batch, size_t n)
     }
     if (rc != CATENA_OK) {
         CATENA_ERROR("acme: recording used nonces: %s", err.msg);
+        return;
     }
-    counter += (unsigned)n;
-    if (rc == CATENA_OK && counter >= NONCE_SWEEP_EVERY) {
-        struct catena_sql_param p[] = {CATENA_SQL_P_INT(acme_now())};
-        counter = 0;
-        /* Housekeeping: a failed sweep does not fail the request. A row
-         * may go once expired: the MAC'd expiry refuses the nonce then. */
-        if (acme_store_write(store,
-                             "DELETE FROM acme_nonces_used WHERE expires < $1",
-                             p, 1, NULL, NULL) != CATENA_OK) {
-            CATENA_WARN("acme: sweeping used nonces failed");
-        }
-    }
+    sweep_used(store, n);
 }
 
 /* record_use queues |w| and returns once its use is committed (by this
@@ -250,17 +309,16 @@ record_use(struct catena_store *store, struct nonce_waiter *w)
 }
 
 enum catena_rc
-acme_nonce_use(struct catena_store *store,
-               const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce,
-               int *ok, struct catena_err *err)
+acme_nonce_check(const struct acme_nonce_key *key, const char *nonce,
+                 int *ok, int64_t *expires, struct catena_err *err)
 {
     uint8_t *raw = NULL, mac[NONCE_MAC_LEN];
     size_t raw_len = 0, len;
     uint64_t exp = 0;
-    struct nonce_waiter w = {0};
     enum catena_rc rc = CATENA_OK;
 
     *ok = 0;
+    *expires = 0;
     /* Length first: nothing longer is decoded, let alone stored. */
     len = nonce != NULL ? strnlen(nonce, NONCE_TEXT_LEN + 1) : 0;
     if (len != NONCE_TEXT_LEN ||
@@ -283,15 +341,48 @@ acme_nonce_use(struct catena_store *store,
     if (exp > INT64_MAX || (int64_t)exp < acme_now()) {
         goto out;
     }
-    w.nonce = nonce;
-    w.expires = (int64_t)exp;
-    record_use(store, &w);
-    if (w.rc != CATENA_OK) {
-        rc = catena_err_set(err, w.rc, "recording the nonce's use failed");
-        goto out;
-    }
-    *ok = w.ok;
+    *expires = (int64_t)exp;
+    *ok = 1;
 out:
     free(raw);
     return rc;
+}
+
+enum catena_rc
+acme_nonce_record(struct catena_store *store, const char *nonce,
+                  int64_t expires, int *ok, struct catena_err *err)
+{
+    struct nonce_waiter w = {0};
+
+    *ok = 0;
+    w.nonce = nonce;
+    w.expires = expires;
+    record_use(store, &w);
+    if (w.rc != CATENA_OK) {
+        return catena_err_set(err, w.rc, "recording the nonce's use failed");
+    }
+    *ok = w.ok;
+    return CATENA_OK;
+}
+
+enum catena_rc
+acme_nonce_record_tx(struct catena_store *store, const char *nonce,
+                     int64_t expires, int *ok, struct catena_err *err)
+{
+    /* No sweep here: a failed statement would doom the caller's
+     * transaction. The grouped path sweeps often enough. */
+    return insert_used(store, nonce, expires, ok, err);
+}
+
+enum catena_rc
+acme_nonce_use(struct catena_store *store, const struct acme_nonce_key *key,
+               const char *nonce, int *ok, struct catena_err *err)
+{
+    int64_t expires = 0;
+    enum catena_rc rc = acme_nonce_check(key, nonce, ok, &expires, err);
+
+    if (rc != CATENA_OK || !*ok) {
+        return rc;
+    }
+    return acme_nonce_record(store, nonce, expires, ok, err);
 }

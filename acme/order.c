@@ -116,9 +116,11 @@ set_order_status(struct catena_store *st, int64_t id, const char *status,
                             p, 3, NULL, err);
 }
 
-enum catena_rc
-acme_order_load(struct catena_store *st, int64_t id, int64_t now,
-                struct acme_order **out, struct catena_err *err)
+/* order_read is acme_order_load; |store_change| says whether a status
+ * that moved is written back. */
+static enum catena_rc
+order_read(struct catena_store *st, int64_t id, int64_t now,
+           int store_change, struct acme_order **out, struct catena_err *err)
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
     struct catena_rows *rows = NULL;
@@ -203,13 +205,13 @@ acme_order_load(struct catena_store *st, int64_t id, int64_t now,
             }
             ns = strcmp(as, "pending") == 0 ? "pending" : "invalid";
         }
-        if (strcmp(ns, o->status) != 0) {
+        if (strcmp(ns, o->status) != 0 && store_change) {
             rc = set_order_status(st, id, ns, NULL, err);
             if (rc != CATENA_OK) {
                 goto out;
             }
-            snprintf(o->status, sizeof(o->status), "%s", ns);
         }
+        snprintf(o->status, sizeof(o->status), "%s", ns);
     }
     *out = o;
     o = NULL;
@@ -217,6 +219,20 @@ out:
     acme_order_free(o);
     catena_rows_free(rows);
     return rc;
+}
+
+enum catena_rc
+acme_order_load(struct catena_store *st, int64_t id, int64_t now,
+                struct acme_order **out, struct catena_err *err)
+{
+    return order_read(st, id, now, 1, out, err);
+}
+
+enum catena_rc
+acme_order_peek(struct catena_store *st, int64_t id, int64_t now,
+                struct acme_order **out, struct catena_err *err)
+{
+    return order_read(st, id, now, 0, out, err);
 }
 
 int
@@ -395,9 +411,9 @@ acme_h_new_order(struct acme_req *r)
     size_t n = 0, i;
     int64_t order_id = 0;
     enum catena_rc rc;
-    int in_tx = 0;
+    int in_tx = 0, reused = 0;
 
-    if (acme_post_verify(r, 0, 1) != 0) {
+    if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
     }
     pl = acme_payload_object(r);
@@ -492,8 +508,7 @@ acme_h_new_order(struct acme_req *r)
             goto out;
         }
     }
-    if (acme_tx_begin(r->store, &err) != CATENA_OK) {
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+    if (acme_req_tx_begin(r) != 0) {
         goto out;
     }
     in_tx = 1;
@@ -517,16 +532,39 @@ acme_h_new_order(struct acme_req *r)
         goto store_fail;
     }
     order_id = catena_row_int(catena_rows_get(rows, 0), 0);
+    /* The order as written, to answer with unless an authorization was
+     * reused (then its state decides the order's, and it is loaded). */
+    o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        rc = catena_err_set(&err, CATENA_ERR_NOMEM, "order");
+        goto store_fail;
+    }
+    o->id = order_id;
+    o->account_id = r->acct.id;
+    snprintf(o->status, sizeof(o->status), "pending");
+    o->expires = r->now + r->srv->order_lifetime;
+    if (replaces != NULL) {
+        snprintf(o->replaces, sizeof(o->replaces), "%s", replaced);
+        snprintf(o->replaces_certid, sizeof(o->replaces_certid), "%s",
+                 replaces);
+    }
     for (i = 0; i < n; i++) {
         const char *val = canon[i] + (wild[i] ? 2 : 0);
+        struct acme_order_ident *oi = &o->idents[o->num_idents++];
         int64_t az = 0;
         rc = reusable_authz(r, types[i], val, wild[i], &az, &err);
+        reused |= az != 0;
         if (rc == CATENA_OK && az == 0) {
             rc = new_authz(r, types[i], val, wild[i], &az, &err);
         }
         if (rc != CATENA_OK) {
             goto store_fail;
         }
+        oi->authz_id = az;
+        snprintf(oi->type, sizeof(oi->type), "%s", types[i]);
+        snprintf(oi->value, sizeof(oi->value), "%s", val);
+        oi->wildcard = wild[i];
+        snprintf(oi->authz_status, sizeof(oi->authz_status), "pending");
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(order_id),
                                        CATENA_SQL_P_INT((int64_t)i),
                                        CATENA_SQL_P_INT(az)};
@@ -538,13 +576,18 @@ acme_h_new_order(struct acme_req *r)
             goto store_fail;
         }
     }
-    rc = acme_tx_commit(r->store, &err);
+    rc = acme_req_tx_commit(r, &err);
     in_tx = 0;
     if (rc != CATENA_OK) {
         goto store_fail;
     }
-    if (acme_order_load(r->store, order_id, r->now, &o, &err) != CATENA_OK) {
-        goto store_fail;
+    if (reused) {
+        acme_order_free(o);
+        o = NULL;
+        if (acme_order_load(r->store, order_id, r->now, &o, &err) !=
+            CATENA_OK) {
+            goto store_fail;
+        }
     }
     acme_order_reply(r, 201, o, 1);
     goto out;
@@ -553,7 +596,7 @@ store_fail:
     acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
 out:
     if (in_tx) {
-        acme_tx_rollback(r->store);
+        acme_req_tx_rollback(r);
     }
     acme_order_free(o);
     catena_rows_free(rows);
@@ -588,27 +631,33 @@ acme_h_order(struct acme_req *r, int64_t id)
 
 /* ---- authorizations and challenges ---------------------------------- */
 
+#define CHALL_COLS "c.id, c.type, c.token, c.status, c.validated_at, c.error"
+
+/* challenge_json builds the challenge object of the CHALL_COLS columns
+ * of row |c| starting at column |k|, with |status| (the row's own, or
+ * what this request just made it). */
 static json_t *
-challenge_json(struct acme_req *r, const struct catena_row *c)
+challenge_json(struct acme_req *r, const struct catena_row *c, int k,
+               const char *status)
 {
-    /* Columns: id, type, token, status, validated_at, error. */
+    /* Columns k..k+5: id, type, token, status, validated_at, error. */
     char u[ACME_MAX_URL + 32], t[32];
     json_t *o;
     const char *e;
 
     acme_url(r->srv, u, sizeof(u), "/chall/%lld",
-             (long long)catena_row_int(c, 0));
-    o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, 1),
-                  "url", u, "status", catena_row_text(c, 3), "token",
-                  catena_row_text(c, 2));
+             (long long)catena_row_int(c, k));
+    o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, k + 1),
+                  "url", u, "status", status, "token",
+                  catena_row_text(c, k + 2));
     if (o == NULL) {
         return NULL;
     }
-    if (catena_row_int(c, 4) > 0) {
-        acme_time_str(catena_row_int(c, 4), t);
+    if (catena_row_int(c, k + 4) > 0) {
+        acme_time_str(catena_row_int(c, k + 4), t);
         json_object_set_new(o, "validated", json_string(t));
     }
-    if ((e = catena_row_text(c, 5)) != NULL) {
+    if ((e = catena_row_text(c, k + 5)) != NULL) {
         json_t *ej = json_loads(e, 0, NULL);
         if (ej != NULL) {
             json_object_set_new(o, "error", ej);
@@ -617,23 +666,26 @@ challenge_json(struct acme_req *r, const struct catena_row *c)
     return o;
 }
 
-#define CHALL_COLS "c.id, c.type, c.token, c.status, c.validated_at, c.error"
 
 static int
 authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
             char status_out[16])
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
-    struct catena_rows *rows = NULL, *ch = NULL;
+    struct catena_rows *rows = NULL;
     const struct catena_row *row;
     struct catena_err err = {0};
     char status[16], t[32];
     json_t *o = NULL, *arr;
     int64_t expires;
 
+    /* The authorization with its challenges, one row per challenge. */
     if (catena_store_exec(r->store,
-                          "SELECT account_id, id_type, id_value, wildcard, "
-                          "status, expires FROM acme_authzs WHERE id = $1",
+                          "SELECT a.account_id, a.id_type, a.id_value, "
+                          "a.wildcard, a.status, a.expires, " CHALL_COLS
+                          " FROM acme_authzs a LEFT JOIN acme_challenges c "
+                          "ON c.authz_id = a.id WHERE a.id = $1 ORDER BY "
+                          "c.id",
                           p, 1, &rows, &err) != CATENA_OK) {
         return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
     }
@@ -658,24 +710,25 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
     o = json_pack("{s:{s:s, s:s}, s:s, s:s}", "identifier", "type",
                   catena_row_text(row, 1), "value", catena_row_text(row, 2),
                   "status", status, "expires", t);
-    if (o != NULL && catena_row_int(row, 3) != 0) {
-        json_object_set_new(o, "wildcard", json_true());
-    }
-    if (catena_store_exec(r->store,
-                          "SELECT " CHALL_COLS " FROM acme_challenges c "
-                          "WHERE c.authz_id = $1 ORDER BY c.id",
-                          p, 1, &ch, &err) != CATENA_OK ||
-        o == NULL) {
+    arr = json_array();
+    if (o == NULL || arr == NULL) {
         catena_rows_free(rows);
         json_decref(o);
-        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        json_decref(arr);
+        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                  "out of memory");
     }
-    arr = json_array();
-    for (size_t i = 0; i < catena_rows_count(ch); i++) {
-        json_array_append_new(arr, challenge_json(r, catena_rows_get(ch, i)));
+    if (catena_row_int(row, 3) != 0) {
+        json_object_set_new(o, "wildcard", json_true());
+    }
+    for (size_t i = 0; i < catena_rows_count(rows); i++) {
+        const struct catena_row *c = catena_rows_get(rows, i);
+        if (!catena_row_is_null(c, 6)) {
+            json_array_append_new(
+                arr, challenge_json(r, c, 6, catena_row_text(c, 9)));
+        }
     }
     json_object_set_new(o, "challenges", arr);
-    catena_rows_free(ch);
     catena_rows_free(rows);
     return acme_reply_json(r, 200, o);
 }
@@ -752,10 +805,13 @@ acme_h_challenge(struct acme_req *r, int64_t id)
     const struct catena_row *row;
     struct catena_err err = {0};
     char up[ACME_MAX_URL + 64], u[ACME_MAX_URL + 32];
+    const char *status;
     json_t *o = NULL;
     int64_t authz_id;
+    int claimed;
 
-    if (acme_post_verify(r, 0, 1) != 0) {
+    /* The nonce's use commits with the move to processing. */
+    if (acme_post_verify_deferred(r, 0, 1) != 0) {
         return 0;
     }
     if (catena_store_exec(r->store,
@@ -771,6 +827,7 @@ acme_h_challenge(struct acme_req *r, int64_t id)
         return acme_reply_problem(r, ACME_PROB_NOT_FOUND, "no such challenge");
     }
     authz_id = catena_row_int(row, 9);
+    status = catena_row_text(row, 3);
     if (r->jws.payload_len > 0) {
         /* RFC 8555 7.5.1: the client says it is ready with "{}". */
         json_t *pl = acme_payload_object(r);
@@ -779,53 +836,68 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             return 0;
         }
         json_decref(pl);
-        if (strcmp(catena_row_text(row, 3), "pending") == 0 &&
+        if (strcmp(status, "pending") == 0 &&
             strcmp(catena_row_text(row, 7), "pending") == 0 &&
             catena_row_int(row, 8) >= r->now) {
-            if (acme_store_write(r->store,
-                                 "UPDATE acme_challenges SET status = "
-                                 "'processing' WHERE id = $1 AND status = "
-                                 "'pending' RETURNING id",
-                                 p, 1, &upd, &err) != CATENA_OK) {
+            if (acme_req_tx_begin(r) != 0) {
+                catena_rows_free(rows);
+                return 0;
+            }
+            if (catena_store_exec(r->store,
+                                  "UPDATE acme_challenges SET status = "
+                                  "'processing' WHERE id = $1 AND status = "
+                                  "'pending' RETURNING id",
+                                  p, 1, &upd, &err) != CATENA_OK) {
+                acme_req_tx_rollback(r);
                 catena_rows_free(rows);
                 return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
                                           "store error");
             }
-            if (catena_rows_get(upd, 0) != NULL &&
-                acme_workers_enqueue(r->srv, id) != 0) {
+            claimed = catena_rows_get(upd, 0) != NULL;
+            catena_rows_free(upd);
+            if (acme_req_tx_commit(r, &err) != CATENA_OK) {
+                catena_rows_free(rows);
+                return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                          "store error");
+            }
+            /* Queued only once committed: the worker reads the status. */
+            if (claimed && acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
-                struct catena_sql_param p2[] = {CATENA_SQL_P_INT(id)};
                 if (acme_store_write(r->store,
                                      "UPDATE acme_challenges SET status = "
                                      "'pending' WHERE id = $1",
-                                     p2, 1, NULL, &err) != CATENA_OK) {
+                                     p, 1, NULL, &err) != CATENA_OK) {
                     CATENA_ERROR("acme: challenge %lld stuck", (long long)id);
                 }
-                catena_rows_free(upd);
                 catena_rows_free(rows);
                 acme_header(r, "Retry-After", "5");
                 return acme_reply_problem(r, ACME_PROB_RATE_LIMITED,
                                           "validation queue is full");
             }
-            catena_rows_free(upd);
-            catena_rows_free(rows);
-            rows = NULL;
-            if (catena_store_exec(r->store,
-                                  "SELECT " CHALL_COLS ", 0, '', 0, 0 FROM "
-                                  "acme_challenges c WHERE c.id = $1",
-                                  p, 1, &rows, &err) != CATENA_OK ||
-                (row = catena_rows_get(rows, 0)) == NULL) {
+            if (claimed) {
+                status = "processing";
+            } else {
+                /* A concurrent request moved it first: show where it is. */
                 catena_rows_free(rows);
-                return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
-                                          "store error");
+                rows = NULL;
+                if (catena_store_exec(r->store,
+                                      "SELECT " CHALL_COLS ", 0, '', 0, 0 "
+                                      "FROM acme_challenges c WHERE c.id = $1",
+                                      p, 1, &rows, &err) != CATENA_OK ||
+                    (row = catena_rows_get(rows, 0)) == NULL) {
+                    catena_rows_free(rows);
+                    return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
+                                              "store error");
+                }
+                status = catena_row_text(row, 3);
             }
         }
     }
-    o = challenge_json(r, row);
+    o = challenge_json(r, row, 0, status);
     acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
     snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
     acme_header(r, "Link", up);
-    if (strcmp(catena_row_text(row, 3), "processing") == 0) {
+    if (strcmp(status, "processing") == 0) {
         acme_header(r, "Retry-After", "1");
     }
     catena_rows_free(rows);

@@ -132,8 +132,10 @@ parse_id(const char *s, int64_t *id)
     return catena_parse_int64(s, 1, INT64_MAX, id) == CATENA_OK ? 0 : -1;
 }
 
-int
-acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
+/* post_verify is acme_post_verify; with |defer| the nonce's use is left
+ * for the request's transaction (acme_post_verify_deferred). */
+static int
+post_verify(struct acme_req *r, int allow_jwk, int allow_kid, int defer)
 {
     char detail[256] = "";
     char want_url[2 * ACME_MAX_URL];
@@ -141,6 +143,7 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
     struct catena_err err = {0};
     enum acme_prob p;
     EVP_PKEY *key = NULL;
+    int64_t expires = 0;
     int ok = 0;
 
     /* RFC 8555 6.2: the media type is application/jose+json. */
@@ -155,9 +158,19 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
         acme_reply_jws_problem(r, p, detail, acme_jws_algs_json);
         return -1;
     }
-    if (acme_nonce_use(r->store, r->srv->nonce_key, r->jws.nonce, &ok,
-                       &err) != CATENA_OK) {
-        CATENA_ERROR("acme: nonce lookup: %s", err.msg);
+    if (acme_nonce_check(&r->srv->nonce_key, r->jws.nonce, &ok, &expires,
+                         &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce check: %s", err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "nonce check");
+        return -1;
+    }
+    if (ok && defer) {
+        r->nonce_pending = 1;
+        r->nonce_expires = expires;
+    } else if (ok &&
+               acme_nonce_record(r->store, r->jws.nonce, expires, &ok,
+                                 &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce record: %s", err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         return -1;
     }
@@ -224,6 +237,148 @@ acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
         return -1;
     }
     return 0;
+}
+
+int
+acme_post_verify(struct acme_req *r, int allow_jwk, int allow_kid)
+{
+    return post_verify(r, allow_jwk, allow_kid, 0);
+}
+
+int
+acme_post_verify_deferred(struct acme_req *r, int allow_jwk, int allow_kid)
+{
+    return post_verify(r, allow_jwk, allow_kid, 1);
+}
+
+int
+acme_req_tx_begin(struct acme_req *r)
+{
+    struct catena_err err = {0};
+    int ok = 0;
+
+    if (acme_tx_begin(r->store, &err) != CATENA_OK) {
+        CATENA_ERROR("acme: begin: %s", err.msg);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        return -1;
+    }
+    if (!r->nonce_pending) {
+        return 0;
+    }
+    /* First in the transaction: a used nonce is found before anything is
+     * written, and its use commits with the writes or not at all. */
+    if (acme_nonce_record_tx(r->store, r->jws.nonce, r->nonce_expires, &ok,
+                             &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce record: %s", err.msg);
+        acme_tx_rollback(r->store);
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        return -1;
+    }
+    if (!ok) {
+        acme_tx_rollback(r->store);
+        r->nonce_pending = 0; /* used: recorded already, by its first use */
+        acme_reply_problem(r, ACME_PROB_BAD_NONCE,
+                           "nonce unknown, used or expired");
+        return -1;
+    }
+    r->nonce_in_tx = 1;
+    return 0;
+}
+
+enum catena_rc
+acme_req_tx_commit(struct acme_req *r, struct catena_err *err)
+{
+    enum catena_rc rc = acme_tx_commit(r->store, err);
+
+    if (rc == CATENA_OK && r->nonce_in_tx) {
+        r->nonce_pending = 0;
+    }
+    r->nonce_in_tx = 0;
+    return rc;
+}
+
+void
+acme_req_tx_rollback(struct acme_req *r)
+{
+    acme_tx_rollback(r->store);
+    r->nonce_in_tx = 0;
+}
+
+/* reply_reset drops whatever answer a handler wrote. */
+static void
+reply_reset(struct acme_req *r)
+{
+    struct catena_http_response *resp = r->resp;
+
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->content_type = NULL;
+    for (size_t i = 0; i < resp->num_headers; i++) {
+        free(resp->headers[i].value);
+        resp->headers[i].value = NULL;
+    }
+    resp->num_headers = 0;
+    resp->status = 0;
+}
+
+/* record_pending records the use of the deferred nonce of |r| now.
+ * Returns 0, or -1 with the problem to answer in |*p|. */
+static int
+record_pending(struct acme_req *r, enum acme_prob *p)
+{
+    struct catena_err err = {0};
+    int ok = 0;
+
+    r->nonce_pending = 0;
+    if (acme_nonce_record(r->store, r->jws.nonce, r->nonce_expires, &ok,
+                          &err) != CATENA_OK) {
+        CATENA_ERROR("acme: nonce record: %s", err.msg);
+        *p = ACME_PROB_SERVER_INTERNAL;
+        return -1;
+    }
+    if (!ok) {
+        *p = ACME_PROB_BAD_NONCE;
+        return -1;
+    }
+    return 0;
+}
+
+static const char *
+nonce_detail(enum acme_prob p)
+{
+    return p == ACME_PROB_BAD_NONCE ? "nonce unknown, used or expired"
+                                    : "store error";
+}
+
+int
+acme_req_nonce_record(struct acme_req *r)
+{
+    enum acme_prob p = ACME_PROB_NONE;
+
+    if (r->nonce_pending && record_pending(r, &p) != 0) {
+        acme_reply_problem(r, p, nonce_detail(p));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * settle_nonce records the use of a deferred nonce the handler did not
+ * commit (it failed before writing, wrote nothing, or its transaction
+ * rolled back). A nonce found used replaces the handler's answer with
+ * badNonce: the request is refused as a replay, as it would have been up
+ * front, and nothing it did was written under that nonce.
+ */
+static void
+settle_nonce(struct acme_req *r)
+{
+    enum acme_prob p = ACME_PROB_NONE;
+
+    if (record_pending(r, &p) != 0) {
+        reply_reset(r);
+        acme_reply_problem(r, p, nonce_detail(p));
+    }
 }
 
 static int
@@ -383,10 +538,13 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     } else {
         r.path = req->path + bl;
         route(&r);
+        if (r.nonce_pending) {
+            settle_nonce(&r);
+        }
     }
     /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
      * directory link, error answers included (a badNonce retry needs it). */
-    if (acme_nonce_new(srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
+    if (acme_nonce_new(&srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
         CATENA_OK) {
         acme_header(&r, "Replay-Nonce", nonce);
     } else {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "catena/acme.h"
 #include "catena/config.h"
@@ -82,7 +81,7 @@ srv_free(struct acme_srv *srv)
         pthread_key_delete(srv->store_key);
     }
     free(srv->caa_buf);
-    OPENSSL_cleanse(srv->nonce_key, sizeof(srv->nonce_key));
+    acme_nonce_key_clear(&srv->nonce_key);
     free(srv);
 }
 
@@ -260,7 +259,7 @@ acme_start(const struct catena_service_env *env, void **state,
         goto out;
     }
     acme_wgate_enable(srv->store_url);
-    rc = acme_nonce_key_load(st, srv->nonce_key, err);
+    rc = acme_nonce_key_load(st, &srv->nonce_key, err);
     if (rc != CATENA_OK) {
         goto out;
     }

@@ -34,6 +34,9 @@ struct acme_validation_opts {
     int http_port;            /* port for http-01 (80 in production) */
     int tlsalpn_port;         /* port for tls-alpn-01 (443 in production) */
     unsigned timeout_ms;      /* whole validation; 0 = 10000 */
+    /* A libcurl easy handle (CURL *) the caller keeps across http-01
+     * validations, reset before each; NULL: each makes its own. */
+    void *curl;
 };
 
 /*

@@ -9,6 +9,14 @@
  * by the write callback; no proxy is ever used. libcurl 7.84+ makes its
  * implicit global initialisation in curl_easy_init thread-safe, which the
  * worker pool relies on.
+ *
+ * A worker keeps one easy handle (opts->curl) rather than making and
+ * tearing one down per validation, with its internal multi handle and
+ * wake-up socket pair. Nothing of one validation may serve another: the
+ * handle is reset first, connections are never reused nor kept, TLS
+ * sessions are not cached, and our address pins are "+" entries that
+ * expire from its DNS cache (each hop pins its own host before it
+ * connects, so an old pin is never what a hop uses).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -143,7 +151,7 @@ pin_host(const struct acme_validation_opts *opts, CURL *curl, const char *host,
     if (rc != CATENA_OK) {
         return rc;
     }
-    off = (size_t)snprintf(line, sizeof(line), "%s:%ld:", host, port);
+    off = (size_t)snprintf(line, sizeof(line), "+%s:%ld:", host, port);
     for (size_t i = 0; i < num && off < sizeof(line); i++) {
         int v6 = strchr(addrs[i], ':') != NULL;
         off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s%s%s",
@@ -194,6 +202,9 @@ setup_easy(CURL *c, const char *url, struct body *b, long long deadline)
            curl_easy_setopt(c, CURLOPT_PROXY, "") != CURLE_OK ||
            curl_easy_setopt(c, CURLOPT_NOPROXY, "*") != CURLE_OK ||
            curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+           curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+           curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK ||
+           curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L) != CURLE_OK ||
            curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                             left < CONNECT_MS ? left : CONNECT_MS) !=
                CURLE_OK ||
@@ -237,7 +248,12 @@ acme_validate_http01(const struct acme_validation_opts *opts,
                                   "identifier too long");
     }
     b = calloc(1, sizeof(*b));
-    curl = curl_easy_init();
+    if (opts->curl != NULL) {
+        curl = opts->curl;
+        curl_easy_reset(curl);
+    } else {
+        curl = curl_easy_init();
+    }
     if (b == NULL || curl == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "http-01 setup");
         goto out;
@@ -332,7 +348,12 @@ acme_validate_http01(const struct acme_validation_opts *opts,
     }
     rc = CATENA_OK;
 out:
-    curl_easy_cleanup(curl);
+    if (curl != NULL && curl == opts->curl) {
+        /* Kept for the next validation: drop our list from it first. */
+        curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+    } else {
+        curl_easy_cleanup(curl);
+    }
     curl_slist_free_all(pins);
     free(b);
     return rc;

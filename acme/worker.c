@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "catena/caa.h"
 #include "catena/log.h"
 #include "catena/store.h"
@@ -61,8 +63,10 @@ chal_type(const char *s)
     return ACME_CHAL__MAX;
 }
 
+/* process validates challenge |chall_id| (http-01 through |curl|, the
+ * worker's own libcurl handle, or NULL) and records the outcome. */
 static void
-process(struct acme_srv *srv, int64_t chall_id)
+process(struct acme_srv *srv, int64_t chall_id, void *curl)
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(chall_id)};
     struct catena_err err = {0}, verr = {0};
@@ -112,6 +116,7 @@ process(struct acme_srv *srv, int64_t chall_id)
     vo.http_port = srv->http01_port;
     vo.tlsalpn_port = srv->tlsalpn01_port;
     vo.timeout_ms = 10000;
+    vo.curl = curl;
     if (ct == ACME_CHAL__MAX || (wildcard && ct != ACME_CHAL_DNS01)) {
         prob = ACME_PROB_MALFORMED;
         snprintf(detail, sizeof(detail),
@@ -179,6 +184,9 @@ worker_main(void *arg)
 {
     struct acme_srv *srv = arg;
     struct acme_queue *q = &srv->queue;
+    /* Kept for this worker's http-01 validations; without one, each
+     * makes its own. */
+    CURL *curl = curl_easy_init();
 
     for (;;) {
         int64_t id;
@@ -194,8 +202,9 @@ worker_main(void *arg)
         q->head = (q->head + 1) % q->cap;
         q->num--;
         pthread_mutex_unlock(&q->mu);
-        process(srv, id);
+        process(srv, id, curl);
     }
+    curl_easy_cleanup(curl);
     return NULL;
 }
 

@@ -4,7 +4,9 @@
 # database of its own): the python client's "eab" checks against a server
 # requiring EAB. Here, unlike SQLite (one writer at a time), the eight
 # newAccount requests racing for one kid really overlap, so the race shows
-# whether a key binds once.
+# whether a key binds once. Before that, the malformed-request corpus: its
+# replays (a newOrder sent twice at once, whose nonce use commits with the
+# order) overlap here too.
 CATENA=$1
 [ -x /usr/bin/python3 ] || exit 77
 command -v psql >/dev/null || { echo "no psql"; exit 77; }
@@ -22,6 +24,8 @@ acme_store=$(echo "$pgurl" | sed "s|/catena?|/$dbname?|")
 acme_dns_start
 acme_serve
 grep -q "^store = postgresql" "$conf" || fail "store is not PostgreSQL"
+$client "$directory" "$d/root.pem" "$http01_port" corpus ||
+    { tail -50 "$tmp/serve.log"; fail "malformed corpus"; }
 acme_require_eab
 acme_eab_client
-echo "acme EAB on PostgreSQL: passed"
+echo "acme corpus and EAB on PostgreSQL: passed"

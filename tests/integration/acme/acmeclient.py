@@ -172,6 +172,7 @@ class Client:
         assert r.status == 201, (r.status, r.body)
         ourl = r.headers["Location"]
         o = r.json()
+        self.new_order = o
         self.solve_http01(o)
         ckey = ec.generate_private_key(ec.SECP256R1())
         csr = self.csr(names, ckey)
@@ -370,6 +371,27 @@ def flow(c, out):
     chain, o, _ = c.issue(["a.example.com", "b.example.com"])
     with open(out, "w") as f:
         f.write(chain)
+    # newOrder answered with the order as stored: POST-as-GET agrees on
+    # everything the order has not changed since.
+    n = c.new_order
+    assert n["status"] == "pending", n
+    assert n["identifiers"] == [{"type": "dns", "value": v} for v in
+                                ("a.example.com", "b.example.com")], n
+    for k in ("identifiers", "authorizations", "finalize", "expires"):
+        assert n[k] == o[k], (k, n, o)
+    assert "replaces" not in n, n
+    # An authorization with its three challenges, the one used valid.
+    a = c.post(n["authorizations"][0], None).json()
+    assert a["status"] == "valid" and "wildcard" not in a, a
+    assert a["identifier"] == {"type": "dns", "value": "a.example.com"}, a
+    types = sorted(ch["type"] for ch in a["challenges"])
+    assert types == ["dns-01", "http-01", "tls-alpn-01"], a
+    for ch in a["challenges"]:
+        assert ch["url"] and ch["token"], ch
+        if ch["type"] == "http-01":
+            assert ch["status"] == "valid" and "validated" in ch, ch
+        else:
+            assert ch["status"] == "pending" and "validated" not in ch, ch
     # Directory, nonce and account basics.
     assert "renewalInfo" in c.dir and "meta" in c.dir
     r = c.req("GET", c.dir["newNonce"])
@@ -401,6 +423,7 @@ def corpus(c):
     assert r.status == 201, r.body
     r = c.post(url, good, nonce=n)
     ok &= expect("reused nonce", r, "badNonce", 400)
+    ok &= replays(c, url, good)
     # Unknown kid.
     ok &= expect("unknown kid", c.post(url, good, hdr_extra={
         "kid": c.kid.rsplit("/", 1)[0] + "/999999"}), "accountDoesNotExist",
@@ -463,14 +486,62 @@ def corpus(c):
         "badCSR", 400)
     ok &= expect("CSR not base64url", c.post(o["finalize"], {
         "csr": "!!!"}), "badCSR", 400)
-    # The order is still ready and finalizes with a correct CSR.
-    r = c.post(o["finalize"], {"csr": b64(c.csr(["d.example.com"], ckey))})
+    # The order is still ready and finalizes with a correct CSR; the same
+    # request sent again is a replay, refused for its nonce.
+    fin = json.dumps(c.sign(o["finalize"], {
+        "csr": b64(c.csr(["d.example.com"], ckey))})).encode()
+    r = c.req("POST", o["finalize"], fin)
     good_fin = r.status == 200 and r.json()["status"] == "valid"
     print(("ok   " if good_fin else "FAIL ") + f"finalize after bad CSRs: {r.status}")
     ok &= good_fin
+    ok &= expect("replayed finalize", c.req("POST", o["finalize"], fin),
+                 "badNonce", 400)
     # Server still up.
     r = c.req("GET", c.directory)
     ok &= r.status == 200
+    return ok
+
+
+def replays(c, url, good):
+    """Nonces of requests whose writes carry the nonce's use: a nonce
+    spent by a refused request, a replayed challenge, and one newOrder
+    sent twice at once (exactly one may create an order)."""
+    ok = True
+    n = c.new_nonce()
+    r = c.post(url, {"identifiers": [{"type": "dns", "value": "bad..name"}]},
+               nonce=n)
+    ok &= expect("refused newOrder", r, "rejectedIdentifier", 400)
+    ok &= expect("nonce of a refused newOrder", c.post(url, good, nonce=n),
+                 "badNonce", 400)
+    r = c.order(["e.example.com"])
+    assert r.status == 201, r.body
+    a = c.post(r.json()["authorizations"][0], None).json()
+    ch = [x for x in a["challenges"] if x["type"] == "http-01"][0]
+    Tokens.tokens[ch["token"]] = ch["token"] + "." + thumbprint(c.key)
+    body = json.dumps(c.sign(ch["url"], {})).encode()
+    r = c.req("POST", ch["url"], body)
+    good_ch = r.status == 200 and r.json()["status"] in ("processing", "valid")
+    print(("ok   " if good_ch else "FAIL ") + f"challenge: {r.status}")
+    ok &= good_ch
+    ok &= expect("replayed challenge", c.req("POST", ch["url"], body),
+                 "badNonce", 400)
+    body = json.dumps(c.sign(url, good)).encode()
+    got = [None, None]
+
+    def send(i):
+        got[i] = c.req("POST", url, body)
+
+    ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    got.sort(key=lambda x: x.status)
+    good_race = got[0].status == 201
+    print(("ok   " if good_race else "FAIL ") +
+          f"one newOrder sent twice at once: {[x.status for x in got]}")
+    ok &= good_race
+    ok &= expect("the other one", got[1], "badNonce", 400)
     return ok
 
 
@@ -513,6 +584,7 @@ def ari(c, db):
     # Replacement links the new certificate to the old one.
     chain2, o2, _ = c.issue(["ari.example.com"], replaces=cid)
     assert o2.get("replaces") == cid, o2
+    assert c.new_order.get("replaces") == cid, c.new_order
     con = sqlite3.connect(db, timeout=10)
     rb = con.execute("SELECT replaced_by FROM certificates WHERE serial = ?",
                      (serial,)).fetchone()[0]

@@ -23,7 +23,7 @@ struct fx {
     char dir[64];
     char url[128];
     struct catena_store *a, *b; /* two connections: two "nodes" */
-    uint8_t key_a[ACME_NONCE_KEY_LEN], key_b[ACME_NONCE_KEY_LEN];
+    struct acme_nonce_key key_a, key_b;
 };
 
 static int
@@ -39,10 +39,10 @@ setup(void **state)
     snprintf(fx->url, sizeof(fx->url), "sqlite:%s/catena.db", fx->dir);
     if (catena_store_open(fx->url, &fx->a, &err) != CATENA_OK ||
         acme_db_migrate(fx->a, &err) != CATENA_OK ||
-        acme_nonce_key_load(fx->a, fx->key_a, &err) != CATENA_OK ||
+        acme_nonce_key_load(fx->a, &fx->key_a, &err) != CATENA_OK ||
         catena_store_open(fx->url, &fx->b, &err) != CATENA_OK ||
         acme_db_migrate(fx->b, &err) != CATENA_OK ||
-        acme_nonce_key_load(fx->b, fx->key_b, &err) != CATENA_OK) {
+        acme_nonce_key_load(fx->b, &fx->key_b, &err) != CATENA_OK) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -58,6 +58,8 @@ teardown(void **state)
 
     catena_store_close(fx->a);
     catena_store_close(fx->b);
+    acme_nonce_key_clear(&fx->key_a);
+    acme_nonce_key_clear(&fx->key_b);
     for (size_t i = 0; i < 3; i++) {
         static const char *const sfx[] = {"", "-wal", "-shm"};
         snprintf(path, sizeof(path), "%s/catena.db%s", fx->dir, sfx[i]);
@@ -69,7 +71,8 @@ teardown(void **state)
 }
 
 static int
-use(struct catena_store *st, const uint8_t *key, const char *nonce)
+use(struct catena_store *st, const struct acme_nonce_key *key,
+    const char *nonce)
 {
     struct catena_err err = {0};
     int ok = -1;
@@ -85,15 +88,15 @@ test_single_use(void **state)
     struct catena_err err = {0};
     char n1[ACME_MAX_NONCE], n2[ACME_MAX_NONCE];
 
-    assert_int_equal(acme_nonce_new(fx->key_a, 60, n1, &err), CATENA_OK);
-    assert_int_equal(acme_nonce_new(fx->key_a, 60, n2, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, n1, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, n2, &err), CATENA_OK);
     assert_int_equal(strlen(n1), 43);
     assert_string_not_equal(n1, n2);
-    assert_int_equal(use(fx->a, fx->key_a, n1), 1);
-    assert_int_equal(use(fx->a, fx->key_a, n1), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, n1), 1);
+    assert_int_equal(use(fx->a, &fx->key_a, n1), 0);
     /* The other node sees the use too. */
-    assert_int_equal(use(fx->b, fx->key_b, n1), 0);
-    assert_int_equal(use(fx->a, fx->key_a, n2), 1);
+    assert_int_equal(use(fx->b, &fx->key_b, n1), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, n2), 1);
 }
 
 static void
@@ -103,11 +106,13 @@ test_shared_key(void **state)
     struct catena_err err = {0};
     char n[ACME_MAX_NONCE];
 
-    /* Both connections loaded the one key the first created. */
-    assert_memory_equal(fx->key_a, fx->key_b, ACME_NONCE_KEY_LEN);
-    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
-    assert_int_equal(use(fx->b, fx->key_b, n), 1);
-    assert_int_equal(use(fx->a, fx->key_a, n), 0);
+    /* Both connections loaded the one key the first created: each
+     * accepts the other's nonces. */
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->b, &fx->key_b, n), 1);
+    assert_int_equal(use(fx->a, &fx->key_a, n), 0);
+    assert_int_equal(acme_nonce_new(&fx->key_b, 60, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, &fx->key_a, n), 1);
 }
 
 static void
@@ -117,8 +122,8 @@ test_expired(void **state)
     struct catena_err err = {0};
     char n[ACME_MAX_NONCE];
 
-    assert_int_equal(acme_nonce_new(fx->key_a, -2, n, &err), CATENA_OK);
-    assert_int_equal(use(fx->a, fx->key_a, n), 0);
+    assert_int_equal(acme_nonce_new(&fx->key_a, -2, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, &fx->key_a, n), 0);
 }
 
 static void
@@ -126,24 +131,32 @@ test_tampered_and_foreign(void **state)
 {
     struct fx *fx = *state;
     struct catena_err err = {0};
-    uint8_t other[ACME_NONCE_KEY_LEN];
+    struct acme_nonce_key other = {0};
+    uint8_t secret[ACME_NONCE_KEY_LEN];
     char n[ACME_MAX_NONCE], t[ACME_MAX_NONCE];
+    int ok = 0;
 
-    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, n, &err), CATENA_OK);
     /* Each position changed in turn (a valid base64url character, and
      * the last one only among those with zero unused bits). */
     for (size_t i = 0; i < strlen(n); i++) {
         memcpy(t, n, sizeof(t));
         t[i] = t[i] == 'A' ? 'Q' : 'A';
-        assert_int_equal(use(fx->a, fx->key_a, t), 0);
+        assert_int_equal(use(fx->a, &fx->key_a, t), 0);
     }
     /* Another deployment's key. */
-    memcpy(other, fx->key_a, sizeof(other));
-    other[0] ^= 1;
-    assert_int_equal(acme_nonce_new(other, 60, t, &err), CATENA_OK);
-    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    memset(secret, 0x5a, sizeof(secret));
+    assert_int_equal(acme_nonce_key_set(&other, secret, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_new(&other, 60, t, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, &fx->key_a, t), 0);
+    /* Its own nonces are good under it, and a key is reusable. */
+    assert_int_equal(acme_nonce_new(&other, 60, t, &err), CATENA_OK);
+    assert_int_equal(acme_nonce_use(fx->a, &other, t, &ok, &err), CATENA_OK);
+    assert_int_equal(ok, 1);
+    acme_nonce_key_clear(&other);
+    acme_nonce_key_clear(&other);
     /* The untouched one is still good. */
-    assert_int_equal(use(fx->a, fx->key_a, n), 1);
+    assert_int_equal(use(fx->a, &fx->key_a, n), 1);
 }
 
 static void
@@ -154,23 +167,23 @@ test_malformed(void **state)
     char n[ACME_MAX_NONCE], t[2 * ACME_MAX_NONCE];
     char big[4096];
 
-    assert_int_equal(acme_nonce_new(fx->key_a, 60, n, &err), CATENA_OK);
-    assert_int_equal(use(fx->a, fx->key_a, ""), 0);
-    assert_int_equal(use(fx->a, fx->key_a, NULL), 0);
-    assert_int_equal(use(fx->a, fx->key_a, "abc"), 0);
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, n, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, &fx->key_a, ""), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, NULL), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, "abc"), 0);
     /* One character short, one too many, padding, bad alphabet. */
     snprintf(t, sizeof(t), "%.42s", n);
-    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, t), 0);
     snprintf(t, sizeof(t), "%sA", n);
-    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, t), 0);
     snprintf(t, sizeof(t), "%.42s=", n);
-    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, t), 0);
     snprintf(t, sizeof(t), "+%s", n + 1);
-    assert_int_equal(use(fx->a, fx->key_a, t), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, t), 0);
     memset(big, 'A', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    assert_int_equal(use(fx->a, fx->key_a, big), 0);
-    assert_int_equal(use(fx->a, fx->key_a, n), 1);
+    assert_int_equal(use(fx->a, &fx->key_a, big), 0);
+    assert_int_equal(use(fx->a, &fx->key_a, n), 1);
 }
 
 /* Concurrent consumers, each on its own connection, race for the same
@@ -181,7 +194,7 @@ test_malformed(void **state)
 
 struct race {
     const char *url;
-    const uint8_t *key;
+    const struct acme_nonce_key *key;
     char (*nonces)[ACME_MAX_NONCE];
     int wins;
     int failed;
@@ -222,11 +235,11 @@ test_concurrent_single_use(void **state)
 
     acme_wgate_enable(fx->url);
     for (int i = 0; i < RACE_NONCES; i++) {
-        assert_int_equal(acme_nonce_new(fx->key_a, 60, nonces[i], &err),
+        assert_int_equal(acme_nonce_new(&fx->key_a, 60, nonces[i], &err),
                          CATENA_OK);
     }
     for (int i = 0; i < RACE_THREADS; i++) {
-        r[i] = (struct race){fx->url, fx->key_a, nonces, 0, 0};
+        r[i] = (struct race){fx->url, &fx->key_a, nonces, 0, 0};
         assert_int_equal(pthread_create(&t[i], NULL, race_main, &r[i]), 0);
     }
     for (int i = 0; i < RACE_THREADS; i++) {
