@@ -4,6 +4,7 @@
  * finding); legal-but-wrong content is left for the rules to judge.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -440,22 +441,115 @@ lint_parse_cert(const uint8_t *der, size_t len, int is_tbs,
     return 1;
 }
 
-int
-lint_crl_next_entry(struct der *it, struct lint_crl_entry *e)
+/* crl_entry_exts decodes an entry's crlEntryExtensions (contents of the
+ * SEQUENCE) into flags: what C16, C20-C23 and C25 judge. */
+static void
+crl_entry_exts(struct der list, struct lint_crl_entry *e)
+{
+    struct lint_ext exts[16];
+    size_t num = 0;
+    const struct lint_ext *r;
+    unsigned c23 = LINT_C23_OK;
+
+    e->flags |= LINT_CRLE_EXTS;
+    if (!lint_parse_exts(list, exts, 16, &num)) {
+        e->flags |= LINT_CRLE_EXTS_BAD;
+        return;
+    }
+    if (lint_ext_dups(exts, num)) {
+        e->flags |= LINT_CRLE_EXTS_DUP;
+    }
+    if ((r = lint_ext_find(exts, num, lint_oid_reason, 3)) != NULL) {
+        struct der v = r->value;
+        struct der x;
+        int64_t code = 0;
+
+        e->flags |= LINT_CRLE_REASON_EXT;
+        if (r->critical) {
+            e->flags |= LINT_CRLE_REASON_CRIT;
+        }
+        if (r->value.len == 3 && r->value.p[2] == 2) {
+            e->flags |= LINT_CRLE_REASON_CA;
+        }
+        if (!der_get(&v, DER_ENUMERATED, &x) || v.len != 0 ||
+            !der_int_small(&x, &code)) {
+            e->flags |= LINT_CRLE_REASON_BAD;
+        } else {
+            e->flags |= LINT_CRLE_REASON;
+            e->reason = code > UINT32_MAX ? UINT32_MAX : (uint32_t)code;
+        }
+    }
+    /* C23 reports the first offending extension in the entry's order. */
+    for (size_t i = 0; i < num && c23 == LINT_C23_OK; i++) {
+        if (DER_OID_IS(&exts[i].oid, lint_oid_cert_issuer)) {
+            c23 = LINT_C23_CERT_ISSUER;
+        } else if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
+            struct der v = exts[i].value;
+            struct der gt;
+            struct lint_time t;
+
+            if (!der_get(&v, DER_GENERALIZEDTIME, &gt) ||
+                !lint_parse_time(DER_GENERALIZEDTIME, &gt, &t)) {
+                c23 = LINT_C23_INVALIDITY_BAD;
+            } else if (t.t > e->date) {
+                c23 = LINT_C23_INVALIDITY_LATE;
+            }
+        } else if (!DER_OID_IS(&exts[i].oid, lint_oid_reason)) {
+            c23 = LINT_C23_OTHER;
+        }
+    }
+    e->flags |= c23 << LINT_CRLE_C23_SHIFT;
+}
+
+/* crl_entry reads the next entry of |it| (inside |revoked|) into |e|:
+ * 1 = read, 0 = end, -1 = malformed. */
+static int
+crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e)
 {
     struct der ent;
+    struct der serial;
+    struct der exts;
+    struct lint_time date;
+    int has_exts = 0;
 
     if (it->len == 0) {
         return 0;
     }
     memset(e, 0, sizeof(*e));
     if (!der_get(it, DER_SEQUENCE, &ent) ||
-        !der_get(&ent, DER_INTEGER, &e->serial) || !get_time(&ent, &e->date) ||
-        !der_get_optional(&ent, DER_SEQUENCE, &e->exts, &e->exts_encoded) ||
+        !der_get(&ent, DER_INTEGER, &serial) || !get_time(&ent, &date) ||
+        !der_get_optional(&ent, DER_SEQUENCE, &exts, &has_exts) ||
         ent.len != 0) {
         return -1;
     }
+    /* The reader caps lengths at 2^32 - 1, so offsets fit. */
+    e->serial_off = (uint32_t)(serial.p - revoked->p);
+    e->serial_len = (uint32_t)serial.len;
+    e->date = date.t;
+    if (date.ok) {
+        e->flags |= LINT_CRLE_DATE_OK;
+    }
+    if (date.strict) {
+        e->flags |= LINT_CRLE_DATE_STRICT;
+    }
+    if (date.raw.p[0] == DER_GENERALIZEDTIME) {
+        e->flags |= LINT_CRLE_DATE_GEN;
+    }
+    if (has_exts) {
+        crl_entry_exts(exts, e);
+    }
     return 1;
+}
+
+/* The smallest entry: SEQUENCE { INTEGER, time } with empty contents. */
+#define CRL_ENTRY_MIN_BYTES 6
+
+void
+lint_crl_release(struct lint_crl *c)
+{
+    free(c->entries);
+    c->entries = NULL;
+    c->num_entries = 0;
 }
 
 int
@@ -519,12 +613,22 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
     }
     if (c->revoked_encoded) {
         struct der it = c->revoked;
-        struct lint_crl_entry e;
-        int r;
+        size_t cap = c->revoked.len / CRL_ENTRY_MIN_BYTES + 1;
+        int r = 0;
 
-        while ((r = lint_crl_next_entry(&it, &e)) == 1) {
+        /* Sized by the bytes, never by a count the input states: pages
+         * past the entries actually present are never touched. */
+        if ((c->entries = malloc(cap * sizeof(*c->entries))) == NULL) {
+            snprintf(why, why_len, "out of memory");
+            return -1;
+        }
+        while (c->num_entries < cap &&
+               (r = crl_entry(&c->revoked, &it,
+                              &c->entries[c->num_entries])) == 1) {
+            c->num_entries++;
         }
         if (r < 0) {
+            lint_crl_release(c);
             FAIL("malformed revokedCertificates entry");
         }
     }

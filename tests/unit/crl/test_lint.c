@@ -1,12 +1,14 @@
 /*
- * test_lint.c - lint C18 (duplicate serials) on CRLs large enough to take
- * the hashed path, built and signed with OpenSSL's own CRL API so the
- * input does not come from crl/'s builder.
+ * test_lint.c - the per-entry CRL rules (C18 duplicate serials, C8, C16,
+ * C19-C23 over the entries decoded once by the parse) on CRLs large enough
+ * to take the hashed path, built and signed with OpenSSL's own CRL API so
+ * the input does not come from crl/'s builder.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,15 +16,29 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "catena/lint.h"
 
 #define ENTRIES 5000
 
+/* Changes made to the last entry of a test CRL. */
+typedef void (*last_entry_fn)(X509_REVOKED *r);
+
+static uint8_t *crl_der_last(int dup, last_entry_fn last, size_t *len);
+
 /* crl_der signs a CRL of ENTRIES random serials; when |dup| >= 0 the last
  * entry repeats entry |dup|'s serial. */
 static uint8_t *
 crl_der(int dup, size_t *len)
+{
+    return crl_der_last(dup, NULL, len);
+}
+
+/* crl_der_last is crl_der with |last| (if not NULL) applied to the last
+ * entry, and every other entry given reasonCode keyCompromise. */
+static uint8_t *
+crl_der_last(int dup, last_entry_fn last, size_t *len)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
     X509_CRL *crl = X509_CRL_new();
@@ -56,6 +72,17 @@ crl_der(int dup, size_t *len)
                          1);
         assert_int_equal(X509_REVOKED_set_serialNumber(r, s), 1);
         assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
+        if (last != NULL && i == ENTRIES - 1) {
+            last(r);
+        } else if (last != NULL) {
+            ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
+
+            assert_int_equal(ASN1_ENUMERATED_set(code, 1), 1);
+            assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_crl_reason,
+                                                       code, 0, 0),
+                             1);
+            ASN1_ENUMERATED_free(code);
+        }
         assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
         ASN1_INTEGER_free(s);
     }
@@ -74,9 +101,11 @@ crl_der(int dup, size_t *len)
     return out;
 }
 
-/* c18 returns the C18 finding's result for |der|. */
+/* finding returns rule |name|'s result for |der| and copies its detail
+ * into |detail| (may be NULL). */
 static enum catena_lint_result
-c18(const uint8_t *der, size_t len)
+finding(const uint8_t *der, size_t len, const char *name, char *detail,
+        size_t detail_len)
 {
     struct catena_lint_ctx ctx;
     struct catena_lint_report *rep = NULL;
@@ -89,14 +118,24 @@ c18(const uint8_t *der, size_t len)
     assert_int_equal(catena_lint_crl(der, len, &ctx, &rep), CATENA_OK);
     assert_non_null(rep);
     for (size_t i = 0; i < rep->num_findings; i++) {
-        if (strcmp(rep->findings[i].rule->name, "e_crl_serial_duplicate") == 0) {
+        if (strcmp(rep->findings[i].rule->name, name) == 0) {
             r = rep->findings[i].result;
             seen = 1;
+            if (detail != NULL) {
+                snprintf(detail, detail_len, "%s", rep->findings[i].detail);
+            }
         }
     }
     catena_lint_report_free(rep);
     assert_true(seen);
     return r;
+}
+
+/* c18 returns the C18 finding's result for |der|. */
+static enum catena_lint_result
+c18(const uint8_t *der, size_t len)
+{
+    return finding(der, len, "e_crl_serial_duplicate", NULL, 0);
 }
 
 static void
@@ -126,12 +165,149 @@ test_repeated_serial_is_an_error(void **state)
     free(der);
 }
 
+static void
+add_reason(X509_REVOKED *r, long code, int crit)
+{
+    ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
+
+    assert_int_equal(ASN1_ENUMERATED_set(e, code), 1);
+    assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, crit,
+                                               X509V3_ADD_APPEND),
+                     1);
+    ASN1_ENUMERATED_free(e);
+}
+
+static void
+last_reason_7(X509_REVOKED *r)
+{
+    add_reason(r, 7, 0);
+}
+
+static void
+last_reason_critical(X509_REVOKED *r)
+{
+    add_reason(r, 1, 1);
+}
+
+static void
+last_reason_twice(X509_REVOKED *r)
+{
+    add_reason(r, 1, 0);
+    add_reason(r, 4, 0);
+}
+
+static void
+last_reason_unspecified(X509_REVOKED *r)
+{
+    add_reason(r, 0, 0);
+}
+
+static void
+last_invalidity_late(X509_REVOKED *r)
+{
+    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_set(NULL, 1700003600);
+
+    assert_non_null(t);
+    assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_invalidity_date, t, 0,
+                                               X509V3_ADD_APPEND),
+                     1);
+    ASN1_GENERALIZEDTIME_free(t);
+}
+
+static void
+last_revoked_later(X509_REVOKED *r)
+{
+    ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000001);
+
+    assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
+    ASN1_TIME_free(t);
+}
+
+static void
+last_revoked_generalized(X509_REVOKED *r)
+{
+    ASN1_TIME *t = ASN1_TIME_new();
+
+    /* The same instant, as a GeneralizedTime before 2050. */
+    assert_int_equal(ASN1_TIME_set_string(t, "20231114221320Z"), 1);
+    assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
+    ASN1_TIME_free(t);
+}
+
+/*
+ * The entries are decoded once for every rule: a fault in the very last
+ * of 5000 entries is still found by the rule that judges it (and named by
+ * its index), and the other rules still pass.
+ */
+static void
+test_last_entry_faults(void **state)
+{
+    static const struct {
+        last_entry_fn fn;
+        const char *rule;
+        enum catena_lint_result want;
+        const char *detail; /* a part of the finding's detail */
+        const char *also;   /* another entry rule this fault trips */
+    } cases[] = {
+        {last_reason_7, "e_crl_reason_code_invalid", CATENA_LINT_ERROR,
+         "entry 4999: reasonCode 7", "e_crl_reason_code_not_allowed"},
+        {last_reason_critical, "e_crl_reason_code_invalid",
+         CATENA_LINT_ERROR, "entry 4999: reasonCode is critical", NULL},
+        {last_reason_twice, "e_crl_ext_duplicate", CATENA_LINT_ERROR,
+         "entry extension", NULL},
+        {last_reason_unspecified, "e_crl_reason_code_not_allowed",
+         CATENA_LINT_ERROR, "entry 4999: reasonCode 0", NULL},
+        {last_invalidity_late, "e_crl_entry_ext_not_allowed",
+         CATENA_LINT_WARN, "invalidityDate after revocationDate", NULL},
+        {last_revoked_later, "e_crl_revocation_date_invalid",
+         CATENA_LINT_ERROR, "after thisUpdate", NULL},
+        {last_revoked_generalized, "e_crl_time_encoding", CATENA_LINT_ERROR,
+         "revocationDate: GeneralizedTime before 2050", NULL},
+    };
+    static const char *const entry_rules[] = {
+        "e_crl_reason_code_invalid",     "e_crl_reason_code_not_allowed",
+        "e_crl_ext_duplicate",           "e_crl_entry_ext_not_allowed",
+        "e_crl_revocation_date_invalid", "e_crl_time_encoding",
+        "e_crl_serial_duplicate",
+    };
+    char detail[200];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = 0;
+        uint8_t *der = crl_der_last(-1, cases[i].fn, &len);
+
+        assert_int_equal(finding(der, len, cases[i].rule, detail,
+                                 sizeof(detail)),
+                         cases[i].want);
+        if (strstr(detail, cases[i].detail) == NULL) {
+            fail_msg("%s: detail \"%s\" lacks \"%s\"", cases[i].rule,
+                     detail, cases[i].detail);
+        }
+        for (size_t k = 0; k < sizeof(entry_rules) / sizeof(entry_rules[0]);
+             k++) {
+            if (strcmp(entry_rules[k], cases[i].rule) == 0 ||
+                (cases[i].also != NULL &&
+                 strcmp(entry_rules[k], cases[i].also) == 0)) {
+                continue;
+            }
+            if (finding(der, len, entry_rules[k], detail, sizeof(detail)) !=
+                CATENA_LINT_PASS) {
+                fail_msg("case %zu: %s did not pass: %s", i, entry_rules[k],
+                         detail);
+            }
+        }
+        free(der);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unique_serials_pass),
         cmocka_unit_test(test_repeated_serial_is_an_error),
+        cmocka_unit_test(test_last_entry_faults),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
