@@ -206,6 +206,8 @@ crl_load_shard(struct catena_store *store, const char *issuer, int shard,
     return rc;
 }
 
+/* stored_number reads the CRL number last stored for the shard, or -1
+ * when none was: the scope's state the signer's lint checks (C13). */
 static enum catena_rc
 stored_number(struct catena_store *store, const char *issuer, int shard,
               int64_t *number, struct catena_err *err)
@@ -216,7 +218,7 @@ stored_number(struct catena_store *store, const char *issuer, int shard,
     const struct catena_row *row;
     enum catena_rc rc;
 
-    *number = 0;
+    *number = -1;
     rc = catena_store_exec(store,
                            "SELECT number FROM crl_shards "
                            "WHERE issuer = $1 AND shard = $2",
@@ -269,7 +271,7 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
     size_t tbs_len = 0;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    int64_t prev = 0, number, entries = 0;
+    int64_t prev = -1, number, entries = 0;
     int64_t now = (int64_t)time(NULL);
     enum catena_rc rc;
 
@@ -292,9 +294,10 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
     if (rc != CATENA_OK) {
         goto out;
     }
-    /* The signer lints the exact bytes, signs, and verifies. */
-    rc = catena_signer_sign_crl(signer, issuer, tbs, tbs_len, &der, &der_len,
-                                err);
+    /* The signer lints the exact bytes (and the number against the stored
+     * one), signs, and verifies. */
+    rc = catena_signer_sign_crl(signer, issuer, prev, tbs, tbs_len, &der,
+                                &der_len, err);
     if (rc != CATENA_OK) {
         goto out;
     }
@@ -333,6 +336,7 @@ struct pipeline {
     struct catena_signer *signer;
     const char *issuer;
     struct crl_tbs *jobs; /* num entries; [0, built) handed over */
+    const int64_t *prev;  /* stored CRL number of shard i, or -1 */
     uint8_t **der;        /* signed CRL of jobs[i] */
     size_t *der_len;
     int num;
@@ -362,8 +366,10 @@ sign_loop(void *arg)
         }
         job = &pl->jobs[next];
         pthread_mutex_unlock(&pl->mu);
-        /* The signer lints the exact bytes, signs, and verifies. */
-        rc = catena_signer_sign_crl(pl->signer, pl->issuer, job->tbs,
+        /* The signer lints the exact bytes (and the number against the
+         * stored one), signs, and verifies. */
+        rc = catena_signer_sign_crl(pl->signer, pl->issuer,
+                                    pl->prev[job->shard], job->tbs,
                                     job->tbs_len, &pl->der[next],
                                     &pl->der_len[next], &pl->err);
         free(job->tbs);
@@ -411,6 +417,7 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     int64_t now = (int64_t)time(NULL);
     struct pipeline pl;
     int64_t *numbers = NULL;
+    int64_t *prev = NULL;
     int started = 0;
     enum catena_rc rc;
 
@@ -428,20 +435,22 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     pl.issuer = issuer;
     pl.num = shards;
     numbers = calloc((size_t)shards, sizeof(*numbers));
+    prev = calloc((size_t)shards, sizeof(*prev));
+    pl.prev = prev;
     pl.jobs = calloc((size_t)shards, sizeof(*pl.jobs));
     pl.der = calloc((size_t)shards, sizeof(*pl.der));
     pl.der_len = calloc((size_t)shards, sizeof(*pl.der_len));
-    if (numbers == NULL || pl.jobs == NULL || pl.der == NULL ||
+    if (numbers == NULL || prev == NULL || pl.jobs == NULL || pl.der == NULL ||
         pl.der_len == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (int s = 0; s < shards; s++) {
-        if ((rc = stored_number(store, issuer, s, &numbers[s], err)) !=
+        if ((rc = stored_number(store, issuer, s, &prev[s], err)) !=
             CATENA_OK) {
             goto out;
         }
-        numbers[s] = crl_next_number(numbers[s]);
+        numbers[s] = crl_next_number(prev[s]);
     }
     if (pthread_mutex_init(&pl.mu, NULL) != 0) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
@@ -502,6 +511,7 @@ out:
     free(pl.der);
     free(pl.der_len);
     free(numbers);
+    free(prev);
     return rc;
 }
 

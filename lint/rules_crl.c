@@ -3,6 +3,7 @@
  * given to "catena lint".
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -425,13 +426,94 @@ lint_rule_c11(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
+/* crl_number reads the cRLNumber's INTEGER contents, the checks of C12
+ * passed; returns 0 when there is no usable number (C12 reports why). */
+static int
+crl_number(const struct lint_crl *c, struct der *num)
+{
+    struct der v;
+
+    if (c->number == NULL) {
+        return 0;
+    }
+    v = c->number->value;
+    return der_get(&v, DER_INTEGER, num) && v.len == 0 &&
+           der_int_minimal(num) && (num->p[0] & 0x80u) == 0;
+}
+
+/* magnitude_cmp compares two non-negative big-endian numbers of any
+ * length (leading zero octets ignored): <0, 0, >0. */
+static int
+magnitude_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    while (alen > 0 && a[0] == 0) {
+        a++;
+        alen--;
+    }
+    while (blen > 0 && b[0] == 0) {
+        b++;
+        blen--;
+    }
+    if (alen != blen) {
+        return alen < blen ? -1 : 1;
+    }
+    return alen == 0 ? 0 : memcmp(a, b, alen);
+}
+
+/* number_text writes a number's magnitude as decimal when it fits in 63
+ * bits, else as hex, for the operator. */
+static void
+number_text(const uint8_t *p, size_t len, char *buf, size_t buf_len)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    while (i < len && p[i] == 0) {
+        i++;
+    }
+    if (len - i <= 7 || (len - i == 8 && p[i] < 0x80)) {
+        for (; i < len; i++) {
+            v = (v << 8) | p[i];
+        }
+        snprintf(buf, buf_len, "%llu", (unsigned long long)v);
+        return;
+    }
+    snprintf(buf, buf_len, "0x");
+    for (size_t o = 2; i < len && o + 3 <= buf_len; i++, o += 2) {
+        snprintf(buf + o, buf_len - o, "%02x", p[i]);
+    }
+}
+
 enum catena_lint_result
 lint_rule_c13(const struct lint_in *in, char *d, size_t n)
 {
-    (void)in;
-    /* The context carries no previous CRL number; the CRL builder makes
-     * numbers time-based and the store keeps them per shard. */
-    return lint_detail(d, n, NE, "needs the shard's previous cRLNumber");
+    const struct catena_lint_ctx *ctx = in->ctx;
+    struct der num;
+    char cur[48];
+    char prev[48];
+
+    /* The scope's history is CA state: the caller (the signer, told by the
+     * publisher what it last stored for the shard) supplies it. */
+    if (!ctx->has_prev_crl_number) {
+        return lint_detail(d, n, NE, "needs the scope's previous cRLNumber");
+    }
+    if (!crl_number(in->crl, &num)) {
+        return lint_detail(d, n, NA, "no usable cRLNumber (C12)");
+    }
+    if (ctx->prev_crl_number == NULL) {
+        return PASS; /* the first CRL of its scope */
+    }
+    if (magnitude_cmp(num.p, num.len, ctx->prev_crl_number,
+                      ctx->prev_crl_number_len) <= 0) {
+        number_text(num.p, num.len, cur, sizeof(cur));
+        number_text(ctx->prev_crl_number, ctx->prev_crl_number_len, prev,
+                    sizeof(prev));
+        return lint_detail(d, n, ERR,
+                           "cRLNumber %s is not above %s, the scope's "
+                           "previous one",
+                           cur, prev);
+    }
+    return PASS;
 }
 
 enum catena_lint_result

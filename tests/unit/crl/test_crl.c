@@ -105,6 +105,16 @@ publish(int shard, struct crl_shard *sh)
     return crl;
 }
 
+/* sign_tbs has the fixture's signer sign |tbs| as a CRL of issuer tls
+ * whose scope last stored CRL number |prev| (-1: none). */
+static enum catena_rc
+sign_tbs(const uint8_t *tbs, size_t len, int64_t prev, uint8_t **der,
+         size_t *der_len, struct catena_err *err)
+{
+    return catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls", prev, tbs,
+                                  len, der, der_len, err);
+}
+
 static const X509_REVOKED *
 find_entry(X509_CRL *crl, const char *hex)
 {
@@ -337,9 +347,7 @@ test_signer_refuses_bad_entries(void **state)
                      CATENA_OK);
     assert_true(entries >= 1);
     /* As built, it signs. */
-    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
-                                            tbs, len, &der, &der_len, &err),
-                     CATENA_OK);
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err), CATENA_OK);
     free(der);
     der = NULL;
     for (size_t i = 0; i + sizeof(serial) <= len; i++) {
@@ -351,8 +359,7 @@ test_signer_refuses_bad_entries(void **state)
     assert_non_null(at);
     /* 00 01 01 ...: the same length, but not minimal DER. */
     at[2] = 0x00;
-    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
-                                            tbs, len, &der, &der_len, &err),
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err),
                      CATENA_ERR_LINT);
     assert_null(der);
     at[2] = 0x01;
@@ -360,11 +367,150 @@ test_signer_refuses_bad_entries(void **state)
     assert_int_equal(at[19], 0x17);
     assert_int_equal(at[21 + 12], 'Z');
     at[21 + 12] = 'X';
-    assert_int_not_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca),
-                                                "tls", tbs, len, &der,
-                                                &der_len, &err),
+    assert_int_not_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err),
                          CATENA_OK);
     assert_null(der);
+    free(tbs);
+}
+
+/*
+ * C13: the publisher hands the signer the CRL number it last stored for
+ * the shard, and the signer's lint refuses a CRL whose number is not
+ * above it, before signing. The same TBS signs as the first CRL of its
+ * scope and after a smaller number.
+ */
+static void
+test_signer_refuses_stale_number(void **state)
+{
+    static const int64_t refused[] = {1000, 1001, INT64_MAX};
+    struct catena_err err;
+    uint8_t *tbs = NULL;
+    size_t len = 0;
+    int64_t entries = 0;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+
+    (void)state;
+    assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls",
+                                   shard_of[0], now, now + 86400, 1000, &tbs,
+                                   &len, &entries, &err),
+                     CATENA_OK);
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err), CATENA_OK);
+    free(der);
+    assert_int_equal(sign_tbs(tbs, len, 999, &der, &der_len, &err),
+                     CATENA_OK);
+    free(der);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        der = NULL;
+        assert_int_equal(sign_tbs(tbs, len, refused[i], &der, &der_len, &err),
+                         CATENA_ERR_LINT);
+        assert_null(der);
+        if (strstr(err.msg, "e_crl_number_not_increasing") == NULL) {
+            fail_msg("refused for another reason: %s", err.msg);
+        }
+    }
+    free(tbs);
+}
+
+/* The publisher passes the stored number: a shard whose stored number is
+ * far ahead of the clock gets the next number above it, and the signer
+ * accepts it. */
+static void
+test_publish_after_stored_number(void **state)
+{
+    const int64_t ahead = INT64_C(9000000000000000000);
+    const struct catena_sql_param params[] = {
+        CATENA_SQL_P_INT(ahead), CATENA_SQL_P_TEXT("tls"),
+        CATENA_SQL_P_INT(shard_of[0])};
+    struct crl_shard sh;
+    X509_CRL *crl;
+
+    (void)state;
+    crl = publish(shard_of[0], &sh);
+    X509_CRL_free(crl);
+    crl_shard_clear(&sh);
+    {
+        struct catena_err err;
+
+        assert_int_equal(catena_store_exec(fx.store,
+                                           "UPDATE crl_shards SET number = $1 "
+                                           "WHERE issuer = $2 AND shard = $3",
+                                           params, 3, NULL, &err),
+                         CATENA_OK);
+    }
+    crl = publish(shard_of[0], &sh);
+    assert_int_equal(sh.number, ahead + 1);
+    X509_CRL_free(crl);
+    crl_shard_clear(&sh);
+}
+
+/* The signer checks the revokedCertificates header itself (the entries
+ * are the lint's): a long-form length where the short form fits is not
+ * DER and is refused as a malformed TBS. */
+static void
+test_signer_refuses_padded_revoked_length(void **state)
+{
+    struct catena_err err;
+    uint8_t *tbs = NULL;
+    size_t len = 0;
+    int64_t entries = 0;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    uint8_t *bad = NULL;
+    const unsigned char *p;
+    const unsigned char *at = NULL;
+    long clen = 0;
+    int tag = 0;
+    int cls = 0;
+    int times = 0;
+    size_t hdr;
+    size_t body;
+    unsigned char *q;
+
+    (void)state;
+    assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls",
+                                   shard_of[0], now, now + 86400, 1, &tbs,
+                                   &len, &entries, &err),
+                     CATENA_OK);
+    /* Find revokedCertificates: the SEQUENCE after the two times. */
+    p = tbs;
+    assert_int_equal(ASN1_get_object(&p, &clen, &tag, &cls, (long)len),
+                     V_ASN1_CONSTRUCTED);
+    hdr = (size_t)(p - tbs);
+    while (p < tbs + len) {
+        const unsigned char *start = p;
+
+        assert_false(ASN1_get_object(&p, &clen, &tag, &cls,
+                                     (long)(tbs + len - p)) &
+                     0x80);
+        if (tag == V_ASN1_UTCTIME || tag == V_ASN1_GENERALIZEDTIME) {
+            times++;
+        } else if (times == 2 && tag == V_ASN1_SEQUENCE) {
+            at = start;
+            break;
+        }
+        p += clen;
+    }
+    assert_non_null(at);
+    assert_true(at[1] < 0x80); /* a short length, padded below */
+    /* The same TBS with "30 81 LL" for "30 LL" and the outer length
+     * one more. */
+    body = len - hdr + 1;
+    bad = malloc(len + 8);
+    assert_non_null(bad);
+    q = bad;
+    ASN1_put_object(&q, 1, (int)body, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+    memcpy(q, tbs + hdr, (size_t)(at - (tbs + hdr)));
+    q += at - (tbs + hdr);
+    *q++ = 0x30;
+    *q++ = 0x81;
+    memcpy(q, at + 1, len - (size_t)(at + 1 - tbs));
+    q += len - (size_t)(at + 1 - tbs);
+    assert_int_equal(sign_tbs(bad, (size_t)(q - bad), -1, &der, &der_len,
+                              &err),
+                     CATENA_ERR_INVALID);
+    assert_null(der);
+    free(bad);
     free(tbs);
 }
 
@@ -378,6 +524,9 @@ main(int argc, char **argv)
         cmocka_unit_test(test_number_increases),
         cmocka_unit_test(test_publish_all_and_urls),
         cmocka_unit_test(test_signer_refuses_bad_entries),
+        cmocka_unit_test(test_signer_refuses_stale_number),
+        cmocka_unit_test(test_publish_after_stored_number),
+        cmocka_unit_test(test_signer_refuses_padded_revoked_length),
     };
     int rc = fixture_main(argc, argv);
 

@@ -301,6 +301,139 @@ test_last_entry_faults(void **state)
     }
 }
 
+/* crl_numbered signs a small CRL whose cRLNumber has the magnitude
+ * |num| (|len| octets), or none when |num| is NULL. */
+static uint8_t *
+crl_numbered(const uint8_t *num, size_t len, size_t *out_len)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509_CRL *crl = X509_CRL_new();
+    X509_NAME *name = X509_NAME_new();
+    ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000);
+    ASN1_INTEGER *n = ASN1_INTEGER_new();
+    unsigned char *der = NULL;
+    uint8_t *out;
+    int k;
+
+    assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                                (const unsigned char *)"t",
+                                                -1, -1, 0),
+                     1);
+    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, name), 1);
+    assert_int_equal(X509_CRL_set1_lastUpdate(crl, t), 1);
+    assert_int_equal(X509_CRL_set1_nextUpdate(crl, t), 1);
+    if (num != NULL) {
+        assert_int_equal(ASN1_STRING_set(n, num, (int)len), 1);
+        assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0),
+                         1);
+    }
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    k = i2d_X509_CRL(crl, &der);
+    assert_true(k > 0);
+    out = malloc((size_t)k);
+    assert_non_null(out);
+    memcpy(out, der, (size_t)k);
+    *out_len = (size_t)k;
+    OPENSSL_free(der);
+    ASN1_INTEGER_free(n);
+    ASN1_TIME_free(t);
+    X509_NAME_free(name);
+    X509_CRL_free(crl);
+    EVP_PKEY_free(key);
+    return out;
+}
+
+/* c13 lints |der| with the scope's previous number |prev| (|known| 0:
+ * unknown) and returns C13's result. */
+static enum catena_lint_result
+c13(const uint8_t *der, size_t len, int known, const uint8_t *prev,
+    size_t prev_len, char *detail, size_t detail_len)
+{
+    struct catena_lint_ctx ctx;
+    struct catena_lint_report *rep = NULL;
+    enum catena_lint_result r = CATENA_LINT_FATAL;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.now = 1700000000;
+    ctx.has_prev_crl_number = known;
+    ctx.prev_crl_number = prev;
+    ctx.prev_crl_number_len = prev_len;
+    detail[0] = '\0';
+    assert_int_equal(catena_lint_crl(der, len, &ctx, &rep), CATENA_OK);
+    for (size_t i = 0; i < rep->num_findings; i++) {
+        if (strcmp(rep->findings[i].rule->name,
+                   "e_crl_number_not_increasing") == 0) {
+            r = rep->findings[i].result;
+            snprintf(detail, detail_len, "%s", rep->findings[i].detail);
+        }
+    }
+    catena_lint_report_free(rep);
+    return r;
+}
+
+/* C13 over numbers of every size up to 20 octets, with the previous one
+ * given as a big-endian magnitude (leading zeros allowed). */
+static void
+test_c13_number_increases(void **state)
+{
+    static const uint8_t five[] = {0x05};
+    static const uint8_t four[] = {0x04};
+    static const uint8_t padded_five[] = {0x00, 0x00, 0x05};
+    static const uint8_t six[] = {0x06};
+    static const uint8_t big[20] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
+    static const uint8_t nanos[8] = {0x18, 0x79, 0x3a, 0x7c,
+                                     0x00, 0x00, 0x00, 0x00};
+    uint8_t bigger[21];
+    char detail[200];
+    size_t len = 0;
+    uint8_t *der;
+
+    (void)state;
+    der = crl_numbered(five, sizeof(five), &len);
+    assert_int_equal(c13(der, len, 0, NULL, 0, detail, sizeof(detail)),
+                     CATENA_LINT_NE);
+    assert_int_equal(c13(der, len, 1, NULL, 0, detail, sizeof(detail)),
+                     CATENA_LINT_PASS);
+    assert_int_equal(c13(der, len, 1, four, sizeof(four), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_PASS);
+    assert_int_equal(c13(der, len, 1, five, sizeof(five), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "cRLNumber 5 is not above 5"));
+    assert_int_equal(c13(der, len, 1, padded_five, sizeof(padded_five),
+                         detail, sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_int_equal(c13(der, len, 1, six, sizeof(six), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_int_equal(c13(der, len, 1, nanos, sizeof(nanos), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    free(der);
+    /* 2^159 - 2 against a time-based number, and against one longer. */
+    der = crl_numbered(big, sizeof(big), &len);
+    assert_int_equal(c13(der, len, 1, nanos, sizeof(nanos), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_PASS);
+    memset(bigger, 0xff, sizeof(bigger));
+    bigger[0] = 0x01;
+    assert_int_equal(c13(der, len, 1, bigger, sizeof(bigger), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "0x7fffffff"));
+    free(der);
+    /* No cRLNumber at all: C12's finding, not C13's. */
+    der = crl_numbered(NULL, 0, &len);
+    assert_int_equal(c13(der, len, 1, five, sizeof(five), detail,
+                         sizeof(detail)),
+                     CATENA_LINT_NA);
+    free(der);
+}
+
 int
 main(void)
 {
@@ -308,6 +441,7 @@ main(void)
         cmocka_unit_test(test_unique_serials_pass),
         cmocka_unit_test(test_repeated_serial_is_an_error),
         cmocka_unit_test(test_last_entry_faults),
+        cmocka_unit_test(test_c13_number_increases),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
