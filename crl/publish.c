@@ -328,19 +328,26 @@ out:
  * Publishing all shards of an issuer is a pipeline over two cores: this
  * thread builds shard k+1 from one ordered pass over the store while a
  * signing thread has shard k signed (the signer process works on one
- * request at a time), then the signed shards are stored.
+ * request at a time) and stores it through a connection of its own. Each
+ * signed CRL is stored and freed at once, so its memory serves the next
+ * one instead of every shard's megabytes being live (and faulted in)
+ * until the end; each shard is replaced on its own, as catena serve
+ * replaces them.
  */
 struct pipeline {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct catena_signer *signer;
+    struct catena_store *writer; /* the signing thread's connection */
     const char *issuer;
+    int64_t this_update;
+    int64_t next_update;
     struct crl_tbs *jobs; /* num entries; [0, built) handed over */
     const int64_t *prev;  /* stored CRL number of shard i, or -1 */
-    uint8_t **der;        /* signed CRL of jobs[i] */
-    size_t *der_len;
+    size_t *der_len;      /* size of the stored CRL of jobs[i] */
     int num;
     int built;
+    int stored;           /* jobs [0, stored) are signed and stored */
     int closed;           /* no more jobs will come */
     enum catena_rc rc;    /* the signing thread's first failure */
     struct catena_err err;
@@ -354,6 +361,8 @@ sign_loop(void *arg)
 
     for (int next = 0;; next++) {
         struct crl_tbs *job;
+        uint8_t *der = NULL;
+        size_t der_len = 0;
         enum catena_rc rc;
 
         pthread_mutex_lock(&pl->mu);
@@ -370,14 +379,24 @@ sign_loop(void *arg)
          * stored one), signs, and verifies. */
         rc = catena_signer_sign_crl(pl->signer, pl->issuer,
                                     pl->prev[job->shard], job->tbs,
-                                    job->tbs_len, &pl->der[next],
-                                    &pl->der_len[next], &pl->err);
+                                    job->tbs_len, &der, &der_len, &pl->err);
         free(job->tbs);
         job->tbs = NULL;
-        if (rc != CATENA_OK) {
-            pthread_mutex_lock(&pl->mu);
+        if (rc == CATENA_OK) {
+            rc = store_shard(pl->writer, pl->issuer, job->shard, job->number,
+                             pl->this_update, pl->next_update, job->entries,
+                             der, der_len, &pl->err);
+        }
+        free(der);
+        pthread_mutex_lock(&pl->mu);
+        if (rc == CATENA_OK) {
+            pl->der_len[next] = der_len;
+            pl->stored = next + 1;
+        } else {
             pl->rc = rc;
-            pthread_mutex_unlock(&pl->mu);
+        }
+        pthread_mutex_unlock(&pl->mu);
+        if (rc != CATENA_OK) {
             break;
         }
     }
@@ -385,7 +404,7 @@ sign_loop(void *arg)
 }
 
 /* hand_over is the builder's sink: queue the TBS for the signing thread,
- * or stop the build once signing failed. */
+ * or stop the build once signing or storing failed. */
 static enum catena_rc
 hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
 {
@@ -393,15 +412,13 @@ hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
     enum catena_rc rc;
 
     pthread_mutex_lock(&pl->mu);
-    rc = pl->rc;
+    rc = pl->rc; /* its reason is in pl->err */
     if (rc == CATENA_OK && pl->built < pl->num) {
         pl->jobs[pl->built++] = *job;
         job->tbs = NULL;
         pthread_cond_signal(&pl->cv);
     } else if (rc == CATENA_OK) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL, "too many shards");
-    } else {
-        rc = CATENA_ERR_SIGNER; /* the reason is in pl->err */
     }
     pthread_mutex_unlock(&pl->mu);
     free(job->tbs);
@@ -410,8 +427,9 @@ hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
 
 static enum catena_rc
 publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
-               struct catena_store *store, const struct crl_settings *st,
-               const char *issuer, FILE *report, struct catena_err *err)
+               struct catena_store *store, struct catena_store *writer,
+               const struct crl_settings *st, const char *issuer,
+               FILE *report, struct catena_err *err)
 {
     int shards = catena_ca_issuer_num_shards(ca, issuer);
     int64_t now = (int64_t)time(NULL);
@@ -432,15 +450,17 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
         return CATENA_OK;
     }
     pl.signer = catena_ca_signer(ca);
+    pl.writer = writer;
     pl.issuer = issuer;
+    pl.this_update = now;
+    pl.next_update = now + st->next_update;
     pl.num = shards;
     numbers = calloc((size_t)shards, sizeof(*numbers));
     prev = calloc((size_t)shards, sizeof(*prev));
     pl.prev = prev;
     pl.jobs = calloc((size_t)shards, sizeof(*pl.jobs));
-    pl.der = calloc((size_t)shards, sizeof(*pl.der));
     pl.der_len = calloc((size_t)shards, sizeof(*pl.der_len));
-    if (numbers == NULL || prev == NULL || pl.jobs == NULL || pl.der == NULL ||
+    if (numbers == NULL || prev == NULL || pl.jobs == NULL ||
         pl.der_len == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
@@ -478,26 +498,16 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     pthread_mutex_unlock(&pl.mu);
     pthread_join(pl.thread_id, NULL);
     if (pl.rc != CATENA_OK) {
-        /* The signer's refusal is the cause; the build stopped on it. */
+        /* The signer's refusal or the store's failure is the cause; the
+         * build stopped on it. */
         *err = pl.err;
         rc = pl.rc;
     }
-    if (rc != CATENA_OK) {
-        goto out;
+    for (int s = 0; report != NULL && s < pl.stored; s++) {
+        fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
+                issuer, s, (long long)numbers[s],
+                (long long)pl.jobs[s].entries, pl.der_len[s]);
     }
-    for (int s = 0; s < shards; s++) {
-        if ((rc = store_shard(store, issuer, s, numbers[s], now,
-                              now + st->next_update, pl.jobs[s].entries,
-                              pl.der[s], pl.der_len[s], err)) != CATENA_OK) {
-            goto out;
-        }
-        if (report != NULL) {
-            fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
-                    issuer, s, (long long)numbers[s],
-                    (long long)pl.jobs[s].entries, pl.der_len[s]);
-        }
-    }
-    rc = CATENA_OK;
 out:
     if (started) {
         pthread_cond_destroy(&pl.cv);
@@ -505,10 +515,8 @@ out:
     }
     for (int s = 0; pl.jobs != NULL && s < shards; s++) {
         free(pl.jobs[s].tbs);
-        free(pl.der[s]);
     }
     free(pl.jobs);
-    free(pl.der);
     free(pl.der_len);
     free(numbers);
     free(prev);
@@ -521,6 +529,7 @@ catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
                        struct catena_err *err)
 {
     struct crl_settings st;
+    struct catena_store *writer = NULL;
     const char *const *names;
     size_t num = 0;
     int got = 0;
@@ -535,10 +544,17 @@ catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
         return catena_err_set(err, CATENA_ERR_EXISTS,
                               "another node is publishing CRLs");
     }
-    names = catena_ca_issuer_names(ca, &num);
-    for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
-        rc = publish_issuer(ca, cfg, store, &st, names[i], report, err);
+    /* The signing thread stores through its own connection while this
+     * one reads the entries. */
+    if ((rc = catena_store_open(catena_ca_store_url(ca), &writer, err)) ==
+        CATENA_OK) {
+        names = catena_ca_issuer_names(ca, &num);
+        for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
+            rc = publish_issuer(ca, cfg, store, writer, &st, names[i], report,
+                                err);
+        }
     }
+    catena_store_close(writer);
     crl_unlock(store);
     return rc;
 }

@@ -514,6 +514,99 @@ test_signer_refuses_padded_revoked_length(void **state)
     free(tbs);
 }
 
+/*
+ * The builder writes revocation dates itself (no gmtime): UTCTime up to
+ * the last second of 2049, GeneralizedTime from 2050 (RFC 5280 5.1.2.6),
+ * across leap days and century years. Built for a thisUpdate in 2101 so
+ * the future dates are listed (only the TBS: the signer would refuse
+ * them, C19).
+ */
+static void
+test_revocation_date_encoding(void **state)
+{
+    static const struct {
+        const char *serial;
+        int64_t t;
+        int type;
+        const char *text;
+    } dates[] = {
+        {"0202020202020202020202020202020200", INT64_C(2524607999),
+         V_ASN1_UTCTIME, "491231235959Z"},
+        {"0202020202020202020202020202020201", INT64_C(2524608000),
+         V_ASN1_GENERALIZEDTIME, "20500101000000Z"},
+        {"0202020202020202020202020202020202", INT64_C(3981357296),
+         V_ASN1_GENERALIZEDTIME, "20960229123456Z"},
+        {"0202020202020202020202020202020203", INT64_C(4107542399),
+         V_ASN1_GENERALIZEDTIME, "21000228235959Z"},
+        {"0202020202020202020202020202020204", INT64_C(4107542400),
+         V_ASN1_GENERALIZEDTIME, "21000301000000Z"},
+    };
+    const int64_t this_update = INT64_C(4133980800); /* 2101-01-01 */
+    size_t found = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        assert_true(fixture_add_cert(&fx, dates[i].serial, CATENA_CERT_REVOKED,
+                                     dates[i].t, 1, this_update + 86400) >= 0);
+    }
+    for (int shard = 0; shard < 4; shard++) {
+        struct catena_err err;
+        uint8_t *tbs = NULL;
+        size_t len = 0;
+        int64_t entries = 0;
+        /* ecdsa-with-SHA256, and an empty signature: enough for OpenSSL
+         * to parse the TBS as a CRL (nothing is verified here). */
+        static const uint8_t tail[] = {0x30, 0x0a, 0x06, 0x08, 0x2a,
+                                       0x86, 0x48, 0xce, 0x3d, 0x04,
+                                       0x03, 0x02, 0x03, 0x01, 0x00};
+        uint8_t *whole;
+        unsigned char *w;
+        const unsigned char *p;
+        X509_CRL *crl;
+        STACK_OF(X509_REVOKED) *revoked;
+
+        assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls", shard,
+                                       this_update, this_update + 86400, 7,
+                                       &tbs, &len, &entries, &err),
+                         CATENA_OK);
+        whole = malloc(len + sizeof(tail) + 8);
+        assert_non_null(whole);
+        w = whole;
+        ASN1_put_object(&w, 1, (int)(len + sizeof(tail)), V_ASN1_SEQUENCE,
+                        V_ASN1_UNIVERSAL);
+        memcpy(w, tbs, len);
+        memcpy(w + len, tail, sizeof(tail));
+        w += len + sizeof(tail);
+        p = whole;
+        crl = d2i_X509_CRL(NULL, &p, (long)(w - whole));
+        assert_non_null(crl);
+        assert_ptr_equal(p, w);
+        revoked = X509_CRL_get_REVOKED(crl);
+        for (int k = 0; k < sk_X509_REVOKED_num(revoked); k++) {
+            const X509_REVOKED *r = sk_X509_REVOKED_value(revoked, k);
+            const ASN1_TIME *d = X509_REVOKED_get0_revocationDate(r);
+
+            for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+                if (ASN1_TIME_cmp_time_t(d, (time_t)dates[i].t) != 0) {
+                    continue;
+                }
+                assert_int_equal(ASN1_STRING_type(d), dates[i].type);
+                assert_int_equal(ASN1_STRING_length(d),
+                                 (int)strlen(dates[i].text));
+                assert_memory_equal(ASN1_STRING_get0_data(d), dates[i].text,
+                                    strlen(dates[i].text));
+                found++;
+            }
+        }
+        /* Only these rows are unexpired in 2101. */
+        assert_int_equal(sk_X509_REVOKED_num(revoked), (int)entries);
+        X509_CRL_free(crl);
+        free(whole);
+        free(tbs);
+    }
+    assert_int_equal(found, sizeof(dates) / sizeof(dates[0]));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,6 +620,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_signer_refuses_stale_number),
         cmocka_unit_test(test_publish_after_stored_number),
         cmocka_unit_test(test_signer_refuses_padded_revoked_length),
+        cmocka_unit_test(test_revocation_date_encoding),
     };
     int rc = fixture_main(argc, argv);
 
