@@ -517,10 +517,15 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e)
     }
     memset(e, 0, sizeof(*e));
     if (!der_get(it, DER_SEQUENCE, &ent) ||
-        !der_get(&ent, DER_INTEGER, &serial) || !get_time(&ent, &date) ||
-        !der_get_optional(&ent, DER_SEQUENCE, &exts, &has_exts) ||
-        ent.len != 0) {
+        !der_get(&ent, DER_INTEGER, &serial) || !get_time(&ent, &date)) {
         return -1;
+    }
+    /* Only crlEntryExtensions may follow, and nothing after them. */
+    if (ent.len != 0) {
+        if (!der_get(&ent, DER_SEQUENCE, &exts) || ent.len != 0) {
+            return -1;
+        }
+        has_exts = 1;
     }
     /* The reader caps lengths at 2^32 - 1, so offsets fit. */
     e->serial_off = (uint32_t)(serial.p - revoked->p);

@@ -301,6 +301,51 @@ test_last_entry_faults(void **state)
     }
 }
 
+/* C3 walks the whole CertificateList once (the TBS inside it included),
+ * and the TBS on its own only when trailing bytes kept the first walk
+ * from running: a non-minimal serial in the last entry is found either
+ * way. */
+static void
+test_c3_strict_entries(void **state)
+{
+    size_t len = 0;
+    uint8_t *der = crl_der(-1, &len);
+    uint8_t *longer;
+    uint8_t *at = NULL;
+    char detail[200];
+
+    (void)state;
+    assert_int_equal(finding(der, len, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_PASS);
+    /* The last entry: SEQUENCE, INTEGER of 16 octets. */
+    for (size_t i = 0; i + 4 < len; i++) {
+        if (der[i] == 0x30 && der[i + 2] == 0x02 && der[i + 3] == 0x10) {
+            at = der + i + 4;
+        }
+    }
+    assert_non_null(at);
+    at[0] = 0x00;
+    at[1] = 0x01; /* 00 01 ...: not minimal */
+    assert_int_equal(finding(der, len, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "INTEGER not minimally encoded"));
+    longer = malloc(len + 1);
+    assert_non_null(longer);
+    memcpy(longer, der, len);
+    longer[len] = 0x00;
+    assert_int_equal(finding(longer, len + 1, "e_crl_not_single_der", NULL,
+                             0),
+                     CATENA_LINT_ERROR);
+    assert_int_equal(finding(longer, len + 1, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "TBSCertList not DER"));
+    free(longer);
+    free(der);
+}
+
 /* crl_numbered signs a small CRL whose cRLNumber has the magnitude
  * |num| (|len| octets), or none when |num| is NULL. */
 static uint8_t *
@@ -442,6 +487,7 @@ main(void)
         cmocka_unit_test(test_repeated_serial_is_an_error),
         cmocka_unit_test(test_last_entry_faults),
         cmocka_unit_test(test_c13_number_increases),
+        cmocka_unit_test(test_c3_strict_entries),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
