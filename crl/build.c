@@ -9,7 +9,7 @@
  * X509_EXTENSION): OpenSSL writes every byte, we only choose the fields.
  * Entries are streamed from the store in one pass for a run of shards and
  * need no sorting; revokedCertificates is carried as an ASN1_ANY holding
- * the SEQUENCE OF that the CRL_ENTRY template wrote entry by entry.
+ * the SEQUENCE OF written entry by entry (put_entry).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,27 +47,6 @@ ASN1_SEQUENCE(CRL_TBS) = {
     ASN1_OPT(CRL_TBS, revoked, ASN1_ANY),
     ASN1_EXP_SEQUENCE_OF_OPT(CRL_TBS, extensions, X509_EXTENSION, 0),
 } static_ASN1_SEQUENCE_END(CRL_TBS)
-
-/*
- * One revokedCertificates entry (RFC 5280 5.1, X509_REVOKED's fields)
- * whose crlEntryExtensions are carried already encoded: each reason
- * code's extension list is encoded once by i2d_X509_EXTENSIONS and
- * OpenSSL's ASN1_SEQUENCE item writes it out verbatim, so per entry only
- * the serial and the date go through the encoder.
- */
-DECLARE_ASN1_ITEM(ASN1_SEQUENCE)
-
-typedef struct {
-    ASN1_INTEGER *serial;
-    ASN1_TIME *date;
-    ASN1_STRING *exts; /* SEQUENCE OF Extension, whole TLV; NULL: none */
-} CRL_ENTRY;
-
-ASN1_SEQUENCE(CRL_ENTRY) = {
-    ASN1_SIMPLE(CRL_ENTRY, serial, ASN1_INTEGER),
-    ASN1_SIMPLE(CRL_ENTRY, date, ASN1_TIME),
-    ASN1_OPT(CRL_ENTRY, exts, ASN1_SEQUENCE),
-} static_ASN1_SEQUENCE_END(CRL_ENTRY)
 
 void
 crl_shard_clear(struct crl_shard *s)
@@ -141,11 +120,10 @@ hex_to_bytes(const char *hex, uint8_t out[CATENA_SERIAL_MAX_BYTES],
 
 /*
  * One pass over the store builds the TBSCertLists of a run of shards.
- * Entries are encoded by OpenSSL (the CRL_ENTRY template) straight into
- * one growing buffer from one reused entry and per-reason extension lists
- * encoded once, so a million entries cost no per-entry allocation; the
- * buffer then
- * becomes the revokedCertificates SEQUENCE OF as an ASN1_ANY.
+ * Entries are encoded by OpenSSL straight into one growing buffer from a
+ * reused serial and date and per-reason extension lists encoded once, so
+ * a million entries cost no per-entry allocation; the buffer then becomes
+ * the revokedCertificates SEQUENCE OF as an ASN1_ANY.
  */
 struct builder {
     const struct catena_ca *ca;
@@ -161,9 +139,10 @@ struct builder {
     crl_tbs_cb done;
     void *done_arg;
     ASN1_STRING *by_reason[CRL_REASON_SLOTS]; /* encoded entry extensions */
-    CRL_ENTRY entry;        /* reused for every row */
-    /* What entry.serial and entry.date point into (lent, never owned by
-     * OpenSSL), rewritten for every row without an allocation. */
+    ASN1_INTEGER *serial;   /* reused for every row */
+    ASN1_TIME *date;
+    /* What serial and date point into (lent, never owned by OpenSSL),
+     * rewritten for every row without an allocation. */
     uint8_t serial_buf[CATENA_SERIAL_MAX_BYTES];
     char date_buf[16];
     uint8_t *buf;           /* CRL_SEQ_HEADER_MAX bytes, then entries */
@@ -300,6 +279,42 @@ set_time(ASN1_TIME *tm, char buf[16], int64_t t)
 
 static enum catena_rc finish_shard(struct builder *b);
 
+/*
+ * put_entry appends one revokedCertificates entry (RFC 5280 5.1) to the
+ * buffer: OpenSSL encodes the serial INTEGER and the date, the reason's
+ * extension list was encoded once by i2d_X509_EXTENSIONS, and
+ * ASN1_put_object writes the SEQUENCE header around them. A template for
+ * the entry cost more than twice as much per entry (it sizes every field
+ * before writing it). Returns 0, or -1 if OpenSSL fails.
+ */
+static int
+put_entry(struct builder *b, const ASN1_STRING *exts)
+{
+    unsigned char body[CRL_ENTRY_MAX];
+    unsigned char *q = body;
+    unsigned char *out = b->buf + b->used;
+    int a;
+    int t;
+    int len;
+
+    /* A serial of at most 20 octets, a date, a reason's extensions: the
+     * entry's header and body stay within CRL_ENTRY_MAX, reserved. */
+    if ((exts != NULL && exts->length > CRL_ENTRY_MAX - 64) ||
+        (a = i2d_ASN1_INTEGER(b->serial, &q)) <= 0 ||
+        (t = i2d_ASN1_TIME(b->date, &q)) <= 0) {
+        return -1;
+    }
+    len = a + t;
+    if (exts != NULL) {
+        memcpy(q, exts->data, (size_t)exts->length);
+        len += exts->length;
+    }
+    ASN1_put_object(&out, 1, len, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+    memcpy(out, body, (size_t)len);
+    b->used = (size_t)(out + len - b->buf);
+    return 0;
+}
+
 /* add_entry appends one row (shard, serial, revoked_at, reason). */
 static int
 add_entry(void *vb, const struct catena_row *row)
@@ -309,8 +324,7 @@ add_entry(void *vb, const struct catena_row *row)
     size_t skip = 0;
     int64_t shard = catena_row_int(row, 0);
     int none = 0;
-    unsigned char *p;
-    int n;
+    const ASN1_STRING *exts;
     enum catena_rc rc;
 
     if (shard < b->cur || shard > b->last) {
@@ -331,23 +345,19 @@ add_entry(void *vb, const struct catena_row *row)
     while (skip + 1 < len && b->serial_buf[skip] == 0) {
         skip++;
     }
-    b->entry.exts =
-        reason_exts(b, catena_reason_crl_code((int)catena_row_int(row, 3)),
-                    &none);
-    /* The serial and date are rewritten in place in the reused entry,
-     * which points at the builder's buffers. */
-    b->entry.serial->type = V_ASN1_INTEGER;
-    b->entry.serial->data = b->serial_buf + skip;
-    b->entry.serial->length = (int)(len - skip);
-    if ((b->entry.exts == NULL && !none) || reserve(b, CRL_ENTRY_MAX) != 0 ||
-        set_time(b->entry.date, b->date_buf, catena_row_int(row, 2)) != 0 ||
-        (p = b->buf + b->used,
-         n = ASN1_item_i2d((ASN1_VALUE *)&b->entry, &p,
-                           ASN1_ITEM_rptr(CRL_ENTRY))) <= 0) {
+    exts = reason_exts(b, catena_reason_crl_code((int)catena_row_int(row, 3)),
+                       &none);
+    /* The serial and date are rewritten in place, pointing at the
+     * builder's buffers. */
+    b->serial->type = V_ASN1_INTEGER;
+    b->serial->data = b->serial_buf + skip;
+    b->serial->length = (int)(len - skip);
+    if ((exts == NULL && !none) || reserve(b, CRL_ENTRY_MAX) != 0 ||
+        set_time(b->date, b->date_buf, catena_row_int(row, 2)) != 0 ||
+        put_entry(b, exts) != 0) {
         return catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
                                       "cannot build a CRL entry");
     }
-    b->used += (size_t)n;
     b->count++;
     return 0;
 }
@@ -607,9 +617,9 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
         CATENA_OK) {
         goto out;
     }
-    b.entry.serial = ASN1_INTEGER_new();
-    b.entry.date = ASN1_TIME_new();
-    if (b.entry.serial == NULL || b.entry.date == NULL ||
+    b.serial = ASN1_INTEGER_new();
+    b.date = ASN1_TIME_new();
+    if (b.serial == NULL || b.date == NULL ||
         reserve(&b, 64 * 1024) != 0) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
@@ -640,16 +650,16 @@ out:
         ASN1_STRING_free(b.by_reason[i]);
     }
     /* Detach the builder's buffers before OpenSSL frees the holders. */
-    if (b.entry.serial != NULL) {
-        b.entry.serial->data = NULL;
-        b.entry.serial->length = 0;
+    if (b.serial != NULL) {
+        b.serial->data = NULL;
+        b.serial->length = 0;
     }
-    if (b.entry.date != NULL) {
-        b.entry.date->data = NULL;
-        b.entry.date->length = 0;
+    if (b.date != NULL) {
+        b.date->data = NULL;
+        b.date->length = 0;
     }
-    ASN1_INTEGER_free(b.entry.serial);
-    ASN1_TIME_free(b.entry.date);
+    ASN1_INTEGER_free(b.serial);
+    ASN1_TIME_free(b.date);
     free(b.buf);
     X509_free(b.cert);
     return rc;

@@ -325,34 +325,50 @@ out:
 }
 
 /*
- * Publishing all shards of an issuer is a pipeline over two cores: this
- * thread builds shard k+1 from one ordered pass over the store while a
- * signing thread has shard k signed (the signer process works on one
- * request at a time) and stores it through a connection of its own. Each
+ * Publishing all shards of an issuer is a pipeline of three stages on
+ * two cores: this thread builds shard k+2 from one ordered pass over the
+ * store, a signing thread has shard k+1 signed (the signer process works
+ * on one request at a time), and a storing thread stores shard k through
+ * a connection of its own, so the signer never waits for the store. Each
  * signed CRL is stored and freed at once, so its memory serves the next
  * one instead of every shard's megabytes being live (and faulted in)
  * until the end; each shard is replaced on its own, as catena serve
- * replaces them.
+ * replaces them. The first failure stops every stage.
  */
 struct pipeline {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;    /* broadcast on every change below */
     struct catena_signer *signer;
-    struct catena_store *writer; /* the signing thread's connection */
+    struct catena_store *writer; /* the storing thread's connection */
     const char *issuer;
     int64_t this_update;
     int64_t next_update;
     struct crl_tbs *jobs; /* num entries; [0, built) handed over */
     const int64_t *prev;  /* stored CRL number of shard i, or -1 */
-    size_t *der_len;      /* size of the stored CRL of jobs[i] */
+    uint8_t **der;        /* signed CRL of jobs[i], until stored */
+    size_t *der_len;
     int num;
     int built;
-    int stored;           /* jobs [0, stored) are signed and stored */
-    int closed;           /* no more jobs will come */
-    enum catena_rc rc;    /* the signing thread's first failure */
+    int signed_n;         /* jobs [0, signed_n) are signed */
+    int stored;           /* jobs [0, stored) are stored */
+    int closed;           /* no more jobs will be built */
+    int signing_done;     /* no more jobs will be signed */
+    enum catena_rc rc;    /* the first failure of any stage */
     struct catena_err err;
-    pthread_t thread_id;
 };
+
+/* fail_stage records the first failure (its reason is in |e|). */
+static void
+fail_stage(struct pipeline *pl, enum catena_rc rc, const struct catena_err *e)
+{
+    pthread_mutex_lock(&pl->mu);
+    if (pl->rc == CATENA_OK) {
+        pl->rc = rc;
+        pl->err = *e;
+    }
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+}
 
 static void *
 sign_loop(void *arg)
@@ -361,15 +377,18 @@ sign_loop(void *arg)
 
     for (int next = 0;; next++) {
         struct crl_tbs *job;
+        struct catena_err err;
         uint8_t *der = NULL;
         size_t der_len = 0;
         enum catena_rc rc;
 
         pthread_mutex_lock(&pl->mu);
-        while (next >= pl->built && !pl->closed) {
+        while (next >= pl->built && !pl->closed && pl->rc == CATENA_OK) {
             pthread_cond_wait(&pl->cv, &pl->mu);
         }
-        if (next >= pl->built) {
+        if (next >= pl->built || pl->rc != CATENA_OK) {
+            pl->signing_done = 1;
+            pthread_cond_broadcast(&pl->cv);
             pthread_mutex_unlock(&pl->mu);
             break;
         }
@@ -379,24 +398,58 @@ sign_loop(void *arg)
          * stored one), signs, and verifies. */
         rc = catena_signer_sign_crl(pl->signer, pl->issuer,
                                     pl->prev[job->shard], job->tbs,
-                                    job->tbs_len, &der, &der_len, &pl->err);
+                                    job->tbs_len, &der, &der_len, &err);
         free(job->tbs);
         job->tbs = NULL;
-        if (rc == CATENA_OK) {
-            rc = store_shard(pl->writer, pl->issuer, job->shard, job->number,
-                             pl->this_update, pl->next_update, job->entries,
-                             der, der_len, &pl->err);
+        if (rc != CATENA_OK) {
+            fail_stage(pl, rc, &err);
+            continue; /* to mark signing done */
         }
-        free(der);
         pthread_mutex_lock(&pl->mu);
+        pl->der[next] = der;
+        pl->der_len[next] = der_len;
+        pl->signed_n = next + 1;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+    return NULL;
+}
+
+static void *
+store_loop(void *arg)
+{
+    struct pipeline *pl = arg;
+
+    for (int next = 0;; next++) {
+        struct crl_tbs *job;
+        struct catena_err err;
+        uint8_t *der;
+        enum catena_rc rc;
+
+        pthread_mutex_lock(&pl->mu);
+        while (next >= pl->signed_n && !pl->signing_done &&
+               pl->rc == CATENA_OK) {
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        }
+        if (next >= pl->signed_n || pl->rc != CATENA_OK) {
+            pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+        job = &pl->jobs[next];
+        der = pl->der[next];
+        pthread_mutex_unlock(&pl->mu);
+        rc = store_shard(pl->writer, pl->issuer, job->shard, job->number,
+                         pl->this_update, pl->next_update, job->entries, der,
+                         pl->der_len[next], &err);
+        pthread_mutex_lock(&pl->mu);
+        free(pl->der[next]);
+        pl->der[next] = NULL;
         if (rc == CATENA_OK) {
-            pl->der_len[next] = der_len;
             pl->stored = next + 1;
-        } else {
-            pl->rc = rc;
         }
         pthread_mutex_unlock(&pl->mu);
         if (rc != CATENA_OK) {
+            fail_stage(pl, rc, &err);
             break;
         }
     }
@@ -416,12 +469,68 @@ hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
     if (rc == CATENA_OK && pl->built < pl->num) {
         pl->jobs[pl->built++] = *job;
         job->tbs = NULL;
-        pthread_cond_signal(&pl->cv);
+        pthread_cond_broadcast(&pl->cv);
     } else if (rc == CATENA_OK) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL, "too many shards");
     }
     pthread_mutex_unlock(&pl->mu);
     free(job->tbs);
+    return rc;
+}
+
+/* run_pipeline builds, signs and stores |pl|'s shards with the two
+ * helper threads; returns the first failure. */
+static enum catena_rc
+run_pipeline(struct pipeline *pl, const struct catena_ca *ca,
+             const struct catena_config *cfg, struct catena_store *store,
+             const int64_t *numbers, struct catena_err *err)
+{
+    pthread_t signer_thread;
+    pthread_t store_thread;
+    int have_store = 0;
+    enum catena_rc rc;
+
+    if (pthread_mutex_init(&pl->mu, NULL) != 0) {
+        return catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
+    }
+    if (pthread_cond_init(&pl->cv, NULL) != 0) {
+        pthread_mutex_destroy(&pl->mu);
+        return catena_err_set(err, CATENA_ERR_INTERNAL, "condition variable");
+    }
+    if (pthread_create(&signer_thread, NULL, sign_loop, pl) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "cannot start the signing thread");
+        goto out;
+    }
+    have_store = pthread_create(&store_thread, NULL, store_loop, pl) == 0;
+    if (!have_store) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "cannot start the storing thread");
+        fail_stage(pl, rc, err);
+    } else {
+        rc = crl_build_shards(ca, cfg, store, pl->issuer, 0, pl->num - 1,
+                              pl->this_update, pl->next_update, numbers,
+                              hand_over, pl, err);
+        if (rc != CATENA_OK) {
+            fail_stage(pl, rc, err); /* stops the other stages */
+        }
+    }
+    pthread_mutex_lock(&pl->mu);
+    pl->closed = 1;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    pthread_join(signer_thread, NULL);
+    if (have_store) {
+        pthread_join(store_thread, NULL);
+    }
+    if (pl->rc != CATENA_OK) {
+        /* The first failure, of whichever stage, is the cause. */
+        *err = pl->err;
+        rc = pl->rc;
+    }
+out:
+    pthread_cond_destroy(&pl->cv);
+    pthread_mutex_destroy(&pl->mu);
     return rc;
 }
 
@@ -436,7 +545,6 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     struct pipeline pl;
     int64_t *numbers = NULL;
     int64_t *prev = NULL;
-    int started = 0;
     enum catena_rc rc;
 
     memset(&pl, 0, sizeof(pl));
@@ -459,9 +567,10 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     prev = calloc((size_t)shards, sizeof(*prev));
     pl.prev = prev;
     pl.jobs = calloc((size_t)shards, sizeof(*pl.jobs));
+    pl.der = calloc((size_t)shards, sizeof(*pl.der));
     pl.der_len = calloc((size_t)shards, sizeof(*pl.der_len));
     if (numbers == NULL || prev == NULL || pl.jobs == NULL ||
-        pl.der_len == NULL) {
+        pl.der == NULL || pl.der_len == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -472,51 +581,19 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
         }
         numbers[s] = crl_next_number(prev[s]);
     }
-    if (pthread_mutex_init(&pl.mu, NULL) != 0) {
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
-        goto out;
-    }
-    if (pthread_cond_init(&pl.cv, NULL) != 0) {
-        pthread_mutex_destroy(&pl.mu);
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "condition variable");
-        goto out;
-    }
-    if (pthread_create(&pl.thread_id, NULL, sign_loop, &pl) != 0) {
-        pthread_cond_destroy(&pl.cv);
-        pthread_mutex_destroy(&pl.mu);
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
-                            "cannot start the signing thread");
-        goto out;
-    }
-    started = 1;
-    rc = crl_build_shards(ca, cfg, store, issuer, 0, shards - 1, now,
-                          now + st->next_update, numbers, hand_over, &pl,
-                          err);
-    pthread_mutex_lock(&pl.mu);
-    pl.closed = 1;
-    pthread_cond_signal(&pl.cv);
-    pthread_mutex_unlock(&pl.mu);
-    pthread_join(pl.thread_id, NULL);
-    if (pl.rc != CATENA_OK) {
-        /* The signer's refusal or the store's failure is the cause; the
-         * build stopped on it. */
-        *err = pl.err;
-        rc = pl.rc;
-    }
+    rc = run_pipeline(&pl, ca, cfg, store, numbers, err);
     for (int s = 0; report != NULL && s < pl.stored; s++) {
         fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
                 issuer, s, (long long)numbers[s],
                 (long long)pl.jobs[s].entries, pl.der_len[s]);
     }
 out:
-    if (started) {
-        pthread_cond_destroy(&pl.cv);
-        pthread_mutex_destroy(&pl.mu);
-    }
-    for (int s = 0; pl.jobs != NULL && s < shards; s++) {
+    for (int s = 0; pl.jobs != NULL && pl.der != NULL && s < shards; s++) {
         free(pl.jobs[s].tbs);
+        free(pl.der[s]);
     }
     free(pl.jobs);
+    free(pl.der);
     free(pl.der_len);
     free(numbers);
     free(prev);

@@ -441,19 +441,46 @@ lint_parse_cert(const uint8_t *der, size_t len, int is_tbs,
     return 1;
 }
 
+/*
+ * Entries of one CRL mostly repeat a handful of extension lists byte for
+ * byte (one per reason code): the facts decoded from a list are kept for
+ * its bytes, and an entry with the same bytes takes them over instead of
+ * decoding the list again. Lists with an invalidityDate are never kept:
+ * C23 compares that date with the entry's own.
+ */
+#define CRL_EXTS_MEMO 8
+#define CRL_EXTS_MEMO_MAX 64 /* bytes; reasonCode alone takes 14 */
+
+struct crl_exts_memo {
+    struct der list[CRL_EXTS_MEMO];
+    uint32_t flags[CRL_EXTS_MEMO];
+    uint32_t reason[CRL_EXTS_MEMO];
+    size_t num;
+};
+
 /* crl_entry_exts decodes an entry's crlEntryExtensions (contents of the
  * SEQUENCE) into flags: what C16, C20-C23 and C25 judge. */
 static void
-crl_entry_exts(struct der list, struct lint_crl_entry *e)
+crl_entry_exts(struct der list, struct lint_crl_entry *e,
+               struct crl_exts_memo *memo)
 {
     struct lint_ext exts[16];
     size_t num = 0;
     const struct lint_ext *r;
     unsigned c23 = LINT_C23_OK;
+    int keep = list.len <= CRL_EXTS_MEMO_MAX;
+    uint32_t own = e->flags;
 
+    for (size_t i = 0; keep && i < memo->num; i++) {
+        if (der_eq(&memo->list[i], &list)) {
+            e->flags |= memo->flags[i];
+            e->reason = memo->reason[i];
+            return;
+        }
+    }
     e->flags |= LINT_CRLE_EXTS;
     if (!lint_parse_exts(list, exts, 16, &num)) {
-        e->flags |= LINT_CRLE_EXTS_BAD;
+        e->flags |= LINT_CRLE_EXTS_BAD; /* rare: not worth a slot */
         return;
     }
     if (lint_ext_dups(exts, num)) {
@@ -480,7 +507,13 @@ crl_entry_exts(struct der list, struct lint_crl_entry *e)
         }
     }
     /* C23 reports the first offending extension in the entry's order. */
-    for (size_t i = 0; i < num && c23 == LINT_C23_OK; i++) {
+    for (size_t i = 0; i < num; i++) {
+        if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
+            keep = 0; /* judged against this entry's date */
+        }
+        if (c23 != LINT_C23_OK) {
+            continue;
+        }
         if (DER_OID_IS(&exts[i].oid, lint_oid_cert_issuer)) {
             c23 = LINT_C23_CERT_ISSUER;
         } else if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
@@ -499,12 +532,19 @@ crl_entry_exts(struct der list, struct lint_crl_entry *e)
         }
     }
     e->flags |= c23 << LINT_CRLE_C23_SHIFT;
+    if (keep && memo->num < CRL_EXTS_MEMO) {
+        memo->list[memo->num] = list;
+        memo->flags[memo->num] = e->flags & ~own; /* the list's facts */
+        memo->reason[memo->num] = e->reason;
+        memo->num++;
+    }
 }
 
 /* crl_entry reads the next entry of |it| (inside |revoked|) into |e|:
  * 1 = read, 0 = end, -1 = malformed. */
 static int
-crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e)
+crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
+          struct crl_exts_memo *memo)
 {
     struct der ent;
     struct der serial;
@@ -541,7 +581,7 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e)
         e->flags |= LINT_CRLE_DATE_GEN;
     }
     if (has_exts) {
-        crl_entry_exts(exts, e);
+        crl_entry_exts(exts, e, memo);
     }
     return 1;
 }
@@ -619,7 +659,10 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
     if (c->revoked_encoded) {
         struct der it = c->revoked;
         size_t cap = c->revoked.len / CRL_ENTRY_MIN_BYTES + 1;
+        struct crl_exts_memo memo;
         int r = 0;
+
+        memo.num = 0;
 
         /* Sized by the bytes, never by a count the input states: pages
          * past the entries actually present are never touched. */
@@ -628,8 +671,8 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
             return -1;
         }
         while (c->num_entries < cap &&
-               (r = crl_entry(&c->revoked, &it,
-                              &c->entries[c->num_entries])) == 1) {
+               (r = crl_entry(&c->revoked, &it, &c->entries[c->num_entries],
+                              &memo)) == 1) {
             c->num_entries++;
         }
         if (r < 0) {
