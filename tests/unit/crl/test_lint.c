@@ -25,20 +25,22 @@
 /* Changes made to the last entry of a test CRL. */
 typedef void (*last_entry_fn)(X509_REVOKED *r);
 
-static uint8_t *crl_der_last(int dup, last_entry_fn last, size_t *len);
+static uint8_t *crl_der_last(int dup, last_entry_fn last, last_entry_fn others,
+                             size_t *len);
 
 /* crl_der signs a CRL of ENTRIES random serials; when |dup| >= 0 the last
  * entry repeats entry |dup|'s serial. */
 static uint8_t *
 crl_der(int dup, size_t *len)
 {
-    return crl_der_last(dup, NULL, len);
+    return crl_der_last(dup, NULL, NULL, len);
 }
 
 /* crl_der_last is crl_der with |last| (if not NULL) applied to the last
- * entry, and every other entry given reasonCode keyCompromise. */
+ * entry, and |others| (reasonCode keyCompromise if NULL) to every other
+ * entry. */
 static uint8_t *
-crl_der_last(int dup, last_entry_fn last, size_t *len)
+crl_der_last(int dup, last_entry_fn last, last_entry_fn others, size_t *len)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
     X509_CRL *crl = X509_CRL_new();
@@ -74,6 +76,8 @@ crl_der_last(int dup, last_entry_fn last, size_t *len)
         assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
         if (last != NULL && i == ENTRIES - 1) {
             last(r);
+        } else if (others != NULL) {
+            others(r);
         } else if (last != NULL) {
             ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
 
@@ -214,6 +218,54 @@ last_invalidity_late(X509_REVOKED *r)
     ASN1_GENERALIZEDTIME_free(t);
 }
 
+/* invalidityDate an hour before the test CRL's revocation dates. */
+static void
+invalid_hour_before(X509_REVOKED *r)
+{
+    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_set(NULL, 1699996400);
+
+    assert_non_null(t);
+    assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_invalidity_date, t, 0,
+                                               X509V3_ADD_APPEND),
+                     1);
+    ASN1_GENERALIZEDTIME_free(t);
+}
+
+/* The same invalidityDate bytes as every other entry, but revoked two
+ * hours earlier: the date is after this entry's revocationDate. */
+static void
+last_invalid_after_early_revocation(X509_REVOKED *r)
+{
+    ASN1_TIME *t = ASN1_TIME_set(NULL, 1699992800);
+
+    invalid_hour_before(r);
+    assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
+    ASN1_TIME_free(t);
+}
+
+/* Extension lists are decoded once per distinct bytes, but never those
+ * with an invalidityDate: C23 judges it against each entry's own date. */
+static void
+test_invalidity_judged_per_entry(void **state)
+{
+    size_t len = 0;
+    uint8_t *der;
+    char detail[200];
+
+    (void)state;
+    der = crl_der_last(-1, invalid_hour_before, invalid_hour_before, &len);
+    assert_int_equal(finding(der, len, "e_crl_entry_ext_not_allowed", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_PASS);
+    free(der);
+    der = crl_der_last(-1, last_invalid_after_early_revocation,
+                       invalid_hour_before, &len);
+    assert_int_equal(finding(der, len, "e_crl_entry_ext_not_allowed", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_WARN);
+    free(der);
+}
+
 static void
 last_revoked_later(X509_REVOKED *r)
 {
@@ -275,7 +327,7 @@ test_last_entry_faults(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
-        uint8_t *der = crl_der_last(-1, cases[i].fn, &len);
+        uint8_t *der = crl_der_last(-1, cases[i].fn, NULL, &len);
 
         assert_int_equal(finding(der, len, cases[i].rule, detail,
                                  sizeof(detail)),
@@ -486,6 +538,7 @@ main(void)
         cmocka_unit_test(test_unique_serials_pass),
         cmocka_unit_test(test_repeated_serial_is_an_error),
         cmocka_unit_test(test_last_entry_faults),
+        cmocka_unit_test(test_invalidity_judged_per_entry),
         cmocka_unit_test(test_c13_number_increases),
         cmocka_unit_test(test_c3_strict_entries),
     };
