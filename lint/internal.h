@@ -115,6 +115,7 @@ struct lint_crl {
     int has_next_update;
     int revoked_encoded;
     struct der revoked; /* contents of revokedCertificates */
+    struct der revoked_whole; /* ... and its whole TLV */
     int exts_encoded;
     size_t num_exts;
     struct lint_ext exts[LINT_MAX_EXTS];
@@ -153,6 +154,8 @@ struct lint_crl_entry {
 #define LINT_CRLE_REASON_BAD 0x0100u  /* ... whose value is malformed */
 #define LINT_CRLE_REASON_CRIT 0x0200u /* ... marked critical */
 #define LINT_CRLE_REASON_CA 0x0400u   /* ... value bytes 0a 01 02-like (2) */
+#define LINT_CRLE_EXTS_DER 0x0800u    /* the extension list is strict DER */
+#define LINT_CRLE_SERIAL_DER 0x8000u  /* the serial INTEGER is minimal */
 /* C23's first finding in extension order, in bits 12..14. */
 #define LINT_CRLE_C23_SHIFT 12
 #define LINT_CRLE_C23_MASK 0x7000u

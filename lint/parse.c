@@ -461,7 +461,7 @@ struct crl_exts_memo {
 /* crl_entry_exts decodes an entry's crlEntryExtensions (contents of the
  * SEQUENCE) into flags: what C16, C20-C23 and C25 judge. */
 static void
-crl_entry_exts(struct der list, struct lint_crl_entry *e,
+crl_entry_exts(struct der list, struct der whole, struct lint_crl_entry *e,
                struct crl_exts_memo *memo)
 {
     struct lint_ext exts[16];
@@ -482,6 +482,11 @@ crl_entry_exts(struct der list, struct lint_crl_entry *e,
     if (!lint_parse_exts(list, exts, 16, &num)) {
         e->flags |= LINT_CRLE_EXTS_BAD; /* rare: not worth a slot */
         return;
+    }
+    /* What C3's walk would find in the list, for it to skip the entries
+     * (a list that does not parse is left to the walk itself). */
+    if (der_strict(whole.p, whole.len, NULL, 0)) {
+        e->flags |= LINT_CRLE_EXTS_DER;
     }
     if (lint_ext_dups(exts, num)) {
         e->flags |= LINT_CRLE_EXTS_DUP;
@@ -549,7 +554,9 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
     struct der ent;
     struct der serial;
     struct der exts;
+    struct der exts_whole;
     struct lint_time date;
+    unsigned tag = 0;
     int has_exts = 0;
 
     if (it->len == 0) {
@@ -562,7 +569,8 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
     }
     /* Only crlEntryExtensions may follow, and nothing after them. */
     if (ent.len != 0) {
-        if (!der_get(&ent, DER_SEQUENCE, &exts) || ent.len != 0) {
+        if (!der_get_any(&ent, &tag, &exts, &exts_whole) ||
+            tag != DER_SEQUENCE || ent.len != 0) {
             return -1;
         }
         has_exts = 1;
@@ -571,6 +579,9 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
     e->serial_off = (uint32_t)(serial.p - revoked->p);
     e->serial_len = (uint32_t)serial.len;
     e->date = date.t;
+    if (der_int_minimal(&serial)) {
+        e->flags |= LINT_CRLE_SERIAL_DER;
+    }
     if (date.ok) {
         e->flags |= LINT_CRLE_DATE_OK;
     }
@@ -581,7 +592,7 @@ crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
         e->flags |= LINT_CRLE_DATE_GEN;
     }
     if (has_exts) {
-        crl_entry_exts(exts, e, memo);
+        crl_entry_exts(exts, exts_whole, e, memo);
     }
     return 1;
 }
@@ -650,6 +661,7 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
         }
         c->has_next_update = 1;
     }
+    c->revoked_whole.p = tbs.p;
     if (!der_get_optional(&tbs, DER_SEQUENCE, &c->revoked,
                           &c->revoked_encoded) ||
         !der_get_optional(&tbs, DER_CTX_C(0), &v, &c->exts_encoded) ||
@@ -662,8 +674,9 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
         struct crl_exts_memo memo;
         int r = 0;
 
+        c->revoked_whole.len =
+            (size_t)(c->revoked.p + c->revoked.len - c->revoked_whole.p);
         memo.num = 0;
-
         /* Sized by the bytes, never by a count the input states: pages
          * past the entries actually present are never touched. */
         if ((c->entries = malloc(cap * sizeof(*c->entries))) == NULL) {

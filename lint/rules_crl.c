@@ -185,6 +185,101 @@ lint_rule_c21(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
+/* put_header writes a minimal DER identifier and length; returns its
+ * size (at most 6 bytes for the 32-bit lengths the reader accepts). */
+static size_t
+put_header(uint8_t *out, uint8_t tag, size_t len)
+{
+    size_t n = 0;
+
+    out[0] = tag;
+    if (len < 0x80) {
+        out[1] = (uint8_t)len;
+        return 2;
+    }
+    for (size_t v = len; v > 0; v >>= 8) {
+        n++;
+    }
+    out[1] = (uint8_t)(0x80u | n);
+    for (size_t i = 0; i < n; i++) {
+        out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+    }
+    return 2 + n;
+}
+
+/*
+ * strict_without_entries returns 1 when |top| (the TBS, or the whole CRL
+ * around it) is strict DER once the entries are left out: a copy with an
+ * empty revokedCertificates SEQUENCE in their place, every other TLV byte
+ * for byte and at its depth, is walked. 0 if not, -1 without memory.
+ */
+static int
+strict_without_entries(const struct lint_crl *c, const struct der *top,
+                       int is_tbs)
+{
+    struct der t = c->tbs;
+    struct der w = c->whole;
+    struct der tc;
+    struct der wc;
+    const uint8_t *rev_end = c->revoked.p + c->revoked.len;
+    size_t before, after, rest = 0, tbs_body, size, off = 0;
+    uint8_t *shadow;
+    int ok;
+
+    if (!der_get(&t, DER_SEQUENCE, &tc) ||
+        (!is_tbs && !der_get(&w, DER_SEQUENCE, &wc))) {
+        return 0;
+    }
+    before = (size_t)(c->revoked_whole.p - tc.p);
+    after = (size_t)(tc.p + tc.len - rev_end);
+    tbs_body = before + 2 + after;
+    if (!is_tbs) {
+        rest = (size_t)(wc.p + wc.len - (tc.p + tc.len)); /* alg, sig */
+    }
+    size = 2 * 6 + tbs_body + rest;
+    if (size > top->len + 12 || (shadow = malloc(size)) == NULL) {
+        return -1;
+    }
+    if (!is_tbs) {
+        uint8_t h[6];
+
+        off = put_header(shadow, DER_SEQUENCE,
+                         put_header(h, DER_SEQUENCE, tbs_body) + tbs_body +
+                             rest);
+    }
+    off += put_header(shadow + off, DER_SEQUENCE, tbs_body);
+    memcpy(shadow + off, tc.p, before);
+    off += before;
+    shadow[off++] = DER_SEQUENCE;
+    shadow[off++] = 0;
+    memcpy(shadow + off, rev_end, after);
+    off += after;
+    if (rest > 0) {
+        memcpy(shadow + off, tc.p + tc.len, rest);
+        off += rest;
+    }
+    ok = der_strict(shadow, off, NULL, 0);
+    free(shadow);
+    return ok;
+}
+
+/* entries_strict: every entry is what C3's walk would pass, as the parse
+ * found (serial INTEGER minimal; extension list, if any, strict DER). The
+ * entries' headers and times were read by the same strict reader. */
+static int
+entries_strict(const struct lint_crl *c)
+{
+    for (size_t i = 0; i < c->num_entries; i++) {
+        uint32_t f = c->entries[i].flags;
+
+        if (!(f & LINT_CRLE_SERIAL_DER) ||
+            ((f & LINT_CRLE_EXTS) && !(f & LINT_CRLE_EXTS_DER))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 enum catena_lint_result
 lint_rule_c3(const struct lint_in *in, char *d, size_t n)
 {
@@ -192,10 +287,16 @@ lint_rule_c3(const struct lint_in *in, char *d, size_t n)
     const struct der *top = in->is_tbs ? &c->tbs : &c->whole;
     char why[96];
 
-    if (!c->trailing && !der_strict(top->p, top->len, why, sizeof(why))) {
+    /* A million entries need not be walked a second time: the parse has
+     * judged each one, and only the rest of the CRL is walked here. Any
+     * doubt, and the whole CRL is walked as before (which also words the
+     * finding). */
+    if (!c->trailing && !(c->revoked_encoded && entries_strict(c) &&
+                          strict_without_entries(c, top, in->is_tbs) == 1) &&
+        !der_strict(top->p, top->len, why, sizeof(why))) {
         return lint_detail(d, n, ERR, "not DER: %s", why);
     }
-    /* The walk above covered the TBS (it is the TBS, or contains it with
+    /* The check above covered the TBS (it is the TBS, or contains it with
      * less depth to spare); only when it was skipped is the TBS walked on
      * its own. A million-entry TBS was walked twice. */
     if (c->trailing && !der_strict(c->tbs.p, c->tbs.len, why, sizeof(why))) {

@@ -398,6 +398,51 @@ test_c3_strict_entries(void **state)
     free(der);
 }
 
+/* With every entry strict, C3 walks only the rest of the CRL: a fault
+ * there (a non-minimal OID arc in the issuer name) is still found, and so
+ * is a critical flag encoded 01 rather than FF in one entry's extension
+ * list, with the full walk's wording. */
+static void
+test_c3_strict_outside_and_inside_entries(void **state)
+{
+    static const uint8_t cn[] = {0x06, 0x03, 0x55, 0x04, 0x03};
+    size_t len = 0;
+    uint8_t *der = crl_der(-1, &len);
+    uint8_t *at = NULL;
+    char detail[200];
+
+    (void)state;
+    for (size_t i = 0; i + sizeof(cn) <= len && at == NULL; i++) {
+        if (memcmp(der + i, cn, sizeof(cn)) == 0) {
+            at = der + i;
+        }
+    }
+    assert_non_null(at);
+    at[3] = 0x80; /* 55 80 03: the arc 3 with a leading 0x80 */
+    assert_int_equal(finding(der, len, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "OID arc not minimal"));
+    free(der);
+    der = crl_der_last(-1, last_reason_critical, NULL, &len);
+    at = NULL;
+    for (size_t i = 0; i + 3 <= len; i++) {
+        if (der[i] == 0x01 && der[i + 1] == 0x01 && der[i + 2] == 0xff) {
+            at = der + i + 2;
+        }
+    }
+    assert_non_null(at);
+    assert_int_equal(finding(der, len, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_PASS);
+    *at = 0x01;
+    assert_int_equal(finding(der, len, "e_crl_not_strict_der", detail,
+                             sizeof(detail)),
+                     CATENA_LINT_ERROR);
+    assert_non_null(strstr(detail, "BOOLEAN not 0x00/0xFF"));
+    free(der);
+}
+
 /* crl_numbered signs a small CRL whose cRLNumber has the magnitude
  * |num| (|len| octets), or none when |num| is NULL. */
 static uint8_t *
@@ -541,6 +586,7 @@ main(void)
         cmocka_unit_test(test_invalidity_judged_per_entry),
         cmocka_unit_test(test_c13_number_increases),
         cmocka_unit_test(test_c3_strict_entries),
+        cmocka_unit_test(test_c3_strict_outside_and_inside_entries),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
