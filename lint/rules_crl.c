@@ -140,8 +140,7 @@ lint_rule_c20(const struct lint_in *in, char *d, size_t n)
         const struct lint_crl_entry *e = &c->entries[i];
 
         if (e->flags & (LINT_CRLE_EXTS_BAD | LINT_CRLE_REASON_BAD)) {
-            return lint_detail(d, n, ERR, "entry %zu: malformed reasonCode",
-                               i);
+            return lint_detail(d, n, ERR, "entry %zu: malformed reasonCode", i);
         }
         if (!(e->flags & LINT_CRLE_REASON)) {
             continue;
@@ -173,8 +172,8 @@ lint_rule_c21(const struct lint_in *in, char *d, size_t n)
 
         /* cACompromise (2) is allowed for CA entries (pkilint's ARL rule);
          * a CRL cannot tell us the entry's kind, so 2 passes. */
-        if ((e->flags & LINT_CRLE_REASON) && code != 1 && code != 2 && code != 3 && code != 4 && code != 5 &&
-            code != 9) {
+        if ((e->flags & LINT_CRLE_REASON) && code != 1 && code != 2 &&
+            code != 3 && code != 4 && code != 5 && code != 9) {
             return lint_detail(d, n, ERR,
                                "entry %zu: reasonCode %lu is not allowed (%s)",
                                i, (unsigned long)code,
@@ -798,9 +797,12 @@ lint_rule_c23(const struct lint_in *in, char *d, size_t n)
         case LINT_C23_INVALIDITY_BAD:
             return lint_detail(d, n, ERR, "invalidityDate malformed");
         case LINT_C23_INVALIDITY_LATE:
-            return lint_detail(d, n, WARN, "invalidityDate after revocationDate");
+            return lint_detail(d, n, WARN,
+                               "invalidityDate after revocationDate");
         case LINT_C23_OTHER:
-            return lint_detail(d, n, ERR, "entry extension other than reasonCode/invalidityDate");
+            return lint_detail(d, n, ERR,
+                               "entry extension other than "
+                               "reasonCode/invalidityDate");
         default:
             break;
         }

@@ -9,7 +9,8 @@
  * the payload. A CRL request's payload is
  *     u8 has_prev | u64 prev | TBSCertList
  * where prev is the cRLNumber of the last CRL stored for the same scope
- * (issuer and shard), has_prev 0 (and prev 0) when there was none. A response (type CATENA_SIGNER_RESP, same request id) is
+ * (issuer and shard), has_prev 0 (and prev 0) when there was none. A
+ * response (type CATENA_SIGNER_RESP, same request id) is
  *     u8 0 | DER                          on success, or
  *     u8 1 | u32 rc | u16 len | message   on refusal.
  * The signer's first frame is a response with id 0: success (empty DER)

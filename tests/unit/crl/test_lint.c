@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -39,19 +40,14 @@ crl_der(int dup, size_t *len)
 /* crl_der_last is crl_der with |last| (if not NULL) applied to the last
  * entry, and |others| (reasonCode keyCompromise if NULL) to every other
  * entry. */
-static uint8_t *
-crl_der_last(int dup, last_entry_fn last, last_entry_fn others, size_t *len)
+/* crl_new starts a v2 CRL of issuer CN=t, thisUpdate = nextUpdate =
+ * |t|. */
+static X509_CRL *
+crl_new(const ASN1_TIME *t)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
     X509_CRL *crl = X509_CRL_new();
     X509_NAME *name = X509_NAME_new();
-    ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000);
-    unsigned char serials[ENTRIES][16];
-    unsigned char *der = NULL;
-    uint8_t *out;
-    int n;
 
-    assert_non_null(key);
     assert_non_null(crl);
     assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                                 (const unsigned char *)"t",
@@ -61,6 +57,42 @@ crl_der_last(int dup, last_entry_fn last, last_entry_fn others, size_t *len)
     assert_int_equal(X509_CRL_set_issuer_name(crl, name), 1);
     assert_int_equal(X509_CRL_set1_lastUpdate(crl, t), 1);
     assert_int_equal(X509_CRL_set1_nextUpdate(crl, t), 1);
+    X509_NAME_free(name);
+    return crl;
+}
+
+/* crl_finish signs |crl| (freed) with a new P-256 key and returns its DER
+ * (malloc'd) of at least |min_len| bytes. */
+static uint8_t *
+crl_finish(X509_CRL *crl, size_t min_len, size_t *len)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    unsigned char *der = NULL;
+    uint8_t *out;
+    int n;
+
+    assert_non_null(key);
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    n = i2d_X509_CRL(crl, &der);
+    assert_true(n > 0 && (size_t)n >= min_len);
+    out = malloc((size_t)n);
+    assert_non_null(out);
+    memcpy(out, der, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_free(der);
+    X509_CRL_free(crl);
+    EVP_PKEY_free(key);
+    return out;
+}
+
+static uint8_t *
+crl_der_last(int dup, last_entry_fn last, last_entry_fn others, size_t *len)
+{
+    ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000);
+    X509_CRL *crl = crl_new(t);
+    unsigned char serials[ENTRIES][16];
+    uint8_t *out;
+
     for (int i = 0; i < ENTRIES; i++) {
         X509_REVOKED *r = X509_REVOKED_new();
         ASN1_INTEGER *s = ASN1_INTEGER_new();
@@ -90,36 +122,40 @@ crl_der_last(int dup, last_entry_fn last, last_entry_fn others, size_t *len)
         assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
         ASN1_INTEGER_free(s);
     }
-    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
-    n = i2d_X509_CRL(crl, &der);
-    assert_true(n > ENTRIES * 15);
-    out = malloc((size_t)n);
-    assert_non_null(out);
-    memcpy(out, der, (size_t)n);
-    *len = (size_t)n;
-    OPENSSL_free(der);
+    out = crl_finish(crl, ENTRIES * 15, len);
     ASN1_TIME_free(t);
-    X509_NAME_free(name);
-    X509_CRL_free(crl);
-    EVP_PKEY_free(key);
     return out;
 }
 
 /* finding returns rule |name|'s result for |der| and copies its detail
  * into |detail| (may be NULL). */
+static enum catena_lint_result finding_ctx(const uint8_t *der, size_t len,
+                                           const struct catena_lint_ctx *ctx,
+                                           const char *name, char *detail,
+                                           size_t detail_len);
+
 static enum catena_lint_result
 finding(const uint8_t *der, size_t len, const char *name, char *detail,
         size_t detail_len)
 {
     struct catena_lint_ctx ctx;
-    struct catena_lint_report *rep = NULL;
-    enum catena_lint_result r = CATENA_LINT_NA;
-    int seen = 0;
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.profile = CATENA_LINT_PROFILE_AUTO;
     ctx.now = 1700000000;
-    assert_int_equal(catena_lint_crl(der, len, &ctx, &rep), CATENA_OK);
+    return finding_ctx(der, len, &ctx, name, detail, detail_len);
+}
+
+/* finding_ctx is finding with the lint context |ctx|. */
+static enum catena_lint_result
+finding_ctx(const uint8_t *der, size_t len, const struct catena_lint_ctx *ctx,
+            const char *name, char *detail, size_t detail_len)
+{
+    struct catena_lint_report *rep = NULL;
+    enum catena_lint_result r = CATENA_LINT_NA;
+    int seen = 0;
+
+    assert_int_equal(catena_lint_crl(der, len, ctx, &rep), CATENA_OK);
     assert_non_null(rep);
     for (size_t i = 0; i < rep->num_findings; i++) {
         if (strcmp(rep->findings[i].rule->name, name) == 0) {
@@ -207,9 +243,9 @@ last_reason_unspecified(X509_REVOKED *r)
 }
 
 static void
-last_invalidity_late(X509_REVOKED *r)
+add_invalidity(X509_REVOKED *r, time_t when)
 {
-    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_set(NULL, 1700003600);
+    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_set(NULL, when);
 
     assert_non_null(t);
     assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_invalidity_date, t, 0,
@@ -218,17 +254,17 @@ last_invalidity_late(X509_REVOKED *r)
     ASN1_GENERALIZEDTIME_free(t);
 }
 
+static void
+last_invalidity_late(X509_REVOKED *r)
+{
+    add_invalidity(r, 1700003600);
+}
+
 /* invalidityDate an hour before the test CRL's revocation dates. */
 static void
 invalid_hour_before(X509_REVOKED *r)
 {
-    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_set(NULL, 1699996400);
-
-    assert_non_null(t);
-    assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_invalidity_date, t, 0,
-                                               X509V3_ADD_APPEND),
-                     1);
-    ASN1_GENERALIZEDTIME_free(t);
+    add_invalidity(r, 1699996400);
 }
 
 /* The same invalidityDate bytes as every other entry, but revoked two
@@ -448,41 +484,19 @@ test_c3_strict_outside_and_inside_entries(void **state)
 static uint8_t *
 crl_numbered(const uint8_t *num, size_t len, size_t *out_len)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509_CRL *crl = X509_CRL_new();
-    X509_NAME *name = X509_NAME_new();
     ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000);
+    X509_CRL *crl = crl_new(t);
     ASN1_INTEGER *n = ASN1_INTEGER_new();
-    unsigned char *der = NULL;
     uint8_t *out;
-    int k;
 
-    assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                                (const unsigned char *)"t",
-                                                -1, -1, 0),
-                     1);
-    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
-    assert_int_equal(X509_CRL_set_issuer_name(crl, name), 1);
-    assert_int_equal(X509_CRL_set1_lastUpdate(crl, t), 1);
-    assert_int_equal(X509_CRL_set1_nextUpdate(crl, t), 1);
     if (num != NULL) {
         assert_int_equal(ASN1_STRING_set(n, num, (int)len), 1);
         assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0),
                          1);
     }
-    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
-    k = i2d_X509_CRL(crl, &der);
-    assert_true(k > 0);
-    out = malloc((size_t)k);
-    assert_non_null(out);
-    memcpy(out, der, (size_t)k);
-    *out_len = (size_t)k;
-    OPENSSL_free(der);
+    out = crl_finish(crl, 1, out_len);
     ASN1_INTEGER_free(n);
     ASN1_TIME_free(t);
-    X509_NAME_free(name);
-    X509_CRL_free(crl);
-    EVP_PKEY_free(key);
     return out;
 }
 
@@ -493,25 +507,14 @@ c13(const uint8_t *der, size_t len, int known, const uint8_t *prev,
     size_t prev_len, char *detail, size_t detail_len)
 {
     struct catena_lint_ctx ctx;
-    struct catena_lint_report *rep = NULL;
-    enum catena_lint_result r = CATENA_LINT_FATAL;
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.now = 1700000000;
     ctx.has_prev_crl_number = known;
     ctx.prev_crl_number = prev;
     ctx.prev_crl_number_len = prev_len;
-    detail[0] = '\0';
-    assert_int_equal(catena_lint_crl(der, len, &ctx, &rep), CATENA_OK);
-    for (size_t i = 0; i < rep->num_findings; i++) {
-        if (strcmp(rep->findings[i].rule->name,
-                   "e_crl_number_not_increasing") == 0) {
-            r = rep->findings[i].result;
-            snprintf(detail, detail_len, "%s", rep->findings[i].detail);
-        }
-    }
-    catena_lint_report_free(rep);
-    return r;
+    return finding_ctx(der, len, &ctx, "e_crl_number_not_increasing", detail,
+                       detail_len);
 }
 
 /* C13 over numbers of every size up to 20 octets, with the previous one
