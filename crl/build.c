@@ -575,8 +575,9 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
                  const int64_t *numbers, crl_tbs_cb done, void *done_arg,
                  struct catena_err *err)
 {
-    /* Ordered by shard, served by the crl_certificates_entries index
-     * without a sort. */
+    /* Ordered by shard, served by the crl_revoked_entries index (over
+     * revoked certificates only: "status = 2" must stay literal for it to
+     * apply) without a sort. */
     static const char sql[] =
         "SELECT shard, serial, revoked_at, reason FROM certificates "
         "WHERE issuer_id = $1 AND shard >= $2 AND shard <= $3 "

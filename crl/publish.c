@@ -40,6 +40,20 @@ static const struct catena_store_migration crl_migrations[] = {
         " (issuer_id, shard, status, not_after, revoked_at, reason, serial);"
         "CREATE INDEX crl_certificates_revoked ON certificates"
         " (revoked_at)"},
+    /* The same two, over revoked certificates only: a CA's certificates
+     * are mostly not revoked, and the entries of a run of shards were
+     * read past every issued certificate of those shards (status came
+     * after shard in the key), and every issuance paid for both. */
+    {2, "DROP INDEX crl_certificates_entries;"
+        "DROP INDEX crl_certificates_revoked;"
+        /* status last: it is always 2 here, but SQLite reads the whole
+         * query from the index only if the index holds every column the
+         * query names. */
+        "CREATE INDEX crl_revoked_entries ON certificates"
+        " (issuer_id, shard, not_after, revoked_at, reason, serial, status)"
+        " WHERE status = 2;"
+        "CREATE INDEX crl_revoked_at ON certificates (revoked_at)"
+        " WHERE status = 2"},
 };
 
 enum catena_rc
