@@ -8,8 +8,12 @@
  * item types (X509_ALGOR, X509_NAME, ASN1_TIME, X509_REVOKED,
  * X509_EXTENSION): OpenSSL writes every byte, we only choose the fields.
  * Entries are streamed from the store in one pass for a run of shards and
- * need no sorting; revokedCertificates is carried as an ASN1_ANY holding
- * the SEQUENCE OF written entry by entry (put_entry).
+ * need no sorting, each written by put_entry into the buffer that becomes
+ * the shard's TBS: OpenSSL encodes the fields before revokedCertificates
+ * (once per run) and the extensions after it (per shard) through two
+ * partial templates, and the TBSCertList is laid out around the entries
+ * where they lie, its headers written by ASN1_put_object, so a shard's
+ * megabytes of entries are never copied.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,27 +30,32 @@
 #include "catena/store.h"
 #include "internal.h"
 
-/* TBSCertList ::= SEQUENCE (RFC 5280 5.1). */
+/* TBSCertList ::= SEQUENCE (RFC 5280 5.1), in two parts: the fields
+ * before revokedCertificates, and crlExtensions after it. Each part is
+ * encoded as a SEQUENCE whose contents are the TBS's own fields. */
 typedef struct {
     ASN1_INTEGER *version;
     X509_ALGOR *signature;
     X509_NAME *issuer;
     ASN1_TIME *this_update;
     ASN1_TIME *next_update;
-    ASN1_TYPE *revoked;
-    STACK_OF(X509_EXTENSION) *extensions;
-} CRL_TBS;
+} CRL_TBS_HEAD;
 
-ASN1_SEQUENCE(CRL_TBS) = {
-    ASN1_OPT(CRL_TBS, version, ASN1_INTEGER),
-    ASN1_SIMPLE(CRL_TBS, signature, X509_ALGOR),
-    ASN1_SIMPLE(CRL_TBS, issuer, X509_NAME),
-    ASN1_SIMPLE(CRL_TBS, this_update, ASN1_TIME),
-    ASN1_OPT(CRL_TBS, next_update, ASN1_TIME),
-    /* revokedCertificates, already encoded (SEQUENCE OF X509_REVOKED). */
-    ASN1_OPT(CRL_TBS, revoked, ASN1_ANY),
-    ASN1_EXP_SEQUENCE_OF_OPT(CRL_TBS, extensions, X509_EXTENSION, 0),
-} static_ASN1_SEQUENCE_END(CRL_TBS)
+ASN1_SEQUENCE(CRL_TBS_HEAD) = {
+    ASN1_OPT(CRL_TBS_HEAD, version, ASN1_INTEGER),
+    ASN1_SIMPLE(CRL_TBS_HEAD, signature, X509_ALGOR),
+    ASN1_SIMPLE(CRL_TBS_HEAD, issuer, X509_NAME),
+    ASN1_SIMPLE(CRL_TBS_HEAD, this_update, ASN1_TIME),
+    ASN1_OPT(CRL_TBS_HEAD, next_update, ASN1_TIME),
+} static_ASN1_SEQUENCE_END(CRL_TBS_HEAD)
+
+typedef struct {
+    STACK_OF(X509_EXTENSION) *extensions;
+} CRL_TBS_TAIL;
+
+ASN1_SEQUENCE(CRL_TBS_TAIL) = {
+    ASN1_EXP_SEQUENCE_OF_OPT(CRL_TBS_TAIL, extensions, X509_EXTENSION, 0),
+} static_ASN1_SEQUENCE_END(CRL_TBS_TAIL)
 
 void
 crl_shard_clear(struct crl_shard *s)
@@ -123,7 +132,8 @@ hex_to_bytes(const char *hex, uint8_t out[CATENA_SERIAL_MAX_BYTES],
  * Entries are encoded by OpenSSL straight into one growing buffer from a
  * reused serial and date and per-reason extension lists encoded once, so
  * a million entries cost no per-entry allocation; the buffer then becomes
- * the revokedCertificates SEQUENCE OF as an ASN1_ANY.
+ * the shard's TBS, with the head (fields before the entries) in the room
+ * kept in front of them and the extensions appended.
  */
 struct builder {
     const struct catena_ca *ca;
@@ -145,16 +155,20 @@ struct builder {
      * rewritten for every row without an allocation. */
     uint8_t serial_buf[CATENA_SERIAL_MAX_BYTES];
     char date_buf[16];
-    uint8_t *buf;           /* CRL_SEQ_HEADER_MAX bytes, then entries */
+    unsigned char *head;    /* contents of the encoded CRL_TBS_HEAD */
+    size_t head_len;
+    size_t room;            /* kept in front of the entries: headers, head */
+    uint8_t *buf;           /* room bytes, then entries */
     size_t used;
     size_t cap;
+    size_t last_len;        /* the previous shard's TBS and room */
     int64_t count;
     struct catena_err *err;
 };
 
-/* Room kept in front of the entries for the SEQUENCE OF header, and the
- * most one entry can take (20-octet serial, GeneralizedTime, reasonCode:
- * under 80 bytes). */
+/* Room for one TBS or SEQUENCE OF header (32-bit lengths: 6 bytes), and
+ * the most one entry can take (20-octet serial, GeneralizedTime,
+ * reasonCode: under 80 bytes). */
 #define CRL_SEQ_HEADER_MAX 8
 #define CRL_ENTRY_MAX 160
 
@@ -469,101 +483,162 @@ out:
     return rc;
 }
 
-/* finish_shard encodes shard b->cur's TBSCertList around the collected
- * entries, hands it to b->done, and moves on to the next shard. */
+/* contents_of encodes |v| with |it| (a SEQUENCE) and returns the
+ * encoding's contents in |*out| (OPENSSL_free the |*mem| it lies in). */
+static int
+contents_of(const ASN1_VALUE *v, const ASN1_ITEM *it, unsigned char **mem,
+            const unsigned char **out, size_t *out_len)
+{
+    const unsigned char *p;
+    long len = 0;
+    int tag = 0;
+    int cls = 0;
+    int n;
+
+    *mem = NULL;
+    if ((n = ASN1_item_i2d((ASN1_VALUE *)(uintptr_t)v, mem, it)) <= 0) {
+        return -1;
+    }
+    p = *mem;
+    if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80 ||
+        p + len != *mem + n) {
+        return -1;
+    }
+    *out = p;
+    *out_len = (size_t)len;
+    return 0;
+}
+
+/* encode_head encodes the fields before revokedCertificates, the same for
+ * every shard of the run, into b->head. */
+static enum catena_rc
+encode_head(struct builder *b)
+{
+    CRL_TBS_HEAD h;
+    unsigned char *mem = NULL;
+    const unsigned char *c = NULL;
+    size_t len = 0;
+    enum catena_rc rc;
+
+    memset(&h, 0, sizeof(h));
+    if ((rc = sigalg_for_key(X509_get0_pubkey(b->cert), &h.signature,
+                             b->err)) != CATENA_OK) {
+        return rc;
+    }
+    h.version = ASN1_INTEGER_new();
+    /* RFC 5280 5.1.2.4: the issuer is byte-identical to the CA subject. */
+    h.issuer = X509_NAME_dup(X509_get_subject_name(b->cert));
+    h.this_update = ASN1_TIME_set(NULL, (time_t)b->this_update);
+    h.next_update = ASN1_TIME_set(NULL, (time_t)b->next_update);
+    if (h.version == NULL || !ASN1_INTEGER_set(h.version, 1) ||
+        h.issuer == NULL || h.this_update == NULL || h.next_update == NULL ||
+        contents_of((ASN1_VALUE *)&h, ASN1_ITEM_rptr(CRL_TBS_HEAD), &mem, &c,
+                    &len) != 0 ||
+        (b->head = malloc(len)) == NULL) {
+        rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM, "CRL fields");
+    } else {
+        memcpy(b->head, c, len);
+        b->head_len = len;
+        /* The TBS and revokedCertificates headers go around the head. */
+        b->room = len + 2 * CRL_SEQ_HEADER_MAX;
+        rc = CATENA_OK;
+    }
+    OPENSSL_free(mem);
+    ASN1_INTEGER_free(h.version);
+    X509_ALGOR_free(h.signature);
+    X509_NAME_free(h.issuer);
+    ASN1_TIME_free(h.this_update);
+    ASN1_TIME_free(h.next_update);
+    return rc;
+}
+
+/* finish_shard lays shard b->cur's TBSCertList out around its entries in
+ * b->buf, hands that buffer to b->done, and moves on to the next shard
+ * with the buffer b->done gave back (or a new one). */
 static enum catena_rc
 finish_shard(struct builder *b)
 {
-    CRL_TBS t;
-    ASN1_STRING *seq = NULL;
+    CRL_TBS_TAIL t;
+    unsigned char *mem = NULL;
+    const unsigned char *tail = NULL;
+    size_t tail_len = 0;
+    size_t entries = b->used - b->room;
+    size_t rev_hdr = 0;
+    size_t body;
+    size_t start;
     unsigned char *p;
     struct crl_tbs job;
-    int hlen;
-    int len;
     enum catena_rc rc;
 
-    memset(&t, 0, sizeof(t));
     memset(&job, 0, sizeof(job));
-    if ((rc = sigalg_for_key(X509_get0_pubkey(b->cert), &t.signature,
-                             b->err)) != CATENA_OK) {
-        goto out;
-    }
-    t.version = ASN1_INTEGER_new();
-    /* RFC 5280 5.1.2.4: the issuer is byte-identical to the CA subject. */
-    t.issuer = X509_NAME_dup(X509_get_subject_name(b->cert));
-    t.this_update = ASN1_TIME_set(NULL, (time_t)b->this_update);
-    t.next_update = ASN1_TIME_set(NULL, (time_t)b->next_update);
-    t.extensions = sk_X509_EXTENSION_new_null();
-    if (t.version == NULL || !ASN1_INTEGER_set(t.version, 1) ||
-        t.issuer == NULL || t.this_update == NULL ||
-        t.next_update == NULL || t.extensions == NULL) {
-        rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM, "CRL fields");
-        goto out;
+    if ((t.extensions = sk_X509_EXTENSION_new_null()) == NULL) {
+        return catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
+                                      "CRL extensions");
     }
     if ((rc = build_extensions(b->ca, b->cfg, b->cert, b->issuer, b->cur,
                                b->numbers[b->cur - b->first], t.extensions,
                                b->err)) != CATENA_OK) {
         goto out;
     }
-    /* RFC 5280 5.1.2.6: no empty revokedCertificates SEQUENCE. */
-    if (b->count > 0) {
-        size_t body = b->used - CRL_SEQ_HEADER_MAX;
-
-        hlen = ASN1_object_size(1, (int)body, V_ASN1_SEQUENCE) - (int)body;
-        if (hlen <= 0 || hlen > CRL_SEQ_HEADER_MAX) {
-            rc = catena_err_set(b->err, CATENA_ERR_TOO_BIG,
-                                "shard %d's CRL is too large", b->cur);
-            goto out;
-        }
-        /* The header goes right before the entries, so the ANY's content
-         * is one contiguous SEQUENCE OF. */
-        p = b->buf + CRL_SEQ_HEADER_MAX - hlen;
-        ASN1_put_object(&p, 1, (int)body, V_ASN1_SEQUENCE,
-                        V_ASN1_UNIVERSAL);
-        if ((t.revoked = ASN1_TYPE_new()) == NULL ||
-            (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL) {
-            rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
-                                        "CRL entries");
-            goto out;
-        }
-        ASN1_TYPE_set(t.revoked, V_ASN1_SEQUENCE, seq);
-        /* Borrowed, not copied: detached again below before t.revoked
-         * (which owns seq) is freed. */
-        ASN1_STRING_set0(seq, b->buf + CRL_SEQ_HEADER_MAX - hlen,
-                         (int)body + hlen);
-    }
-    /* Sized first, then written once into the buffer handed over. */
-    len = ASN1_item_i2d((ASN1_VALUE *)&t, NULL, ASN1_ITEM_rptr(CRL_TBS));
-    if (len <= 0 || (job.tbs = malloc((size_t)len)) == NULL ||
-        (p = job.tbs, ASN1_item_i2d((ASN1_VALUE *)&t, &p,
-                                     ASN1_ITEM_rptr(CRL_TBS))) != len) {
-        rc = catena_err_set_openssl(b->err, CATENA_ERR_CRYPTO,
-                                    "cannot encode the TBSCertList");
+    if (contents_of((ASN1_VALUE *)&t, ASN1_ITEM_rptr(CRL_TBS_TAIL), &mem,
+                    &tail, &tail_len) != 0 ||
+        reserve(b, tail_len) != 0) {
+        rc = catena_err_set_openssl(b->err, CATENA_ERR_NOMEM,
+                                    "cannot encode the CRL extensions");
         goto out;
     }
-    job.tbs_len = (size_t)len;
+    memcpy(b->buf + b->used, tail, tail_len);
+    /* RFC 5280 5.1.2.6: no empty revokedCertificates SEQUENCE. */
+    if (b->count > 0) {
+        rev_hdr = (size_t)ASN1_object_size(1, (int)entries, V_ASN1_SEQUENCE) -
+                  entries;
+    }
+    body = b->head_len + rev_hdr + entries + tail_len;
+    start = b->room - rev_hdr - b->head_len -
+            ((size_t)ASN1_object_size(1, (int)body, V_ASN1_SEQUENCE) - body);
+    if (body > CRL_TBS_MAX || start > b->room) {
+        rc = catena_err_set(b->err, CATENA_ERR_TOO_BIG,
+                            "shard %d's CRL is too large", b->cur);
+        goto out;
+    }
+    p = b->buf + start;
+    ASN1_put_object(&p, 1, (int)body, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+    memcpy(p, b->head, b->head_len);
+    p += b->head_len;
+    if (b->count > 0) {
+        ASN1_put_object(&p, 1, (int)entries, V_ASN1_SEQUENCE,
+                        V_ASN1_UNIVERSAL);
+    }
+    job.mem = b->buf;
+    job.mem_cap = b->cap;
+    job.tbs = b->buf + start;
+    job.tbs_len = b->used + tail_len - start;
     job.shard = b->cur;
     job.number = b->numbers[b->cur - b->first];
     job.entries = b->count;
-    b->used = CRL_SEQ_HEADER_MAX;
+    b->last_len = b->used + tail_len;
+    b->buf = NULL;
+    b->cap = 0;
+    b->used = b->room;
     b->count = 0;
     b->cur++;
-    /* done owns job.tbs from here, whatever it returns. */
+    /* done owns job.mem from here, whatever it returns, and may lend a
+     * buffer it is done with for the next shard. */
     rc = b->done(b->done_arg, &job, b->err);
-    job.tbs = NULL;
-out:
-    free(job.tbs);
-    if (seq != NULL) {
-        /* Detach b->buf (ASN1_STRING_set0 would free it). */
-        seq->data = NULL;
-        seq->length = 0;
+    b->buf = job.spare;
+    b->cap = job.spare_cap;
+    /* A new buffer gets half as much again as the last shard took: pages
+     * are only touched as entries are written, and the next shard, a
+     * little larger, then needs no realloc (a copy, and faults, of
+     * megabytes). */
+    if (rc == CATENA_OK && b->buf == NULL &&
+        reserve(b, b->last_len < CRL_TBS_MAX / 2 ? b->last_len * 3 / 2
+                                                 : CRL_TBS_MAX - b->room) !=
+            0) {
+        rc = catena_err_set(b->err, CATENA_ERR_NOMEM, "out of memory");
     }
-    ASN1_TYPE_free(t.revoked);
-    ASN1_INTEGER_free(t.version);
-    X509_ALGOR_free(t.signature);
-    X509_NAME_free(t.issuer);
-    ASN1_TIME_free(t.this_update);
-    ASN1_TIME_free(t.next_update);
+out:
+    OPENSSL_free(mem);
     sk_X509_EXTENSION_pop_free(t.extensions, X509_EXTENSION_free);
     return rc;
 }
@@ -603,7 +678,6 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
     b.done = done;
     b.done_arg = done_arg;
     b.err = err;
-    b.used = CRL_SEQ_HEADER_MAX;
     if (first < 0 || last < first) {
         rc = catena_err_set(err, CATENA_ERR_INVALID, "no shards to build");
         goto out;
@@ -615,9 +689,10 @@ crl_build_shards(const struct catena_ca *ca, const struct catena_config *cfg,
         goto out;
     }
     if ((rc = catena_store_issuer_id(store, issuer, &issuer_id, err)) !=
-        CATENA_OK) {
+        CATENA_OK || (rc = encode_head(&b)) != CATENA_OK) {
         goto out;
     }
+    b.used = b.room;
     b.serial = ASN1_INTEGER_new();
     b.date = ASN1_TIME_new();
     if (b.serial == NULL || b.date == NULL ||
@@ -662,6 +737,7 @@ out:
     ASN1_INTEGER_free(b.serial);
     ASN1_TIME_free(b.date);
     free(b.buf);
+    free(b.head);
     X509_free(b.cert);
     return rc;
 }
@@ -689,13 +765,15 @@ crl_build_tbs(const struct catena_ca *ca, const struct catena_config *cfg,
     rc = crl_build_shards(ca, cfg, store, issuer, shard, shard, this_update,
                           next_update, &number, keep_one, &job, err);
     if (rc != CATENA_OK) {
-        free(job.tbs);
+        free(job.mem);
         *tbs = NULL;
         *tbs_len = 0;
         *num_entries = 0;
         return rc;
     }
-    *tbs = job.tbs;
+    /* The caller frees the TBS itself: move it to the buffer's start. */
+    memmove(job.mem, job.tbs, job.tbs_len);
+    *tbs = job.mem;
     *tbs_len = job.tbs_len;
     *num_entries = job.entries;
     return CATENA_OK;

@@ -347,8 +347,11 @@ out:
  * signed CRL is stored and freed at once, so its memory serves the next
  * one instead of every shard's megabytes being live (and faulted in)
  * until the end; each shard is replaced on its own, as catena serve
- * replaces them. The first failure stops every stage.
+ * replaces them. Likewise a TBS buffer, once signed, goes back to the
+ * builder for a later shard. The first failure stops every stage.
  */
+#define SPARE_MAX 4
+
 struct pipeline {
     pthread_mutex_t mu;
     pthread_cond_t cv;    /* broadcast on every change below */
@@ -358,6 +361,9 @@ struct pipeline {
     int64_t this_update;
     int64_t next_update;
     struct crl_tbs *jobs; /* num entries; [0, built) handed over */
+    uint8_t *spare[SPARE_MAX]; /* signed jobs' TBS buffers, for reuse */
+    size_t spare_cap[SPARE_MAX];
+    int num_spare;
     const int64_t *prev;  /* stored CRL number of shard i, or -1 */
     uint8_t **der;        /* signed CRL of jobs[i], until stored */
     size_t *der_len;
@@ -413,8 +419,16 @@ sign_loop(void *arg)
         rc = catena_signer_sign_crl(pl->signer, pl->issuer,
                                     pl->prev[job->shard], job->tbs,
                                     job->tbs_len, &der, &der_len, &err);
-        free(job->tbs);
+        pthread_mutex_lock(&pl->mu);
+        if (pl->num_spare < SPARE_MAX) {
+            pl->spare[pl->num_spare] = job->mem;
+            pl->spare_cap[pl->num_spare++] = job->mem_cap;
+        } else {
+            free(job->mem);
+        }
+        job->mem = NULL;
         job->tbs = NULL;
+        pthread_mutex_unlock(&pl->mu);
         if (rc != CATENA_OK) {
             fail_stage(pl, rc, &err);
             continue; /* to mark signing done */
@@ -470,8 +484,9 @@ store_loop(void *arg)
     return NULL;
 }
 
-/* hand_over is the builder's sink: queue the TBS for the signing thread,
- * or stop the build once signing or storing failed. */
+/* hand_over is the builder's sink: queue the TBS for the signing thread
+ * and lend the builder a signed job's buffer, or stop the build once
+ * signing or storing failed. */
 static enum catena_rc
 hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
 {
@@ -481,14 +496,22 @@ hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
     pthread_mutex_lock(&pl->mu);
     rc = pl->rc; /* its reason is in pl->err */
     if (rc == CATENA_OK && pl->built < pl->num) {
-        pl->jobs[pl->built++] = *job;
-        job->tbs = NULL;
+        pl->jobs[pl->built] = *job;
+        pl->jobs[pl->built].spare = NULL;
+        pl->built++;
+        job->mem = NULL;
         pthread_cond_broadcast(&pl->cv);
     } else if (rc == CATENA_OK) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL, "too many shards");
     }
+    if (rc == CATENA_OK && pl->num_spare > 0) {
+        pl->num_spare--;
+        job->spare = pl->spare[pl->num_spare];
+        job->spare_cap = pl->spare_cap[pl->num_spare];
+    }
     pthread_mutex_unlock(&pl->mu);
-    free(job->tbs);
+    free(job->mem);
+    job->mem = NULL;
     return rc;
 }
 
@@ -603,8 +626,11 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
     }
 out:
     for (int s = 0; pl.jobs != NULL && pl.der != NULL && s < shards; s++) {
-        free(pl.jobs[s].tbs);
+        free(pl.jobs[s].mem);
         free(pl.der[s]);
+    }
+    for (int i = 0; i < pl.num_spare; i++) {
+        free(pl.spare[i]);
     }
     free(pl.jobs);
     free(pl.der);
