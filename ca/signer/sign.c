@@ -897,8 +897,8 @@ out:
  * SEQUENCE (OpenSSL's ASN1_SEQUENCE item holds the whole TLV): the signer
  * decodes and re-encodes the fields it checks without building a million
  * X509_REVOKED objects (crl_tbs_decode leaves the entries out altogether),
- * and the entries' structure and strict DER are the lint's (C3 walks every
- * byte, the parse reads every entry once for the entry rules).
+ * and the entries' structure and strict DER are the lint's (C3 judges
+ * every byte, the parse reads every entry once for the entry rules).
  */
 DECLARE_ASN1_ITEM(ASN1_SEQUENCE)
 
@@ -1010,7 +1010,7 @@ der_tlv(const unsigned char *p, size_t left, int *tag, int *cls, int *cons,
  * exactly the same bytes (DER). revokedCertificates, megabytes of it, is
  * cut out first and only its header is checked here: decoding it into an
  * ASN1_STRING and re-encoding it copied every byte twice to compare them
- * once, while its contents are the lint's anyway (C3 walks every byte as
+ * once, while its contents are the lint's anyway (C3 judges every byte as
  * strict DER, the parse reads every entry). The rest of the TBS (a few
  * hundred bytes) is decoded and must re-encode byte for byte, as before.
  * The returned structure has no revoked field.
