@@ -72,16 +72,24 @@ enum catena_rc crl_build_tbs(const struct catena_ca *ca,
  * CATENA_SIGNER_CRL_MAX). */
 #define CRL_TBS_MAX (64u * 1024u * 1024u)
 
-/* One built TBSCertList; tbs is malloc'd. */
+/* One built TBSCertList: tbs lies inside mem (malloc'd, mem_cap bytes),
+ * which is what is freed. */
 struct crl_tbs {
     int shard;
     int64_t number;
     uint8_t *tbs;
     size_t tbs_len;
     int64_t entries;
+    uint8_t *mem;
+    size_t mem_cap;
+    /* Set by the sink, optionally: a buffer it is done with (malloc'd,
+     * spare_cap bytes) that the builder then fills with the next shard
+     * instead of allocating (and faulting in) a new one. */
+    uint8_t *spare;
+    size_t spare_cap;
 };
 
-/* Receives each shard's TBS in shard order and owns job->tbs whatever it
+/* Receives each shard's TBS in shard order and owns job->mem whatever it
  * returns; a non-OK return stops the build. */
 typedef enum catena_rc (*crl_tbs_cb)(void *arg, struct crl_tbs *job,
                                      struct catena_err *err);

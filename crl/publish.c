@@ -40,6 +40,20 @@ static const struct catena_store_migration crl_migrations[] = {
         " (issuer_id, shard, status, not_after, revoked_at, reason, serial);"
         "CREATE INDEX crl_certificates_revoked ON certificates"
         " (revoked_at)"},
+    /* The same two, over revoked certificates only: a CA's certificates
+     * are mostly not revoked, and the entries of a run of shards were
+     * read past every issued certificate of those shards (status came
+     * after shard in the key), and every issuance paid for both. */
+    {2, "DROP INDEX crl_certificates_entries;"
+        "DROP INDEX crl_certificates_revoked;"
+        /* status last: it is always 2 here, but SQLite reads the whole
+         * query from the index only if the index holds every column the
+         * query names. */
+        "CREATE INDEX crl_revoked_entries ON certificates"
+        " (issuer_id, shard, not_after, revoked_at, reason, serial, status)"
+        " WHERE status = 2;"
+        "CREATE INDEX crl_revoked_at ON certificates (revoked_at)"
+        " WHERE status = 2"},
 };
 
 enum catena_rc
@@ -206,6 +220,8 @@ crl_load_shard(struct catena_store *store, const char *issuer, int shard,
     return rc;
 }
 
+/* stored_number reads the CRL number last stored for the shard, or -1
+ * when none was: the scope's state the signer's lint checks (C13). */
 static enum catena_rc
 stored_number(struct catena_store *store, const char *issuer, int shard,
               int64_t *number, struct catena_err *err)
@@ -216,7 +232,7 @@ stored_number(struct catena_store *store, const char *issuer, int shard,
     const struct catena_row *row;
     enum catena_rc rc;
 
-    *number = 0;
+    *number = -1;
     rc = catena_store_exec(store,
                            "SELECT number FROM crl_shards "
                            "WHERE issuer = $1 AND shard = $2",
@@ -269,7 +285,7 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
     size_t tbs_len = 0;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    int64_t prev = 0, number, entries = 0;
+    int64_t prev = -1, number, entries = 0;
     int64_t now = (int64_t)time(NULL);
     enum catena_rc rc;
 
@@ -292,9 +308,10 @@ crl_publish_shard(struct catena_ca *ca, const struct catena_config *cfg,
     if (rc != CATENA_OK) {
         goto out;
     }
-    /* The signer lints the exact bytes, signs, and verifies. */
-    rc = catena_signer_sign_crl(signer, issuer, tbs, tbs_len, &der, &der_len,
-                                err);
+    /* The signer lints the exact bytes (and the number against the stored
+     * one), signs, and verifies. */
+    rc = catena_signer_sign_crl(signer, issuer, prev, tbs, tbs_len, &der,
+                                &der_len, err);
     if (rc != CATENA_OK) {
         goto out;
     }
@@ -322,26 +339,56 @@ out:
 }
 
 /*
- * Publishing all shards of an issuer is a pipeline over two cores: this
- * thread builds shard k+1 from one ordered pass over the store while a
- * signing thread has shard k signed (the signer process works on one
- * request at a time), then the signed shards are stored.
+ * Publishing all shards of an issuer is a pipeline of three stages on
+ * two cores: this thread builds shard k+2 from one ordered pass over the
+ * store, a signing thread has shard k+1 signed (the signer process works
+ * on one request at a time), and a storing thread stores shard k through
+ * a connection of its own, so the signer never waits for the store. Each
+ * signed CRL is stored and freed at once, so its memory serves the next
+ * one instead of every shard's megabytes being live (and faulted in)
+ * until the end; each shard is replaced on its own, as catena serve
+ * replaces them. Likewise a TBS buffer, once signed, goes back to the
+ * builder for a later shard. The first failure stops every stage.
  */
+#define SPARE_MAX 4
+
 struct pipeline {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;    /* broadcast on every change below */
     struct catena_signer *signer;
+    struct catena_store *writer; /* the storing thread's connection */
     const char *issuer;
+    int64_t this_update;
+    int64_t next_update;
     struct crl_tbs *jobs; /* num entries; [0, built) handed over */
-    uint8_t **der;        /* signed CRL of jobs[i] */
+    uint8_t *spare[SPARE_MAX]; /* signed jobs' TBS buffers, for reuse */
+    size_t spare_cap[SPARE_MAX];
+    int num_spare;
+    const int64_t *prev;  /* stored CRL number of shard i, or -1 */
+    uint8_t **der;        /* signed CRL of jobs[i], until stored */
     size_t *der_len;
     int num;
     int built;
-    int closed;           /* no more jobs will come */
-    enum catena_rc rc;    /* the signing thread's first failure */
+    int signed_n;         /* jobs [0, signed_n) are signed */
+    int stored;           /* jobs [0, stored) are stored */
+    int closed;           /* no more jobs will be built */
+    int signing_done;     /* no more jobs will be signed */
+    enum catena_rc rc;    /* the first failure of any stage */
     struct catena_err err;
-    pthread_t thread_id;
 };
+
+/* fail_stage records the first failure (its reason is in |e|). */
+static void
+fail_stage(struct pipeline *pl, enum catena_rc rc, const struct catena_err *e)
+{
+    pthread_mutex_lock(&pl->mu);
+    if (pl->rc == CATENA_OK) {
+        pl->rc = rc;
+        pl->err = *e;
+    }
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+}
 
 static void *
 sign_loop(void *arg)
@@ -350,36 +397,96 @@ sign_loop(void *arg)
 
     for (int next = 0;; next++) {
         struct crl_tbs *job;
+        struct catena_err err;
+        uint8_t *der = NULL;
+        size_t der_len = 0;
         enum catena_rc rc;
 
         pthread_mutex_lock(&pl->mu);
-        while (next >= pl->built && !pl->closed) {
+        while (next >= pl->built && !pl->closed && pl->rc == CATENA_OK) {
             pthread_cond_wait(&pl->cv, &pl->mu);
         }
-        if (next >= pl->built) {
+        if (next >= pl->built || pl->rc != CATENA_OK) {
+            pl->signing_done = 1;
+            pthread_cond_broadcast(&pl->cv);
             pthread_mutex_unlock(&pl->mu);
             break;
         }
         job = &pl->jobs[next];
         pthread_mutex_unlock(&pl->mu);
-        /* The signer lints the exact bytes, signs, and verifies. */
-        rc = catena_signer_sign_crl(pl->signer, pl->issuer, job->tbs,
-                                    job->tbs_len, &pl->der[next],
-                                    &pl->der_len[next], &pl->err);
-        free(job->tbs);
+        /* The signer lints the exact bytes (and the number against the
+         * stored one), signs, and verifies. */
+        rc = catena_signer_sign_crl(pl->signer, pl->issuer,
+                                    pl->prev[job->shard], job->tbs,
+                                    job->tbs_len, &der, &der_len, &err);
+        pthread_mutex_lock(&pl->mu);
+        if (pl->num_spare < SPARE_MAX) {
+            pl->spare[pl->num_spare] = job->mem;
+            pl->spare_cap[pl->num_spare++] = job->mem_cap;
+        } else {
+            free(job->mem);
+        }
+        job->mem = NULL;
         job->tbs = NULL;
+        pthread_mutex_unlock(&pl->mu);
         if (rc != CATENA_OK) {
-            pthread_mutex_lock(&pl->mu);
-            pl->rc = rc;
+            fail_stage(pl, rc, &err);
+            continue; /* to mark signing done */
+        }
+        pthread_mutex_lock(&pl->mu);
+        pl->der[next] = der;
+        pl->der_len[next] = der_len;
+        pl->signed_n = next + 1;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+    return NULL;
+}
+
+static void *
+store_loop(void *arg)
+{
+    struct pipeline *pl = arg;
+
+    for (int next = 0;; next++) {
+        struct crl_tbs *job;
+        struct catena_err err;
+        uint8_t *der;
+        enum catena_rc rc;
+
+        pthread_mutex_lock(&pl->mu);
+        while (next >= pl->signed_n && !pl->signing_done &&
+               pl->rc == CATENA_OK) {
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        }
+        if (next >= pl->signed_n || pl->rc != CATENA_OK) {
             pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+        job = &pl->jobs[next];
+        der = pl->der[next];
+        pthread_mutex_unlock(&pl->mu);
+        rc = store_shard(pl->writer, pl->issuer, job->shard, job->number,
+                         pl->this_update, pl->next_update, job->entries, der,
+                         pl->der_len[next], &err);
+        pthread_mutex_lock(&pl->mu);
+        free(pl->der[next]);
+        pl->der[next] = NULL;
+        if (rc == CATENA_OK) {
+            pl->stored = next + 1;
+        }
+        pthread_mutex_unlock(&pl->mu);
+        if (rc != CATENA_OK) {
+            fail_stage(pl, rc, &err);
             break;
         }
     }
     return NULL;
 }
 
-/* hand_over is the builder's sink: queue the TBS for the signing thread,
- * or stop the build once signing failed. */
+/* hand_over is the builder's sink: queue the TBS for the signing thread
+ * and lend the builder a signed job's buffer, or stop the build once
+ * signing or storing failed. */
 static enum catena_rc
 hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
 {
@@ -387,31 +494,94 @@ hand_over(void *arg, struct crl_tbs *job, struct catena_err *err)
     enum catena_rc rc;
 
     pthread_mutex_lock(&pl->mu);
-    rc = pl->rc;
+    rc = pl->rc; /* its reason is in pl->err */
     if (rc == CATENA_OK && pl->built < pl->num) {
-        pl->jobs[pl->built++] = *job;
-        job->tbs = NULL;
-        pthread_cond_signal(&pl->cv);
+        pl->jobs[pl->built] = *job;
+        pl->jobs[pl->built].spare = NULL;
+        pl->built++;
+        job->mem = NULL;
+        pthread_cond_broadcast(&pl->cv);
     } else if (rc == CATENA_OK) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL, "too many shards");
-    } else {
-        rc = CATENA_ERR_SIGNER; /* the reason is in pl->err */
+    }
+    if (rc == CATENA_OK && pl->num_spare > 0) {
+        pl->num_spare--;
+        job->spare = pl->spare[pl->num_spare];
+        job->spare_cap = pl->spare_cap[pl->num_spare];
     }
     pthread_mutex_unlock(&pl->mu);
-    free(job->tbs);
+    free(job->mem);
+    job->mem = NULL;
+    return rc;
+}
+
+/* run_pipeline builds, signs and stores |pl|'s shards with the two
+ * helper threads; returns the first failure. */
+static enum catena_rc
+run_pipeline(struct pipeline *pl, const struct catena_ca *ca,
+             const struct catena_config *cfg, struct catena_store *store,
+             const int64_t *numbers, struct catena_err *err)
+{
+    pthread_t signer_thread;
+    pthread_t store_thread;
+    int have_store = 0;
+    enum catena_rc rc;
+
+    if (pthread_mutex_init(&pl->mu, NULL) != 0) {
+        return catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
+    }
+    if (pthread_cond_init(&pl->cv, NULL) != 0) {
+        pthread_mutex_destroy(&pl->mu);
+        return catena_err_set(err, CATENA_ERR_INTERNAL, "condition variable");
+    }
+    if (pthread_create(&signer_thread, NULL, sign_loop, pl) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "cannot start the signing thread");
+        goto out;
+    }
+    have_store = pthread_create(&store_thread, NULL, store_loop, pl) == 0;
+    if (!have_store) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "cannot start the storing thread");
+        fail_stage(pl, rc, err);
+    } else {
+        rc = crl_build_shards(ca, cfg, store, pl->issuer, 0, pl->num - 1,
+                              pl->this_update, pl->next_update, numbers,
+                              hand_over, pl, err);
+        if (rc != CATENA_OK) {
+            fail_stage(pl, rc, err); /* stops the other stages */
+        }
+    }
+    pthread_mutex_lock(&pl->mu);
+    pl->closed = 1;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    pthread_join(signer_thread, NULL);
+    if (have_store) {
+        pthread_join(store_thread, NULL);
+    }
+    if (pl->rc != CATENA_OK) {
+        /* The first failure, of whichever stage, is the cause. */
+        *err = pl->err;
+        rc = pl->rc;
+    }
+out:
+    pthread_cond_destroy(&pl->cv);
+    pthread_mutex_destroy(&pl->mu);
     return rc;
 }
 
 static enum catena_rc
 publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
-               struct catena_store *store, const struct crl_settings *st,
-               const char *issuer, FILE *report, struct catena_err *err)
+               struct catena_store *store, struct catena_store *writer,
+               const struct crl_settings *st, const char *issuer,
+               FILE *report, struct catena_err *err)
 {
     int shards = catena_ca_issuer_num_shards(ca, issuer);
     int64_t now = (int64_t)time(NULL);
     struct pipeline pl;
     int64_t *numbers = NULL;
-    int started = 0;
+    int64_t *prev = NULL;
     enum catena_rc rc;
 
     memset(&pl, 0, sizeof(pl));
@@ -425,83 +595,48 @@ publish_issuer(struct catena_ca *ca, const struct catena_config *cfg,
         return CATENA_OK;
     }
     pl.signer = catena_ca_signer(ca);
+    pl.writer = writer;
     pl.issuer = issuer;
+    pl.this_update = now;
+    pl.next_update = now + st->next_update;
     pl.num = shards;
     numbers = calloc((size_t)shards, sizeof(*numbers));
+    prev = calloc((size_t)shards, sizeof(*prev));
+    pl.prev = prev;
     pl.jobs = calloc((size_t)shards, sizeof(*pl.jobs));
     pl.der = calloc((size_t)shards, sizeof(*pl.der));
     pl.der_len = calloc((size_t)shards, sizeof(*pl.der_len));
-    if (numbers == NULL || pl.jobs == NULL || pl.der == NULL ||
-        pl.der_len == NULL) {
+    if (numbers == NULL || prev == NULL || pl.jobs == NULL ||
+        pl.der == NULL || pl.der_len == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (int s = 0; s < shards; s++) {
-        if ((rc = stored_number(store, issuer, s, &numbers[s], err)) !=
+        if ((rc = stored_number(store, issuer, s, &prev[s], err)) !=
             CATENA_OK) {
             goto out;
         }
-        numbers[s] = crl_next_number(numbers[s]);
+        numbers[s] = crl_next_number(prev[s]);
     }
-    if (pthread_mutex_init(&pl.mu, NULL) != 0) {
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "mutex");
-        goto out;
+    rc = run_pipeline(&pl, ca, cfg, store, numbers, err);
+    for (int s = 0; report != NULL && s < pl.stored; s++) {
+        fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
+                issuer, s, (long long)numbers[s],
+                (long long)pl.jobs[s].entries, pl.der_len[s]);
     }
-    if (pthread_cond_init(&pl.cv, NULL) != 0) {
-        pthread_mutex_destroy(&pl.mu);
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL, "condition variable");
-        goto out;
-    }
-    if (pthread_create(&pl.thread_id, NULL, sign_loop, &pl) != 0) {
-        pthread_cond_destroy(&pl.cv);
-        pthread_mutex_destroy(&pl.mu);
-        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
-                            "cannot start the signing thread");
-        goto out;
-    }
-    started = 1;
-    rc = crl_build_shards(ca, cfg, store, issuer, 0, shards - 1, now,
-                          now + st->next_update, numbers, hand_over, &pl,
-                          err);
-    pthread_mutex_lock(&pl.mu);
-    pl.closed = 1;
-    pthread_cond_signal(&pl.cv);
-    pthread_mutex_unlock(&pl.mu);
-    pthread_join(pl.thread_id, NULL);
-    if (pl.rc != CATENA_OK) {
-        /* The signer's refusal is the cause; the build stopped on it. */
-        *err = pl.err;
-        rc = pl.rc;
-    }
-    if (rc != CATENA_OK) {
-        goto out;
-    }
-    for (int s = 0; s < shards; s++) {
-        if ((rc = store_shard(store, issuer, s, numbers[s], now,
-                              now + st->next_update, pl.jobs[s].entries,
-                              pl.der[s], pl.der_len[s], err)) != CATENA_OK) {
-            goto out;
-        }
-        if (report != NULL) {
-            fprintf(report, "%s/%d: number %lld, %lld entries, %zu bytes\n",
-                    issuer, s, (long long)numbers[s],
-                    (long long)pl.jobs[s].entries, pl.der_len[s]);
-        }
-    }
-    rc = CATENA_OK;
 out:
-    if (started) {
-        pthread_cond_destroy(&pl.cv);
-        pthread_mutex_destroy(&pl.mu);
-    }
-    for (int s = 0; pl.jobs != NULL && s < shards; s++) {
-        free(pl.jobs[s].tbs);
+    for (int s = 0; pl.jobs != NULL && pl.der != NULL && s < shards; s++) {
+        free(pl.jobs[s].mem);
         free(pl.der[s]);
+    }
+    for (int i = 0; i < pl.num_spare; i++) {
+        free(pl.spare[i]);
     }
     free(pl.jobs);
     free(pl.der);
     free(pl.der_len);
     free(numbers);
+    free(prev);
     return rc;
 }
 
@@ -511,6 +646,7 @@ catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
                        struct catena_err *err)
 {
     struct crl_settings st;
+    struct catena_store *writer = NULL;
     const char *const *names;
     size_t num = 0;
     int got = 0;
@@ -525,10 +661,17 @@ catena_crl_publish_all(struct catena_ca *ca, const struct catena_config *cfg,
         return catena_err_set(err, CATENA_ERR_EXISTS,
                               "another node is publishing CRLs");
     }
-    names = catena_ca_issuer_names(ca, &num);
-    for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
-        rc = publish_issuer(ca, cfg, store, &st, names[i], report, err);
+    /* The signing thread stores through its own connection while this
+     * one reads the entries. */
+    if ((rc = catena_store_open(catena_ca_store_url(ca), &writer, err)) ==
+        CATENA_OK) {
+        names = catena_ca_issuer_names(ca, &num);
+        for (size_t i = 0; i < num && rc == CATENA_OK; i++) {
+            rc = publish_issuer(ca, cfg, store, writer, &st, names[i], report,
+                                err);
+        }
     }
+    catena_store_close(writer);
     crl_unlock(store);
     return rc;
 }

@@ -388,6 +388,7 @@ catena_lint_crl(const uint8_t *der, size_t der_len,
     uint8_t *pem = NULL;
     size_t pem_len = 0;
     int was_pem = 0;
+    int parsed;
     char why[120];
     enum catena_rc rc = CATENA_ERR_NOMEM;
 
@@ -395,7 +396,7 @@ catena_lint_crl(const uint8_t *der, size_t der_len,
     if (ctx == NULL) {
         ctx = &zero_ctx;
     }
-    c = malloc(sizeof(*c));
+    c = calloc(1, sizeof(*c)); /* entries NULL until parsed */
     issuer = malloc(sizeof(*issuer));
     r = report_new(count_rules(CATENA_LINT_OBJ_CRL));
     if (c == NULL || issuer == NULL || r == NULL) {
@@ -408,8 +409,13 @@ catena_lint_crl(const uint8_t *der, size_t der_len,
         der_len = pem_len;
         was_pem = 1;
     }
-    if (der == NULL || !lint_parse_crl(der, der_len, ctx->is_tbs, c, why,
-                                       sizeof(why))) {
+    parsed = der == NULL ? 0
+                         : lint_parse_crl(der, der_len, ctx->is_tbs, c, why,
+                                          sizeof(why));
+    if (parsed < 0) {
+        goto out; /* CATENA_ERR_NOMEM */
+    }
+    if (parsed == 0) {
         report_add(r, parse_rule(CATENA_LINT_OBJ_CRL), CATENA_LINT_FATAL,
                    der == NULL ? "no input" : why);
         rc = CATENA_OK;
@@ -424,6 +430,9 @@ catena_lint_crl(const uint8_t *der, size_t der_len,
     rc = CATENA_OK;
 out:
     OPENSSL_free(pem);
+    if (c != NULL) {
+        lint_crl_release(c);
+    }
     free(c);
     free(issuer);
     if (rc != CATENA_OK) {

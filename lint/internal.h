@@ -115,20 +115,56 @@ struct lint_crl {
     int has_next_update;
     int revoked_encoded;
     struct der revoked; /* contents of revokedCertificates */
+    struct der revoked_whole; /* ... and its whole TLV */
     int exts_encoded;
     size_t num_exts;
     struct lint_ext exts[LINT_MAX_EXTS];
     const struct lint_ext *aki, *number, *idp;
     int was_pem;       /* the input was PEM, not DER (C2) */
     int trailing;      /* bytes followed the CertificateList (C2) */
+    /* Every revokedCertificates entry, decoded once (malloc'd; freed by
+     * lint_crl_release). */
+    struct lint_crl_entry *entries;
+    size_t num_entries;
 };
 
-/* One revokedCertificates entry, produced by lint_crl_next_entry. */
+/*
+ * What the per-entry rules need to know about one revokedCertificates
+ * entry. lint_parse_crl decodes each entry (serial, date, extensions,
+ * reasonCode, invalidityDate) exactly once into this compact record; the
+ * rules loop over the array and never re-read the entry's DER. A million
+ * entries take 24 MB.
+ */
 struct lint_crl_entry {
-    struct der serial;
-    struct lint_time date;
-    int exts_encoded;
-    struct der exts;    /* contents of the extensions SEQUENCE */
+    int64_t date;        /* revocationDate, Unix seconds; 0 if !DATE_OK */
+    uint32_t serial_off; /* serial INTEGER contents, from lint_crl.revoked.p */
+    uint32_t serial_len;
+    uint32_t reason;     /* reasonCode, with LINT_CRLE_REASON (saturated) */
+    uint32_t flags;      /* LINT_CRLE_* */
+};
+
+#define LINT_CRLE_DATE_OK 0x0001u     /* revocationDate is a UTC time */
+#define LINT_CRLE_DATE_STRICT 0x0002u /* ... with seconds, no fraction */
+#define LINT_CRLE_DATE_GEN 0x0004u    /* ... a GeneralizedTime */
+#define LINT_CRLE_EXTS 0x0008u        /* crlEntryExtensions present */
+#define LINT_CRLE_EXTS_BAD 0x0010u    /* ... malformed, or more than 16 */
+#define LINT_CRLE_EXTS_DUP 0x0020u    /* ... one OID twice */
+#define LINT_CRLE_REASON_EXT 0x0040u  /* a reasonCode extension */
+#define LINT_CRLE_REASON 0x0080u      /* ... whose value decoded */
+#define LINT_CRLE_REASON_BAD 0x0100u  /* ... whose value is malformed */
+#define LINT_CRLE_REASON_CRIT 0x0200u /* ... marked critical */
+#define LINT_CRLE_REASON_CA 0x0400u   /* ... value bytes 0a 01 02-like (2) */
+#define LINT_CRLE_EXTS_DER 0x0800u    /* the extension list is strict DER */
+#define LINT_CRLE_SERIAL_DER 0x8000u  /* the serial INTEGER is minimal */
+/* C23's first finding in extension order, in bits 12..14. */
+#define LINT_CRLE_C23_SHIFT 12
+#define LINT_CRLE_C23_MASK 0x7000u
+enum lint_crle_c23 {
+    LINT_C23_OK,
+    LINT_C23_CERT_ISSUER,    /* certificateIssuer: an indirect CRL */
+    LINT_C23_INVALIDITY_BAD, /* invalidityDate malformed */
+    LINT_C23_INVALIDITY_LATE,/* invalidityDate after revocationDate */
+    LINT_C23_OTHER           /* another entry extension */
 };
 
 struct lint_ocsp {
@@ -180,6 +216,7 @@ typedef enum catena_lint_result (*lint_check_fn)(const struct lint_in *in,
 /* Parsing (parse.c). Each returns 1, or 0 with a reason in |why|. */
 int lint_parse_cert(const uint8_t *der, size_t len, int is_tbs,
                     struct lint_cert *c, char *why, size_t why_len);
+/* lint_parse_crl also returns -1 when it cannot allocate the entries. */
 int lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
                    struct lint_crl *c, char *why, size_t why_len);
 int lint_parse_ocsp(const uint8_t *der, size_t len, int is_tbs,
@@ -188,9 +225,8 @@ int lint_parse_spki(struct der whole, struct lint_spki *k);
 int lint_parse_time(unsigned tag, const struct der *c, struct lint_time *t);
 int lint_parse_exts(struct der list, struct lint_ext *exts, size_t max,
                     size_t *num);
-/* lint_crl_next_entry reads the next entry from |it| (revoked contents):
- * 1 = read, 0 = end, -1 = malformed. */
-int lint_crl_next_entry(struct der *it, struct lint_crl_entry *e);
+/* lint_crl_release frees what lint_parse_crl allocated in |c|. */
+void lint_crl_release(struct lint_crl *c);
 int lint_ocsp_next_single(struct der *it, struct lint_ocsp_single *s);
 
 /* Shared helpers (util.c). */

@@ -4,6 +4,7 @@
  * finding); legal-but-wrong content is left for the rules to judge.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -440,22 +441,171 @@ lint_parse_cert(const uint8_t *der, size_t len, int is_tbs,
     return 1;
 }
 
-int
-lint_crl_next_entry(struct der *it, struct lint_crl_entry *e)
+/*
+ * Entries of one CRL mostly repeat a handful of extension lists byte for
+ * byte (one per reason code): the facts decoded from a list are kept for
+ * its bytes, and an entry with the same bytes takes them over instead of
+ * decoding the list again. Lists with an invalidityDate are never kept:
+ * C23 compares that date with the entry's own.
+ */
+#define CRL_EXTS_MEMO 8
+#define CRL_EXTS_MEMO_MAX 64 /* bytes; reasonCode alone takes 14 */
+
+struct crl_exts_memo {
+    struct der list[CRL_EXTS_MEMO];
+    uint32_t flags[CRL_EXTS_MEMO];
+    uint32_t reason[CRL_EXTS_MEMO];
+    size_t num;
+};
+
+/* crl_entry_exts decodes an entry's crlEntryExtensions (contents of the
+ * SEQUENCE) into flags: what C16, C20-C23 and C25 judge. */
+static void
+crl_entry_exts(struct der list, struct der whole, struct lint_crl_entry *e,
+               struct crl_exts_memo *memo)
+{
+    struct lint_ext exts[16];
+    size_t num = 0;
+    const struct lint_ext *r;
+    unsigned c23 = LINT_C23_OK;
+    int keep = list.len <= CRL_EXTS_MEMO_MAX;
+    uint32_t own = e->flags;
+
+    for (size_t i = 0; keep && i < memo->num; i++) {
+        if (der_eq(&memo->list[i], &list)) {
+            e->flags |= memo->flags[i];
+            e->reason = memo->reason[i];
+            return;
+        }
+    }
+    e->flags |= LINT_CRLE_EXTS;
+    if (!lint_parse_exts(list, exts, 16, &num)) {
+        e->flags |= LINT_CRLE_EXTS_BAD; /* rare: not worth a slot */
+        return;
+    }
+    /* What C3's walk would find in the list, for it to skip the entries
+     * (a list that does not parse is left to the walk itself). */
+    if (der_strict(whole.p, whole.len, NULL, 0)) {
+        e->flags |= LINT_CRLE_EXTS_DER;
+    }
+    if (lint_ext_dups(exts, num)) {
+        e->flags |= LINT_CRLE_EXTS_DUP;
+    }
+    if ((r = lint_ext_find(exts, num, lint_oid_reason, 3)) != NULL) {
+        struct der v = r->value;
+        struct der x;
+        int64_t code = 0;
+
+        e->flags |= LINT_CRLE_REASON_EXT;
+        if (r->critical) {
+            e->flags |= LINT_CRLE_REASON_CRIT;
+        }
+        if (r->value.len == 3 && r->value.p[2] == 2) {
+            e->flags |= LINT_CRLE_REASON_CA;
+        }
+        if (!der_get(&v, DER_ENUMERATED, &x) || v.len != 0 ||
+            !der_int_small(&x, &code)) {
+            e->flags |= LINT_CRLE_REASON_BAD;
+        } else {
+            e->flags |= LINT_CRLE_REASON;
+            e->reason = code > UINT32_MAX ? UINT32_MAX : (uint32_t)code;
+        }
+    }
+    /* C23 reports the first offending extension in the entry's order. */
+    for (size_t i = 0; i < num; i++) {
+        if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
+            keep = 0; /* judged against this entry's date */
+        }
+        if (c23 != LINT_C23_OK) {
+            continue;
+        }
+        if (DER_OID_IS(&exts[i].oid, lint_oid_cert_issuer)) {
+            c23 = LINT_C23_CERT_ISSUER;
+        } else if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
+            struct der v = exts[i].value;
+            struct der gt;
+            struct lint_time t;
+
+            if (!der_get(&v, DER_GENERALIZEDTIME, &gt) ||
+                !lint_parse_time(DER_GENERALIZEDTIME, &gt, &t)) {
+                c23 = LINT_C23_INVALIDITY_BAD;
+            } else if (t.t > e->date) {
+                c23 = LINT_C23_INVALIDITY_LATE;
+            }
+        } else if (!DER_OID_IS(&exts[i].oid, lint_oid_reason)) {
+            c23 = LINT_C23_OTHER;
+        }
+    }
+    e->flags |= c23 << LINT_CRLE_C23_SHIFT;
+    if (keep && memo->num < CRL_EXTS_MEMO) {
+        memo->list[memo->num] = list;
+        memo->flags[memo->num] = e->flags & ~own; /* the list's facts */
+        memo->reason[memo->num] = e->reason;
+        memo->num++;
+    }
+}
+
+/* crl_entry reads the next entry of |it| (inside |revoked|) into |e|:
+ * 1 = read, 0 = end, -1 = malformed. */
+static int
+crl_entry(const struct der *revoked, struct der *it, struct lint_crl_entry *e,
+          struct crl_exts_memo *memo)
 {
     struct der ent;
+    struct der serial;
+    struct der exts;
+    struct der exts_whole;
+    struct lint_time date;
+    unsigned tag = 0;
+    int has_exts = 0;
 
     if (it->len == 0) {
         return 0;
     }
     memset(e, 0, sizeof(*e));
     if (!der_get(it, DER_SEQUENCE, &ent) ||
-        !der_get(&ent, DER_INTEGER, &e->serial) || !get_time(&ent, &e->date) ||
-        !der_get_optional(&ent, DER_SEQUENCE, &e->exts, &e->exts_encoded) ||
-        ent.len != 0) {
+        !der_get(&ent, DER_INTEGER, &serial) || !get_time(&ent, &date)) {
         return -1;
     }
+    /* Only crlEntryExtensions may follow, and nothing after them. */
+    if (ent.len != 0) {
+        if (!der_get_any(&ent, &tag, &exts, &exts_whole) ||
+            tag != DER_SEQUENCE || ent.len != 0) {
+            return -1;
+        }
+        has_exts = 1;
+    }
+    /* The reader caps lengths at 2^32 - 1, so offsets fit. */
+    e->serial_off = (uint32_t)(serial.p - revoked->p);
+    e->serial_len = (uint32_t)serial.len;
+    e->date = date.t;
+    if (der_int_minimal(&serial)) {
+        e->flags |= LINT_CRLE_SERIAL_DER;
+    }
+    if (date.ok) {
+        e->flags |= LINT_CRLE_DATE_OK;
+    }
+    if (date.strict) {
+        e->flags |= LINT_CRLE_DATE_STRICT;
+    }
+    if (date.raw.p[0] == DER_GENERALIZEDTIME) {
+        e->flags |= LINT_CRLE_DATE_GEN;
+    }
+    if (has_exts) {
+        crl_entry_exts(exts, exts_whole, e, memo);
+    }
     return 1;
+}
+
+/* The smallest entry: SEQUENCE { INTEGER, time } with empty contents. */
+#define CRL_ENTRY_MIN_BYTES 6
+
+void
+lint_crl_release(struct lint_crl *c)
+{
+    free(c->entries);
+    c->entries = NULL;
+    c->num_entries = 0;
 }
 
 int
@@ -511,6 +661,7 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
         }
         c->has_next_update = 1;
     }
+    c->revoked_whole.p = tbs.p;
     if (!der_get_optional(&tbs, DER_SEQUENCE, &c->revoked,
                           &c->revoked_encoded) ||
         !der_get_optional(&tbs, DER_CTX_C(0), &v, &c->exts_encoded) ||
@@ -519,12 +670,26 @@ lint_parse_crl(const uint8_t *der, size_t len, int is_tbs,
     }
     if (c->revoked_encoded) {
         struct der it = c->revoked;
-        struct lint_crl_entry e;
-        int r;
+        size_t cap = c->revoked.len / CRL_ENTRY_MIN_BYTES + 1;
+        struct crl_exts_memo memo;
+        int r = 0;
 
-        while ((r = lint_crl_next_entry(&it, &e)) == 1) {
+        c->revoked_whole.len =
+            (size_t)(c->revoked.p + c->revoked.len - c->revoked_whole.p);
+        memo.num = 0;
+        /* Sized by the bytes, never by a count the input states: pages
+         * past the entries actually present are never touched. */
+        if ((c->entries = malloc(cap * sizeof(*c->entries))) == NULL) {
+            snprintf(why, why_len, "out of memory");
+            return -1;
+        }
+        while (c->num_entries < cap &&
+               (r = crl_entry(&c->revoked, &it, &c->entries[c->num_entries],
+                              &memo)) == 1) {
+            c->num_entries++;
         }
         if (r < 0) {
+            lint_crl_release(c);
             FAIL("malformed revokedCertificates entry");
         }
     }

@@ -3,6 +3,7 @@
  * given to "catena lint".
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,65 +128,32 @@ lint_rule_c14(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
-/* entry_reason reads an entry's reasonCode: 1 with |*code| and |*critical|
- * when present, 0 when absent, -1 when malformed. */
-static int
-entry_reason(const struct lint_crl_entry *e, int64_t *code, int *critical)
-{
-    struct lint_ext exts[16];
-    size_t num = 0;
-    const struct lint_ext *r;
-    struct der v;
-    struct der x;
-
-    if (!e->exts_encoded) {
-        return 0;
-    }
-    if (!lint_parse_exts(e->exts, exts, 16, &num)) {
-        return -1;
-    }
-    r = lint_ext_find(exts, num, lint_oid_reason, 3);
-    if (r == NULL) {
-        return 0;
-    }
-    v = r->value;
-    if (!der_get(&v, DER_ENUMERATED, &x) || v.len != 0 ||
-        !der_int_small(&x, code)) {
-        return -1;
-    }
-    *critical = r->critical;
-    return 1;
-}
-
 enum catena_lint_result
 lint_rule_c20(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
-    size_t idx = 0;
+    const struct lint_crl *c = in->crl;
 
-    if (!in->crl->revoked_encoded) {
+    if (!c->revoked_encoded) {
         return NA;
     }
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        int64_t code = 0;
-        int crit = 0;
-        int r = entry_reason(&e, &code, &crit);
+    for (size_t i = 0; i < c->num_entries; i++) {
+        const struct lint_crl_entry *e = &c->entries[i];
 
-        if (r < 0) {
-            return lint_detail(d, n, ERR, "entry %zu: malformed reasonCode",
-                               idx);
+        if (e->flags & (LINT_CRLE_EXTS_BAD | LINT_CRLE_REASON_BAD)) {
+            return lint_detail(d, n, ERR, "entry %zu: malformed reasonCode", i);
         }
-        if (r == 1 && (code < 0 || code > 10 || code == 7)) {
+        if (!(e->flags & LINT_CRLE_REASON)) {
+            continue;
+        }
+        if (e->reason > 10 || e->reason == 7) {
             return lint_detail(d, n, ERR,
-                               "entry %zu: reasonCode %lld is not a CRLReason",
-                               idx, (long long)code);
+                               "entry %zu: reasonCode %lu is not a CRLReason",
+                               i, (unsigned long)e->reason);
         }
-        if (r == 1 && crit) {
+        if (e->flags & LINT_CRLE_REASON_CRIT) {
             return lint_detail(d, n, ERR, "entry %zu: reasonCode is critical",
-                               idx);
+                               i);
         }
-        idx++;
     }
     return PASS;
 }
@@ -193,33 +161,122 @@ lint_rule_c20(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_c21(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
-    size_t idx = 0;
+    const struct lint_crl *c = in->crl;
 
-    if (!in->crl->revoked_encoded) {
+    if (!c->revoked_encoded) {
         return NA;
     }
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        int64_t code = 0;
-        int crit = 0;
+    for (size_t i = 0; i < c->num_entries; i++) {
+        const struct lint_crl_entry *e = &c->entries[i];
+        uint32_t code = e->reason;
 
-        if (entry_reason(&e, &code, &crit) == 1) {
-            /* cACompromise (2) is allowed for CA entries (pkilint's ARL
-             * rule); a CRL cannot tell us the entry's kind, so 2 passes. */
-            if (code != 1 && code != 2 && code != 3 && code != 4 &&
-                code != 5 && code != 9) {
-                return lint_detail(d, n, ERR,
-                                   "entry %zu: reasonCode %lld is not allowed "
-                                   "(%s)",
-                                   idx, (long long)code,
-                                   code == 0 ? "omit it instead of unspecified"
-                                             : "BR 7.2.2");
-            }
+        /* cACompromise (2) is allowed for CA entries (pkilint's ARL rule);
+         * a CRL cannot tell us the entry's kind, so 2 passes. */
+        if ((e->flags & LINT_CRLE_REASON) && code != 1 && code != 2 &&
+            code != 3 && code != 4 && code != 5 && code != 9) {
+            return lint_detail(d, n, ERR,
+                               "entry %zu: reasonCode %lu is not allowed (%s)",
+                               i, (unsigned long)code,
+                               code == 0 ? "omit it instead of unspecified"
+                                         : "BR 7.2.2");
         }
-        idx++;
     }
     return PASS;
+}
+
+/* put_header writes a minimal DER identifier and length; returns its
+ * size (at most 6 bytes for the 32-bit lengths the reader accepts). */
+static size_t
+put_header(uint8_t *out, uint8_t tag, size_t len)
+{
+    size_t n = 0;
+
+    out[0] = tag;
+    if (len < 0x80) {
+        out[1] = (uint8_t)len;
+        return 2;
+    }
+    for (size_t v = len; v > 0; v >>= 8) {
+        n++;
+    }
+    out[1] = (uint8_t)(0x80u | n);
+    for (size_t i = 0; i < n; i++) {
+        out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+    }
+    return 2 + n;
+}
+
+/*
+ * strict_without_entries returns 1 when |top| (the TBS, or the whole CRL
+ * around it) is strict DER once the entries are left out: a copy with an
+ * empty revokedCertificates SEQUENCE in their place, every other TLV byte
+ * for byte and at its depth, is walked. 0 if not, -1 without memory.
+ */
+static int
+strict_without_entries(const struct lint_crl *c, const struct der *top,
+                       int is_tbs)
+{
+    struct der t = c->tbs;
+    struct der w = c->whole;
+    struct der tc;
+    struct der wc;
+    const uint8_t *rev_end = c->revoked.p + c->revoked.len;
+    size_t before, after, rest = 0, tbs_body, size, off = 0;
+    uint8_t *shadow;
+    int ok;
+
+    if (!der_get(&t, DER_SEQUENCE, &tc) ||
+        (!is_tbs && !der_get(&w, DER_SEQUENCE, &wc))) {
+        return 0;
+    }
+    before = (size_t)(c->revoked_whole.p - tc.p);
+    after = (size_t)(tc.p + tc.len - rev_end);
+    tbs_body = before + 2 + after;
+    if (!is_tbs) {
+        rest = (size_t)(wc.p + wc.len - (tc.p + tc.len)); /* alg, sig */
+    }
+    size = 2 * 6 + tbs_body + rest;
+    if (size > top->len + 12 || (shadow = malloc(size)) == NULL) {
+        return -1;
+    }
+    if (!is_tbs) {
+        uint8_t h[6];
+
+        off = put_header(shadow, DER_SEQUENCE,
+                         put_header(h, DER_SEQUENCE, tbs_body) + tbs_body +
+                             rest);
+    }
+    off += put_header(shadow + off, DER_SEQUENCE, tbs_body);
+    memcpy(shadow + off, tc.p, before);
+    off += before;
+    shadow[off++] = DER_SEQUENCE;
+    shadow[off++] = 0;
+    memcpy(shadow + off, rev_end, after);
+    off += after;
+    if (rest > 0) {
+        memcpy(shadow + off, tc.p + tc.len, rest);
+        off += rest;
+    }
+    ok = der_strict(shadow, off, NULL, 0);
+    free(shadow);
+    return ok;
+}
+
+/* entries_strict: every entry is what C3's walk would pass, as the parse
+ * found (serial INTEGER minimal; extension list, if any, strict DER). The
+ * entries' headers and times were read by the same strict reader. */
+static int
+entries_strict(const struct lint_crl *c)
+{
+    for (size_t i = 0; i < c->num_entries; i++) {
+        uint32_t f = c->entries[i].flags;
+
+        if (!(f & LINT_CRLE_SERIAL_DER) ||
+            ((f & LINT_CRLE_EXTS) && !(f & LINT_CRLE_EXTS_DER))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 enum catena_lint_result
@@ -229,10 +286,19 @@ lint_rule_c3(const struct lint_in *in, char *d, size_t n)
     const struct der *top = in->is_tbs ? &c->tbs : &c->whole;
     char why[96];
 
-    if (!c->trailing && !der_strict(top->p, top->len, why, sizeof(why))) {
+    /* A million entries need not be walked a second time: the parse has
+     * judged each one, and only the rest of the CRL is walked here. Any
+     * doubt, and the whole CRL is walked as before (which also words the
+     * finding). */
+    if (!c->trailing && !(c->revoked_encoded && entries_strict(c) &&
+                          strict_without_entries(c, top, in->is_tbs) == 1) &&
+        !der_strict(top->p, top->len, why, sizeof(why))) {
         return lint_detail(d, n, ERR, "not DER: %s", why);
     }
-    if (!der_strict(c->tbs.p, c->tbs.len, why, sizeof(why))) {
+    /* The check above covered the TBS (it is the TBS, or contains it with
+     * less depth to spare); only when it was skipped is the TBS walked on
+     * its own. A million-entry TBS was walked twice. */
+    if (c->trailing && !der_strict(c->tbs.p, c->tbs.len, why, sizeof(why))) {
         return lint_detail(d, n, ERR, "TBSCertList not DER: %s", why);
     }
     for (size_t i = 0; i < c->num_exts; i++) {
@@ -322,30 +388,34 @@ lint_rule_c7(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
+/* time_problem says what RFC 5280 5.1.2.4 finds wrong with a time of the
+ * given decoding, or NULL. */
 static const char *
-crl_time_problem(const struct lint_time *t)
+time_problem(int ok, int strict, int gen, int64_t t)
 {
-    int gen;
-
-    if (!t->ok) {
+    if (!ok) {
         return "not a UTC time with Z";
     }
-    if (!t->strict) {
+    if (!strict) {
         return "missing seconds or has fractions";
     }
-    gen = t->raw.p[0] == DER_GENERALIZEDTIME;
-    if ((t->t < INT64_C(2524608000)) == gen) {
+    if ((t < INT64_C(2524608000)) == gen) {
         return gen ? "GeneralizedTime before 2050" : "UTCTime from 2050";
     }
     return NULL;
+}
+
+static const char *
+crl_time_problem(const struct lint_time *t)
+{
+    return time_problem(t->ok, t->strict,
+                        t->ok && t->raw.p[0] == DER_GENERALIZEDTIME, t->t);
 }
 
 enum catena_lint_result
 lint_rule_c8(const struct lint_in *in, char *d, size_t n)
 {
     const struct lint_crl *c = in->crl;
-    struct der it = c->revoked;
-    struct lint_crl_entry e;
     const char *w;
 
     if ((w = crl_time_problem(&c->this_update)) != NULL) {
@@ -354,8 +424,13 @@ lint_rule_c8(const struct lint_in *in, char *d, size_t n)
     if (c->has_next_update && (w = crl_time_problem(&c->next_update)) != NULL) {
         return lint_detail(d, n, ERR, "nextUpdate: %s", w);
     }
-    while (c->revoked_encoded && lint_crl_next_entry(&it, &e) == 1) {
-        if ((w = crl_time_problem(&e.date)) != NULL) {
+    for (size_t i = 0; i < c->num_entries; i++) {
+        const struct lint_crl_entry *e = &c->entries[i];
+
+        if ((w = time_problem((e->flags & LINT_CRLE_DATE_OK) != 0,
+                              (e->flags & LINT_CRLE_DATE_STRICT) != 0,
+                              (e->flags & LINT_CRLE_DATE_GEN) != 0,
+                              e->date)) != NULL) {
             return lint_detail(d, n, ERR, "revocationDate: %s", w);
         }
     }
@@ -454,13 +529,94 @@ lint_rule_c11(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
+/* crl_number reads the cRLNumber's INTEGER contents, the checks of C12
+ * passed; returns 0 when there is no usable number (C12 reports why). */
+static int
+crl_number(const struct lint_crl *c, struct der *num)
+{
+    struct der v;
+
+    if (c->number == NULL) {
+        return 0;
+    }
+    v = c->number->value;
+    return der_get(&v, DER_INTEGER, num) && v.len == 0 &&
+           der_int_minimal(num) && (num->p[0] & 0x80u) == 0;
+}
+
+/* magnitude_cmp compares two non-negative big-endian numbers of any
+ * length (leading zero octets ignored): <0, 0, >0. */
+static int
+magnitude_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    while (alen > 0 && a[0] == 0) {
+        a++;
+        alen--;
+    }
+    while (blen > 0 && b[0] == 0) {
+        b++;
+        blen--;
+    }
+    if (alen != blen) {
+        return alen < blen ? -1 : 1;
+    }
+    return alen == 0 ? 0 : memcmp(a, b, alen);
+}
+
+/* number_text writes a number's magnitude as decimal when it fits in 63
+ * bits, else as hex, for the operator. */
+static void
+number_text(const uint8_t *p, size_t len, char *buf, size_t buf_len)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    while (i < len && p[i] == 0) {
+        i++;
+    }
+    if (len - i <= 7 || (len - i == 8 && p[i] < 0x80)) {
+        for (; i < len; i++) {
+            v = (v << 8) | p[i];
+        }
+        snprintf(buf, buf_len, "%llu", (unsigned long long)v);
+        return;
+    }
+    snprintf(buf, buf_len, "0x");
+    for (size_t o = 2; i < len && o + 3 <= buf_len; i++, o += 2) {
+        snprintf(buf + o, buf_len - o, "%02x", p[i]);
+    }
+}
+
 enum catena_lint_result
 lint_rule_c13(const struct lint_in *in, char *d, size_t n)
 {
-    (void)in;
-    /* The context carries no previous CRL number; the CRL builder makes
-     * numbers time-based and the store keeps them per shard. */
-    return lint_detail(d, n, NE, "needs the shard's previous cRLNumber");
+    const struct catena_lint_ctx *ctx = in->ctx;
+    struct der num;
+    char cur[48];
+    char prev[48];
+
+    /* The scope's history is CA state: the caller (the signer, told by the
+     * publisher what it last stored for the shard) supplies it. */
+    if (!ctx->has_prev_crl_number) {
+        return lint_detail(d, n, NE, "needs the scope's previous cRLNumber");
+    }
+    if (!crl_number(in->crl, &num)) {
+        return lint_detail(d, n, NA, "no usable cRLNumber (C12)");
+    }
+    if (ctx->prev_crl_number == NULL) {
+        return PASS; /* the first CRL of its scope */
+    }
+    if (magnitude_cmp(num.p, num.len, ctx->prev_crl_number,
+                      ctx->prev_crl_number_len) <= 0) {
+        number_text(num.p, num.len, cur, sizeof(cur));
+        number_text(ctx->prev_crl_number, ctx->prev_crl_number_len, prev,
+                    sizeof(prev));
+        return lint_detail(d, n, ERR,
+                           "cRLNumber %s is not above %s, the scope's "
+                           "previous one",
+                           cur, prev);
+    }
+    return PASS;
 }
 
 enum catena_lint_result
@@ -495,18 +651,13 @@ lint_rule_c15(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_c16(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
+    const struct lint_crl *c = in->crl;
 
-    if (lint_ext_dups(in->crl->exts, in->crl->num_exts)) {
+    if (lint_ext_dups(c->exts, c->num_exts)) {
         return lint_detail(d, n, ERR, "duplicate CRL extension");
     }
-    while (in->crl->revoked_encoded && lint_crl_next_entry(&it, &e) == 1) {
-        struct lint_ext exts[16];
-        size_t num = 0;
-
-        if (e.exts_encoded && (!lint_parse_exts(e.exts, exts, 16, &num) ||
-                               lint_ext_dups(exts, num))) {
+    for (size_t i = 0; i < c->num_entries; i++) {
+        if (c->entries[i].flags & (LINT_CRLE_EXTS_BAD | LINT_CRLE_EXTS_DUP)) {
             return lint_detail(d, n, ERR, "duplicate or malformed entry extension");
         }
     }
@@ -527,12 +678,12 @@ lint_rule_c17(const struct lint_in *in, char *d, size_t n)
 
 /* serial_hash: FNV-1a over the serial's content octets. */
 static uint32_t
-serial_hash(const struct der *s)
+serial_hash(const uint8_t *p, size_t len)
 {
     uint32_t h = 2166136261u;
 
-    for (size_t i = 0; i < s->len; i++) {
-        h = (h ^ s->p[i]) * 16777619u;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 16777619u;
     }
     return h;
 }
@@ -540,76 +691,63 @@ serial_hash(const struct der *s)
 enum catena_lint_result
 lint_rule_c18(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct der *serials = NULL;
-    uint32_t *slots = NULL; /* index + 1 into serials; 0 is empty */
-    size_t cap;
+    const struct lint_crl *c = in->crl;
+    const uint8_t *base = c->revoked.p;
+    uint32_t *slots = NULL; /* entry index + 1; 0 is empty */
     size_t size = 1;
-    size_t num = 0;
     enum catena_lint_result r = PASS;
 
-    if (!in->crl->revoked_encoded) {
+    if (!c->revoked_encoded) {
         return NA;
     }
-    /* Bounded by the CRL's size: each entry is at least 15 bytes. An open
-     * addressing set at most half full finds a repeat in linear time (a
-     * shard can list a hundred thousand serials); no sorting, and nothing
-     * but malloc, as this also runs inside the signer's sandbox. */
-    cap = in->crl->revoked.len / 15 + 1;
-    if (cap > UINT32_MAX / 4) {
+    if (c->num_entries > UINT32_MAX / 4) {
         return lint_detail(d, n, ERR, "too many entries");
     }
-    while (size < 2 * cap) {
+    /* An open-addressing set at most half full finds a repeat in linear
+     * time (a shard can list a hundred thousand serials); no sorting, and
+     * nothing but malloc, as this also runs inside the signer's sandbox. */
+    while (size < 2 * c->num_entries) {
         size *= 2;
     }
-    serials = calloc(cap, sizeof(*serials));
-    slots = calloc(size, sizeof(*slots));
-    if (serials == NULL || slots == NULL) {
-        r = lint_detail(d, n, ERR, "out of memory");
-        goto out;
+    if ((slots = calloc(size, sizeof(*slots))) == NULL) {
+        return lint_detail(d, n, ERR, "out of memory");
     }
-    /* Only the serials are read: the entries' structure (and dates) were
-     * checked when the CRL was parsed. */
-    while (it.len != 0 && num < cap) {
-        struct der ent;
-        struct der serial;
-        size_t h;
+    for (size_t i = 0; i < c->num_entries; i++) {
+        const struct lint_crl_entry *e = &c->entries[i];
+        size_t h = serial_hash(base + e->serial_off, e->serial_len) &
+                   (size - 1);
 
-        if (!der_get(&it, DER_SEQUENCE, &ent) ||
-            !der_get(&ent, DER_INTEGER, &serial)) {
-            break;
-        }
-        h = serial_hash(&serial) & (size - 1);
         while (slots[h] != 0) {
-            if (der_eq(&serials[slots[h] - 1], &serial)) {
+            const struct lint_crl_entry *o = &c->entries[slots[h] - 1];
+
+            if (o->serial_len == e->serial_len &&
+                memcmp(base + o->serial_off, base + e->serial_off,
+                       e->serial_len) == 0) {
                 r = lint_detail(d, n, ERR, "a serial is listed twice");
                 goto out;
             }
             h = (h + 1) & (size - 1);
         }
-        serials[num++] = serial;
-        slots[h] = (uint32_t)num;
+        slots[h] = (uint32_t)(i + 1);
     }
 out:
     free(slots);
-    free(serials);
     return r;
 }
 
 enum catena_lint_result
 lint_rule_c19(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
+    const struct lint_crl *c = in->crl;
 
-    if (!in->crl->revoked_encoded) {
+    if (!c->revoked_encoded) {
         return NA;
     }
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        if (e.date.t > in->crl->this_update.t) {
+    for (size_t i = 0; i < c->num_entries; i++) {
+        if (c->entries[i].date > c->this_update.t) {
             return lint_detail(d, n, ERR, "revocationDate after thisUpdate");
         }
-        if (e.date.t < INT64_C(915148800)) {
+        if (c->entries[i].date < INT64_C(915148800)) {
             return lint_detail(d, n, ERR, "revocationDate before 1999");
         }
     }
@@ -619,22 +757,17 @@ lint_rule_c19(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_c22(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
+    const struct lint_crl *c = in->crl;
     unsigned flags = 0;
     struct der names;
 
     /* Only a CA-only CRL tells us its entries are CA certificates. */
-    if (in->crl->idp == NULL || !idp_flags(in->crl->idp, &flags, &names) ||
-        !(flags & 2) || !in->crl->revoked_encoded) {
+    if (c->idp == NULL || !idp_flags(c->idp, &flags, &names) ||
+        !(flags & 2) || !c->revoked_encoded) {
         return NA;
     }
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        struct lint_ext exts[16];
-        size_t num = 0;
-
-        if (!e.exts_encoded || !lint_parse_exts(e.exts, exts, 16, &num) ||
-            lint_ext_find(exts, num, lint_oid_reason, 3) == NULL) {
+    for (size_t i = 0; i < c->num_entries; i++) {
+        if (!(c->entries[i].flags & LINT_CRLE_REASON_EXT)) {
             return lint_detail(d, n, ERR, "CA entry without reasonCode");
         }
     }
@@ -644,41 +777,34 @@ lint_rule_c22(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_c23(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
+    const struct lint_crl *c = in->crl;
 
-    if (!in->crl->revoked_encoded) {
+    if (!c->revoked_encoded) {
         return NA;
     }
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        struct lint_ext exts[16];
-        size_t num = 0;
+    for (size_t i = 0; i < c->num_entries; i++) {
+        uint32_t f = c->entries[i].flags;
 
-        if (!e.exts_encoded) {
+        if (!(f & LINT_CRLE_EXTS)) {
             continue;
         }
-        if (!lint_parse_exts(e.exts, exts, 16, &num)) {
+        if (f & LINT_CRLE_EXTS_BAD) {
             return lint_detail(d, n, ERR, "malformed entry extensions");
         }
-        for (size_t i = 0; i < num; i++) {
-            if (DER_OID_IS(&exts[i].oid, lint_oid_cert_issuer)) {
-                return lint_detail(d, n, ERR, "certificateIssuer: indirect CRL");
-            }
-            if (DER_OID_IS(&exts[i].oid, lint_oid_invalidity)) {
-                struct der v = exts[i].value;
-                struct der gt;
-                struct lint_time t;
-
-                if (!der_get(&v, DER_GENERALIZEDTIME, &gt) ||
-                    !lint_parse_time(DER_GENERALIZEDTIME, &gt, &t)) {
-                    return lint_detail(d, n, ERR, "invalidityDate malformed");
-                }
-                if (t.t > e.date.t) {
-                    return lint_detail(d, n, WARN, "invalidityDate after revocationDate");
-                }
-            } else if (!DER_OID_IS(&exts[i].oid, lint_oid_reason)) {
-                return lint_detail(d, n, ERR, "entry extension other than reasonCode/invalidityDate");
-            }
+        switch ((f & LINT_CRLE_C23_MASK) >> LINT_CRLE_C23_SHIFT) {
+        case LINT_C23_CERT_ISSUER:
+            return lint_detail(d, n, ERR, "certificateIssuer: indirect CRL");
+        case LINT_C23_INVALIDITY_BAD:
+            return lint_detail(d, n, ERR, "invalidityDate malformed");
+        case LINT_C23_INVALIDITY_LATE:
+            return lint_detail(d, n, WARN,
+                               "invalidityDate after revocationDate");
+        case LINT_C23_OTHER:
+            return lint_detail(d, n, ERR,
+                               "entry extension other than "
+                               "reasonCode/invalidityDate");
+        default:
+            break;
         }
     }
     return PASS;
@@ -743,25 +869,18 @@ lint_rule_c24(const struct lint_in *in, char *d, size_t n)
 enum catena_lint_result
 lint_rule_c25(const struct lint_in *in, char *d, size_t n)
 {
-    struct der it = in->crl->revoked;
-    struct lint_crl_entry e;
+    const struct lint_crl *c = in->crl;
     unsigned flags = 0;
     struct der names;
 
-    if (in->crl->idp == NULL || !idp_flags(in->crl->idp, &flags, &names) ||
-        !in->crl->revoked_encoded) {
+    if (c->idp == NULL || !idp_flags(c->idp, &flags, &names) ||
+        !c->revoked_encoded) {
         return NA;
     }
     /* Without the store we can only see reason codes that betray an entry's
      * kind: cACompromise names a CA certificate. */
-    while (lint_crl_next_entry(&it, &e) == 1) {
-        struct lint_ext exts[16];
-        size_t num = 0;
-        const struct lint_ext *r;
-
-        if (e.exts_encoded && lint_parse_exts(e.exts, exts, 16, &num) &&
-            (r = lint_ext_find(exts, num, lint_oid_reason, 3)) != NULL &&
-            r->value.len == 3 && r->value.p[2] == 2 && (flags & 1)) {
+    for (size_t i = 0; (flags & 1) && i < c->num_entries; i++) {
+        if (c->entries[i].flags & LINT_CRLE_REASON_CA) {
             return lint_detail(d, n, ERR, "cACompromise entry in a user-only CRL");
         }
     }

@@ -11,7 +11,8 @@
 
 const struct catena_ipc_cap catena_signer_request_caps[] = {
     {CATENA_SIGNER_SIGN_CERT, REQ_MIN, REQ_OVERHEAD + CATENA_SIGNER_TBS_MAX},
-    {CATENA_SIGNER_SIGN_CRL, REQ_MIN, REQ_OVERHEAD + CATENA_SIGNER_CRL_MAX},
+    {CATENA_SIGNER_SIGN_CRL, REQ_MIN,
+     REQ_OVERHEAD + CATENA_SIGNER_CRL_STATE_LEN + CATENA_SIGNER_CRL_MAX},
     {CATENA_SIGNER_SIGN_OCSP, REQ_MIN, REQ_OVERHEAD + CATENA_SIGNER_TBS_MAX},
     {CATENA_SIGNER_SIGN_JWS, REQ_MIN, REQ_OVERHEAD + CATENA_SIGNER_TBS_MAX},
 };
@@ -38,11 +39,13 @@ name_ok(const uint8_t *p, size_t len)
     return 1;
 }
 
-enum catena_rc
-catena_signer_request_encode(const char *issuer, const char *profile,
-                             const uint8_t *payload, size_t payload_len,
-                             uint8_t **out, size_t *out_len,
-                             struct catena_err *err)
+/* encode_parts writes a request body whose payload is |pre| then
+ * |payload| (|max| bytes at most). */
+static enum catena_rc
+encode_parts(const char *issuer, const char *profile, const uint8_t *pre,
+             size_t pre_len, const uint8_t *payload, size_t payload_len,
+             size_t max, uint8_t **out, size_t *out_len,
+             struct catena_err *err)
 {
     struct catena_writer w;
     size_t ilen = issuer != NULL ? strlen(issuer) : 0;
@@ -59,20 +62,75 @@ catena_signer_request_encode(const char *issuer, const char *profile,
                               "printable bytes",
                               CATENA_SIGNER_NAME_MAX);
     }
-    if (payload_len > CATENA_SIGNER_CRL_MAX) {
+    if (payload_len > max) {
         return catena_err_set(err, CATENA_ERR_TOO_BIG,
                               "%zu bytes to sign is over the cap", payload_len);
     }
-    catena_writer_init(&w, REQ_OVERHEAD + payload_len);
+    catena_writer_init(&w, REQ_OVERHEAD + pre_len + payload_len);
     catena_writer_u8(&w, (uint8_t)ilen);
     catena_writer_bytes(&w, (const uint8_t *)issuer, ilen);
     catena_writer_u8(&w, (uint8_t)plen);
     catena_writer_bytes(&w, (const uint8_t *)profile, plen);
-    catena_writer_u32(&w, (uint32_t)payload_len);
+    catena_writer_u32(&w, (uint32_t)(pre_len + payload_len));
+    catena_writer_bytes(&w, pre, pre_len);
     catena_writer_bytes(&w, payload, payload_len);
     if (!catena_writer_finish(&w, out, out_len)) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
     }
+    return CATENA_OK;
+}
+
+enum catena_rc
+catena_signer_request_encode(const char *issuer, const char *profile,
+                             const uint8_t *payload, size_t payload_len,
+                             uint8_t **out, size_t *out_len,
+                             struct catena_err *err)
+{
+    return encode_parts(issuer, profile, NULL, 0, payload, payload_len,
+                        CATENA_SIGNER_CRL_MAX, out, out_len, err);
+}
+
+enum catena_rc
+catena_signer_crl_request_encode(const char *issuer, int64_t prev_number,
+                                 const uint8_t *tbs, size_t tbs_len,
+                                 uint8_t **out, size_t *out_len,
+                                 struct catena_err *err)
+{
+    uint8_t state[CATENA_SIGNER_CRL_STATE_LEN];
+    uint64_t v = prev_number < 0 ? 0 : (uint64_t)prev_number;
+
+    state[0] = prev_number < 0 ? 0 : 1;
+    for (size_t i = 0; i < 8; i++) {
+        state[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+    }
+    return encode_parts(issuer, "", state, sizeof(state), tbs, tbs_len,
+                        CATENA_SIGNER_CRL_MAX, out, out_len, err);
+}
+
+enum catena_rc
+catena_signer_crl_payload_decode(const uint8_t *payload, size_t len,
+                                 int64_t *prev_number, const uint8_t **tbs,
+                                 size_t *tbs_len, struct catena_err *err)
+{
+    uint64_t v = 0;
+
+    *prev_number = -1;
+    *tbs = NULL;
+    *tbs_len = 0;
+    if (len < CATENA_SIGNER_CRL_STATE_LEN || payload[0] > 1) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "malformed CRL scope state");
+    }
+    for (size_t i = 0; i < 8; i++) {
+        v = (v << 8) | payload[1 + i];
+    }
+    if (v > (uint64_t)INT64_MAX || (payload[0] == 0 && v != 0)) {
+        return catena_err_set(err, CATENA_ERR_INVALID,
+                              "malformed CRL scope state");
+    }
+    *prev_number = payload[0] == 0 ? -1 : (int64_t)v;
+    *tbs = payload + CATENA_SIGNER_CRL_STATE_LEN;
+    *tbs_len = len - CATENA_SIGNER_CRL_STATE_LEN;
     return CATENA_OK;
 }
 

@@ -941,11 +941,12 @@ sign_cert(const struct catena_signer_keys *keys,
 /* ---- CRLs ------------------------------------------------------------------ */
 
 /*
- * TBSCertList (RFC 5280 5.1) with revokedCertificates kept as one opaque
+ * TBSCertList (RFC 5280 5.1) with revokedCertificates as one opaque
  * SEQUENCE (OpenSSL's ASN1_SEQUENCE item holds the whole TLV): the signer
  * decodes and re-encodes the fields it checks without building a million
- * X509_REVOKED objects, and the entries' structure and strict DER are the
- * lint's (C3 walks every byte, the entry rules read every entry).
+ * X509_REVOKED objects (crl_tbs_decode leaves the entries out altogether),
+ * and the entries' structure and strict DER are the lint's (C3 judges
+ * every byte, the parse reads every entry once for the entry rules).
  */
 DECLARE_ASN1_ITEM(ASN1_SEQUENCE)
 
@@ -1023,28 +1024,122 @@ idp_shard(const struct catena_signer_keys *keys, const struct issuer *is,
     return rc;
 }
 
-/* crl_tbs_decode reads |tbs| as a TBSCertList whose fields re-encode to
- * exactly the same bytes (DER). */
+/* der_tlv reads the header of the element at |p| (|left| bytes) with
+ * OpenSSL's reader: 1 only for a definite length whose header is the
+ * minimal DER one (OpenSSL alone also takes padded long forms) and whose
+ * contents fit, with its tag, class, form, header and whole lengths. */
+static int
+der_tlv(const unsigned char *p, size_t left, int *tag, int *cls, int *cons,
+        size_t *hdr, size_t *whole)
+{
+    const unsigned char *q = p;
+    long clen = 0;
+    int r;
+
+    if (left > (size_t)CATENA_SIGNER_CRL_MAX) {
+        return 0;
+    }
+    r = ASN1_get_object(&q, &clen, tag, cls, (long)left);
+    if ((r & 0x80) || (r & 0x01)) {
+        return 0;
+    }
+    *hdr = (size_t)(q - p);
+    if ((long)*hdr != ASN1_object_size(0, (int)clen, *tag) - clen ||
+        (size_t)clen > left - *hdr) {
+        return 0;
+    }
+    *cons = (r & V_ASN1_CONSTRUCTED) != 0;
+    *whole = *hdr + (size_t)clen;
+    return 1;
+}
+
+/*
+ * crl_tbs_decode reads |tbs| as a TBSCertList whose fields re-encode to
+ * exactly the same bytes (DER). revokedCertificates, megabytes of it, is
+ * cut out first and only its header is checked here: decoding it into an
+ * ASN1_STRING and re-encoding it copied every byte twice to compare them
+ * once, while its contents are the lint's anyway (C3 judges every byte as
+ * strict DER, the parse reads every entry). The rest of the TBS (a few
+ * hundred bytes) is decoded and must re-encode byte for byte, as before.
+ * The returned structure has no revoked field.
+ */
 static SIGNER_CRL_TBS *
 crl_tbs_decode(const uint8_t *tbs, size_t tbs_len)
 {
-    const unsigned char *p = tbs;
-    SIGNER_CRL_TBS *t = (SIGNER_CRL_TBS *)ASN1_item_d2i(
-        NULL, &p, (long)tbs_len, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
+    const unsigned char *p;
+    const unsigned char *end = tbs + tbs_len;
+    const unsigned char *cut = NULL;
+    const unsigned char *in;
+    size_t cut_len = 0;
+    size_t hdr = 0;
+    size_t whole = 0;
+    size_t in_len = tbs_len;
+    int tag = 0;
+    int cls = 0;
+    int cons = 0;
+    int after_time = 0;
+    uint8_t *shadow = NULL;
     unsigned char *re = NULL;
+    SIGNER_CRL_TBS *t = NULL;
     int n;
 
-    if (t == NULL || p != tbs + tbs_len) {
+    if (!der_tlv(tbs, tbs_len, &tag, &cls, &cons, &hdr, &whole) ||
+        whole != tbs_len || tag != V_ASN1_SEQUENCE ||
+        cls != V_ASN1_UNIVERSAL || !cons) {
+        return NULL;
+    }
+    /* revokedCertificates is the SEQUENCE right after thisUpdate and the
+     * optional nextUpdate (RFC 5280 5.1). */
+    for (p = tbs + hdr; p < end; p += whole) {
+        size_t h = 0;
+
+        if (!der_tlv(p, (size_t)(end - p), &tag, &cls, &cons, &h, &whole)) {
+            return NULL;
+        }
+        if (cls == V_ASN1_UNIVERSAL &&
+            (tag == V_ASN1_UTCTIME || tag == V_ASN1_GENERALIZEDTIME)) {
+            after_time = 1;
+        } else if (after_time && cut == NULL && cls == V_ASN1_UNIVERSAL &&
+                   tag == V_ASN1_SEQUENCE && cons) {
+            cut = p;
+            cut_len = whole;
+            break;
+        } else if (after_time) {
+            break;
+        }
+    }
+    in = tbs;
+    if (cut != NULL) {
+        size_t body = tbs_len - hdr - cut_len;
+        size_t before = (size_t)(cut - (tbs + hdr));
+        unsigned char *q;
+
+        in_len = (size_t)ASN1_object_size(1, (int)body, V_ASN1_SEQUENCE);
+        if ((shadow = malloc(in_len)) == NULL) {
+            return NULL;
+        }
+        q = shadow;
+        ASN1_put_object(&q, 1, (int)body, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+        memcpy(q, tbs + hdr, before);
+        memcpy(q + before, cut + cut_len, body - before);
+        in = shadow;
+    }
+    p = in;
+    t = (SIGNER_CRL_TBS *)ASN1_item_d2i(NULL, &p, (long)in_len,
+                                        ASN1_ITEM_rptr(SIGNER_CRL_TBS));
+    if (t == NULL || p != in + in_len || (cut != NULL && t->revoked != NULL)) {
         goto bad;
     }
     n = ASN1_item_i2d((ASN1_VALUE *)t, &re, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
-    if (n <= 0 || (size_t)n != tbs_len || memcmp(re, tbs, tbs_len) != 0) {
-        OPENSSL_free(re);
+    if (n <= 0 || (size_t)n != in_len || memcmp(re, in, in_len) != 0) {
         goto bad;
     }
     OPENSSL_free(re);
+    free(shadow);
     return t;
 bad:
+    OPENSSL_free(re);
+    free(shadow);
     ASN1_item_free((ASN1_VALUE *)t, ASN1_ITEM_rptr(SIGNER_CRL_TBS));
     return NULL;
 }
@@ -1091,8 +1186,11 @@ sign_crl(const struct catena_signer_keys *keys,
          size_t *der_len, struct catena_err *err)
 {
     const struct issuer *is = find_issuer(keys, req->issuer, err);
-    const uint8_t *tbs = req->payload;
-    size_t tbs_len = req->payload_len;
+    const uint8_t *tbs = NULL;
+    size_t tbs_len = 0;
+    int64_t prev = -1;
+    uint8_t prev_be[8];
+    size_t skip = 0;
     SIGNER_CRL_TBS *crl = NULL;
     char url[SHARD_URL_MAX];
     int has_idp = 0;
@@ -1111,6 +1209,11 @@ sign_crl(const struct catena_signer_keys *keys,
     if (is->cert == NULL) {
         return catena_err_set(err, CATENA_ERR_NOT_FOUND,
                               "issuer %s has no certificate yet", is->name);
+    }
+    if ((rc = catena_signer_crl_payload_decode(req->payload,
+                                               req->payload_len, &prev, &tbs,
+                                               &tbs_len, err)) != CATENA_OK) {
+        return rc;
     }
     if (!one_sequence(tbs, tbs_len)) {
         return catena_err_set(err, CATENA_ERR_INVALID,
@@ -1149,6 +1252,19 @@ sign_crl(const struct catena_signer_keys *keys,
     ctx.signer_spki_der_len = is->spki_len;
     ctx.shard_url = has_idp ? url : NULL;
     ctx.is_tbs = 1;
+    /* C13: the number must be above the one the publisher last stored for
+     * this scope (none stored: any number). */
+    ctx.has_prev_crl_number = 1;
+    if (prev >= 0) {
+        for (size_t i = 0; i < sizeof(prev_be); i++) {
+            prev_be[i] = (uint8_t)((uint64_t)prev >> (56 - 8 * i));
+        }
+        while (skip + 1 < sizeof(prev_be) && prev_be[skip] == 0) {
+            skip++;
+        }
+        ctx.prev_crl_number = prev_be + skip;
+        ctx.prev_crl_number_len = sizeof(prev_be) - skip;
+    }
     if ((rc = run_lint(CATENA_LINT_OBJ_CRL, tbs, tbs_len, &ctx, err)) !=
         CATENA_OK) {
         goto out;

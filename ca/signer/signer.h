@@ -6,7 +6,11 @@
  * A request body is
  *     u8 len | issuer | u8 len | profile | u32 len | payload
  * with names of 1..64 (issuer) and 0..64 (profile) bytes and nothing after
- * the payload. A response (type CATENA_SIGNER_RESP, same request id) is
+ * the payload. A CRL request's payload is
+ *     u8 has_prev | u64 prev | TBSCertList
+ * where prev is the cRLNumber of the last CRL stored for the same scope
+ * (issuer and shard), has_prev 0 (and prev 0) when there was none. A
+ * response (type CATENA_SIGNER_RESP, same request id) is
  *     u8 0 | DER                          on success, or
  *     u8 1 | u32 rc | u16 len | message   on refusal.
  * The signer's first frame is a response with id 0: success (empty DER)
@@ -49,6 +53,35 @@ enum catena_rc catena_signer_request_encode(const char *issuer,
                                             size_t payload_len,
                                             uint8_t **out, size_t *out_len,
                                             struct catena_err *err) CATENA_WUR;
+
+/* The CRL scope's state in front of a CRL request's TBSCertList. */
+#define CATENA_SIGNER_CRL_STATE_LEN 9u
+
+/*
+ * catena_signer_crl_request_encode builds the body of a CRL request:
+ * |prev_number| is the scope's last stored cRLNumber, or -1 for none.
+ */
+enum catena_rc catena_signer_crl_request_encode(const char *issuer,
+                                                int64_t prev_number,
+                                                const uint8_t *tbs,
+                                                size_t tbs_len, uint8_t **out,
+                                                size_t *out_len,
+                                                struct catena_err *err)
+    CATENA_WUR;
+
+/*
+ * catena_signer_crl_payload_decode splits a CRL request's payload into
+ * the previous cRLNumber (-1: none) and the TBSCertList (a view). A
+ * has_prev other than 0 or 1, a number above INT64_MAX, or a number with
+ * has_prev 0 is malformed.
+ */
+enum catena_rc catena_signer_crl_payload_decode(const uint8_t *payload,
+                                                size_t len,
+                                                int64_t *prev_number,
+                                                const uint8_t **tbs,
+                                                size_t *tbs_len,
+                                                struct catena_err *err)
+    CATENA_WUR;
 
 /*
  * catena_signer_request_decode parses a request body: names within their

@@ -191,10 +191,17 @@ enum catena_rc catena_signer_sign_cert(struct catena_signer *signer,
                                        size_t *cert_der_len,
                                        struct catena_err *err) CATENA_WUR;
 
-/* catena_signer_sign_crl: TBSCertList in, whole CertificateList out. */
+/*
+ * catena_signer_sign_crl: TBSCertList in, whole CertificateList out.
+ * |prev_number| is the cRLNumber of the last CRL stored for the same
+ * scope (issuer and shard), or -1 if none was: the signer's lint refuses
+ * a CRL whose number is not above it (CATENA_ERR_LINT, rule C13).
+ */
 enum catena_rc catena_signer_sign_crl(struct catena_signer *signer,
-                                      const char *issuer, const uint8_t *tbs,
-                                      size_t tbs_len, uint8_t **crl_der,
+                                      const char *issuer,
+                                      int64_t prev_number,
+                                      const uint8_t *tbs, size_t tbs_len,
+                                      uint8_t **crl_der,
                                       size_t *crl_der_len,
                                       struct catena_err *err) CATENA_WUR;
 

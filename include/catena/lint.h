@@ -65,6 +65,13 @@ struct catena_lint_ctx {
     /* CA state (rules marked S): set by the caller after store lookups. */
     int key_is_blocked;            /* subject key on the blocked list */
     int serial_is_duplicate;       /* serial already used for this issuer */
+    /* C13: the cRLNumber of the last CRL issued in the same scope (issuer
+     * and shard) is known: prev_crl_number holds it as a big-endian
+     * magnitude (leading zero octets allowed), or is NULL when none was
+     * issued yet. */
+    int has_prev_crl_number;
+    const uint8_t *prev_crl_number;
+    size_t prev_crl_number_len;
     /* The TBS to be signed is passed, not a signed object (pre-issuance). */
     int is_tbs;
     /* Debian weak-key lists (rule B7); NULL: B7 answers NE. */

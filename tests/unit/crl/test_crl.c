@@ -105,6 +105,34 @@ publish(int shard, struct crl_shard *sh)
     return crl;
 }
 
+/* sign_tbs has the fixture's signer sign |tbs| as a CRL of issuer tls
+ * whose scope last stored CRL number |prev| (-1: none). */
+static enum catena_rc
+sign_tbs(const uint8_t *tbs, size_t len, int64_t prev, uint8_t **der,
+         size_t *der_len, struct catena_err *err)
+{
+    return catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls", prev, tbs,
+                                  len, der, der_len, err);
+}
+
+/* shard0_tbs builds the TBSCertList of the first row's shard, now, with
+ * CRL number |number|; the caller frees it. */
+static uint8_t *
+shard0_tbs(int64_t number, size_t *len)
+{
+    struct catena_err err;
+    uint8_t *tbs = NULL;
+    int64_t entries = 0;
+
+    if (crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls", shard_of[0], now,
+                      now + 86400, number, &tbs, len, &entries,
+                      &err) != CATENA_OK) {
+        fail_msg("build: %s", err.msg);
+    }
+    assert_true(entries >= 1);
+    return tbs;
+}
+
 static const X509_REVOKED *
 find_entry(X509_CRL *crl, const char *hex)
 {
@@ -323,23 +351,15 @@ test_signer_refuses_bad_entries(void **state)
 {
     static const uint8_t serial[] = {0x02, 0x11, 0x01, 0x01, 0x01, 0x01};
     struct catena_err err;
-    uint8_t *tbs = NULL;
     size_t len = 0;
-    int64_t entries = 0;
+    uint8_t *tbs = shard0_tbs(1, &len);
     uint8_t *der = NULL;
     size_t der_len = 0;
     uint8_t *at = NULL;
 
     (void)state;
-    assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls",
-                                   shard_of[0], now, now + 86400, 1, &tbs,
-                                   &len, &entries, &err),
-                     CATENA_OK);
-    assert_true(entries >= 1);
     /* As built, it signs. */
-    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
-                                            tbs, len, &der, &der_len, &err),
-                     CATENA_OK);
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err), CATENA_OK);
     free(der);
     der = NULL;
     for (size_t i = 0; i + sizeof(serial) <= len; i++) {
@@ -351,8 +371,7 @@ test_signer_refuses_bad_entries(void **state)
     assert_non_null(at);
     /* 00 01 01 ...: the same length, but not minimal DER. */
     at[2] = 0x00;
-    assert_int_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca), "tls",
-                                            tbs, len, &der, &der_len, &err),
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err),
                      CATENA_ERR_LINT);
     assert_null(der);
     at[2] = 0x01;
@@ -360,12 +379,234 @@ test_signer_refuses_bad_entries(void **state)
     assert_int_equal(at[19], 0x17);
     assert_int_equal(at[21 + 12], 'Z');
     at[21 + 12] = 'X';
-    assert_int_not_equal(catena_signer_sign_crl(catena_ca_signer(fx.ca),
-                                                "tls", tbs, len, &der,
-                                                &der_len, &err),
+    assert_int_not_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err),
                          CATENA_OK);
     assert_null(der);
     free(tbs);
+}
+
+/*
+ * C13: the publisher hands the signer the CRL number it last stored for
+ * the shard, and the signer's lint refuses a CRL whose number is not
+ * above it, before signing. The same TBS signs as the first CRL of its
+ * scope and after a smaller number.
+ */
+static void
+test_signer_refuses_stale_number(void **state)
+{
+    static const int64_t refused[] = {1000, 1001, INT64_MAX};
+    struct catena_err err;
+    size_t len = 0;
+    uint8_t *tbs = shard0_tbs(1000, &len);
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+
+    (void)state;
+    assert_int_equal(sign_tbs(tbs, len, -1, &der, &der_len, &err), CATENA_OK);
+    free(der);
+    assert_int_equal(sign_tbs(tbs, len, 999, &der, &der_len, &err),
+                     CATENA_OK);
+    free(der);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        der = NULL;
+        assert_int_equal(sign_tbs(tbs, len, refused[i], &der, &der_len, &err),
+                         CATENA_ERR_LINT);
+        assert_null(der);
+        if (strstr(err.msg, "e_crl_number_not_increasing") == NULL) {
+            fail_msg("refused for another reason: %s", err.msg);
+        }
+    }
+    free(tbs);
+}
+
+/* The publisher passes the stored number: a shard whose stored number is
+ * far ahead of the clock gets the next number above it, and the signer
+ * accepts it. */
+static void
+test_publish_after_stored_number(void **state)
+{
+    const int64_t ahead = INT64_C(9000000000000000000);
+    const struct catena_sql_param params[] = {
+        CATENA_SQL_P_INT(ahead), CATENA_SQL_P_TEXT("tls"),
+        CATENA_SQL_P_INT(shard_of[0])};
+    struct crl_shard sh;
+    X509_CRL *crl;
+
+    (void)state;
+    crl = publish(shard_of[0], &sh);
+    X509_CRL_free(crl);
+    crl_shard_clear(&sh);
+    {
+        struct catena_err err;
+
+        assert_int_equal(catena_store_exec(fx.store,
+                                           "UPDATE crl_shards SET number = $1 "
+                                           "WHERE issuer = $2 AND shard = $3",
+                                           params, 3, NULL, &err),
+                         CATENA_OK);
+    }
+    crl = publish(shard_of[0], &sh);
+    assert_int_equal(sh.number, ahead + 1);
+    X509_CRL_free(crl);
+    crl_shard_clear(&sh);
+}
+
+/* The signer checks the revokedCertificates header itself (the entries
+ * are the lint's): a long-form length where the short form fits is not
+ * DER and is refused as a malformed TBS. */
+static void
+test_signer_refuses_padded_revoked_length(void **state)
+{
+    struct catena_err err;
+    size_t len = 0;
+    uint8_t *tbs = shard0_tbs(1, &len);
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    uint8_t *bad = NULL;
+    const unsigned char *p;
+    const unsigned char *at = NULL;
+    long clen = 0;
+    int tag = 0;
+    int cls = 0;
+    int times = 0;
+    size_t hdr;
+    size_t body;
+    unsigned char *q;
+
+    (void)state;
+    /* Find revokedCertificates: the SEQUENCE after the two times. */
+    p = tbs;
+    assert_int_equal(ASN1_get_object(&p, &clen, &tag, &cls, (long)len),
+                     V_ASN1_CONSTRUCTED);
+    hdr = (size_t)(p - tbs);
+    while (p < tbs + len) {
+        const unsigned char *start = p;
+
+        assert_false(ASN1_get_object(&p, &clen, &tag, &cls,
+                                     (long)(tbs + len - p)) &
+                     0x80);
+        if (tag == V_ASN1_UTCTIME || tag == V_ASN1_GENERALIZEDTIME) {
+            times++;
+        } else if (times == 2 && tag == V_ASN1_SEQUENCE) {
+            at = start;
+            break;
+        }
+        p += clen;
+    }
+    assert_non_null(at);
+    assert_true(at[1] < 0x80); /* a short length, padded below */
+    /* The same TBS with "30 81 LL" for "30 LL" and the outer length
+     * one more. */
+    body = len - hdr + 1;
+    bad = malloc(len + 8);
+    assert_non_null(bad);
+    q = bad;
+    ASN1_put_object(&q, 1, (int)body, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+    memcpy(q, tbs + hdr, (size_t)(at - (tbs + hdr)));
+    q += at - (tbs + hdr);
+    *q++ = 0x30;
+    *q++ = 0x81;
+    memcpy(q, at + 1, len - (size_t)(at + 1 - tbs));
+    q += len - (size_t)(at + 1 - tbs);
+    assert_int_equal(sign_tbs(bad, (size_t)(q - bad), -1, &der, &der_len,
+                              &err),
+                     CATENA_ERR_INVALID);
+    assert_null(der);
+    free(bad);
+    free(tbs);
+}
+
+/*
+ * The builder writes revocation dates itself (no gmtime): UTCTime up to
+ * the last second of 2049, GeneralizedTime from 2050 (RFC 5280 5.1.2.6),
+ * across leap days and century years. Built for a thisUpdate in 2101 so
+ * the future dates are listed (only the TBS: the signer would refuse
+ * them, C19).
+ */
+static void
+test_revocation_date_encoding(void **state)
+{
+    static const struct {
+        const char *serial;
+        int64_t t;
+        int type;
+        const char *text;
+    } dates[] = {
+        {"0202020202020202020202020202020200", INT64_C(2524607999),
+         V_ASN1_UTCTIME, "491231235959Z"},
+        {"0202020202020202020202020202020201", INT64_C(2524608000),
+         V_ASN1_GENERALIZEDTIME, "20500101000000Z"},
+        {"0202020202020202020202020202020202", INT64_C(3981357296),
+         V_ASN1_GENERALIZEDTIME, "20960229123456Z"},
+        {"0202020202020202020202020202020203", INT64_C(4107542399),
+         V_ASN1_GENERALIZEDTIME, "21000228235959Z"},
+        {"0202020202020202020202020202020204", INT64_C(4107542400),
+         V_ASN1_GENERALIZEDTIME, "21000301000000Z"},
+    };
+    const int64_t this_update = INT64_C(4133980800); /* 2101-01-01 */
+    size_t found = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        assert_true(fixture_add_cert(&fx, dates[i].serial, CATENA_CERT_REVOKED,
+                                     dates[i].t, 1, this_update + 86400) >= 0);
+    }
+    for (int shard = 0; shard < 4; shard++) {
+        struct catena_err err;
+        uint8_t *tbs = NULL;
+        size_t len = 0;
+        int64_t entries = 0;
+        /* ecdsa-with-SHA256, and an empty signature: enough for OpenSSL
+         * to parse the TBS as a CRL (nothing is verified here). */
+        static const uint8_t tail[] = {0x30, 0x0a, 0x06, 0x08, 0x2a,
+                                       0x86, 0x48, 0xce, 0x3d, 0x04,
+                                       0x03, 0x02, 0x03, 0x01, 0x00};
+        uint8_t *whole;
+        unsigned char *w;
+        const unsigned char *p;
+        X509_CRL *crl;
+        STACK_OF(X509_REVOKED) *revoked;
+
+        assert_int_equal(crl_build_tbs(fx.ca, fx.cfg, fx.store, "tls", shard,
+                                       this_update, this_update + 86400, 7,
+                                       &tbs, &len, &entries, &err),
+                         CATENA_OK);
+        whole = malloc(len + sizeof(tail) + 8);
+        assert_non_null(whole);
+        w = whole;
+        ASN1_put_object(&w, 1, (int)(len + sizeof(tail)), V_ASN1_SEQUENCE,
+                        V_ASN1_UNIVERSAL);
+        memcpy(w, tbs, len);
+        memcpy(w + len, tail, sizeof(tail));
+        w += len + sizeof(tail);
+        p = whole;
+        crl = d2i_X509_CRL(NULL, &p, (long)(w - whole));
+        assert_non_null(crl);
+        assert_ptr_equal(p, w);
+        revoked = X509_CRL_get_REVOKED(crl);
+        for (int k = 0; k < sk_X509_REVOKED_num(revoked); k++) {
+            const X509_REVOKED *r = sk_X509_REVOKED_value(revoked, k);
+            const ASN1_TIME *d = X509_REVOKED_get0_revocationDate(r);
+
+            for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+                if (ASN1_TIME_cmp_time_t(d, (time_t)dates[i].t) != 0) {
+                    continue;
+                }
+                assert_int_equal(ASN1_STRING_type(d), dates[i].type);
+                assert_int_equal(ASN1_STRING_length(d),
+                                 (int)strlen(dates[i].text));
+                assert_memory_equal(ASN1_STRING_get0_data(d), dates[i].text,
+                                    strlen(dates[i].text));
+                found++;
+            }
+        }
+        /* Only these rows are unexpired in 2101. */
+        assert_int_equal(sk_X509_REVOKED_num(revoked), (int)entries);
+        X509_CRL_free(crl);
+        free(whole);
+        free(tbs);
+    }
+    assert_int_equal(found, sizeof(dates) / sizeof(dates[0]));
 }
 
 int
@@ -378,6 +619,10 @@ main(int argc, char **argv)
         cmocka_unit_test(test_number_increases),
         cmocka_unit_test(test_publish_all_and_urls),
         cmocka_unit_test(test_signer_refuses_bad_entries),
+        cmocka_unit_test(test_signer_refuses_stale_number),
+        cmocka_unit_test(test_publish_after_stored_number),
+        cmocka_unit_test(test_signer_refuses_padded_revoked_length),
+        cmocka_unit_test(test_revocation_date_encoding),
     };
     int rc = fixture_main(argc, argv);
 

@@ -257,6 +257,65 @@ test_request_body(void **state)
                      CATENA_ERR_INVALID);
 }
 
+/* A CRL request carries the scope's last stored cRLNumber before the
+ * TBSCertList; malformed state is refused. */
+static void
+test_crl_request_body(void **state)
+{
+    static const uint8_t tbs[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+    static const int64_t prevs[] = {-1, 0, 5, INT64_MAX};
+    struct catena_signer_request req;
+    struct catena_err err;
+    const uint8_t *got = NULL;
+    size_t got_len = 0;
+    int64_t prev = 0;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    uint8_t bad[CATENA_SIGNER_CRL_STATE_LEN + sizeof(tbs)];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(prevs) / sizeof(prevs[0]); i++) {
+        assert_int_equal(catena_signer_crl_request_encode(
+                             "tls", prevs[i], tbs, sizeof(tbs), &body, &len,
+                             &err),
+                         CATENA_OK);
+        assert_int_equal(catena_signer_request_decode(body, len, &req, &err),
+                         CATENA_OK);
+        assert_string_equal(req.profile, "");
+        assert_int_equal(catena_signer_crl_payload_decode(
+                             req.payload, req.payload_len, &prev, &got,
+                             &got_len, &err),
+                         CATENA_OK);
+        assert_int_equal(prev, prevs[i]);
+        assert_int_equal(got_len, sizeof(tbs));
+        assert_memory_equal(got, tbs, sizeof(tbs));
+        free(body);
+    }
+    /* Shorter than the state; has_prev 2; a number with has_prev 0; a
+     * number above INT64_MAX. */
+    memset(bad, 0, sizeof(bad));
+    memcpy(bad + CATENA_SIGNER_CRL_STATE_LEN, tbs, sizeof(tbs));
+    assert_int_equal(catena_signer_crl_payload_decode(
+                         bad, CATENA_SIGNER_CRL_STATE_LEN - 1, &prev, &got,
+                         &got_len, &err),
+                     CATENA_ERR_INVALID);
+    bad[0] = 2;
+    assert_int_equal(catena_signer_crl_payload_decode(bad, sizeof(bad), &prev,
+                                                      &got, &got_len, &err),
+                     CATENA_ERR_INVALID);
+    bad[0] = 0;
+    bad[8] = 1;
+    assert_int_equal(catena_signer_crl_payload_decode(bad, sizeof(bad), &prev,
+                                                      &got, &got_len, &err),
+                     CATENA_ERR_INVALID);
+    bad[0] = 1;
+    bad[1] = 0x80;
+    assert_int_equal(catena_signer_crl_payload_decode(bad, sizeof(bad), &prev,
+                                                      &got, &got_len, &err),
+                     CATENA_ERR_INVALID);
+    assert_null(got);
+}
+
 static void
 test_response_body(void **state)
 {
@@ -890,7 +949,7 @@ test_sign_crl(void **state)
     (void)state;
     build_crl(2, NULL, &tbs, &tbs_len);
     catena_err_clear(&err);
-    if (catena_signer_sign_crl(s, "tls", tbs, tbs_len, &der, &der_len,
+    if (catena_signer_sign_crl(s, "tls", -1, tbs, tbs_len, &der, &der_len,
                                &err) != CATENA_OK) {
         fail_msg("CRL: %s", err.msg);
     }
@@ -904,11 +963,11 @@ test_sign_crl(void **state)
     OPENSSL_free(tbs);
     /* A shard URL that is not one of this issuer's. */
     build_crl(0, BASE_URL "/crl/smime/0.crl", &tbs, &tbs_len);
-    assert_int_equal(catena_signer_sign_crl(s, "tls", tbs, tbs_len, &der,
+    assert_int_equal(catena_signer_sign_crl(s, "tls", -1, tbs, tbs_len, &der,
                                             &der_len, &err),
                      CATENA_ERR_POLICY);
     /* The TLS CA's CRL asked of the root: wrong issuer name. */
-    assert_int_equal(catena_signer_sign_crl(s, "root", tbs, tbs_len, &der,
+    assert_int_equal(catena_signer_sign_crl(s, "root", -1, tbs, tbs_len, &der,
                                             &der_len, &err),
                      CATENA_ERR_POLICY);
     OPENSSL_free(tbs);
@@ -1201,6 +1260,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_frame_roundtrip),
         cmocka_unit_test(test_frame_malformed),
         cmocka_unit_test(test_request_body),
+        cmocka_unit_test(test_crl_request_body),
         cmocka_unit_test(test_response_body),
         cmocka_unit_test(test_ipc_read_socket),
     };
