@@ -7,39 +7,23 @@
 # usage: crl_postgres.sh CATENA
 set -eu
 CATENA=$1
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-[ -x "$PGBIN/initdb" ] || { echo "no PostgreSQL server binaries"; exit 77; }
-command -v runuser >/dev/null || exit 77
-for tool in openssl python3; do
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 ||
+    { echo "no PostgreSQL server binaries"; exit 77; }
+for tool in openssl python3 psql; do
     command -v "$tool" >/dev/null || { echo "missing $tool"; exit 77; }
 done
 tmp=$(mktemp -d)
-pgd="$tmp/pg"
-cleanup() {
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgd/data" stop -m fast \
-        >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+pg="$(dirname "$0")/../scripts/pg.sh"
+trap 'sh "$pg" stop "$tmp/pg" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/crl_common.sh"
 
-# initdb and pg_ctl refuse to run as root.
-mkdir -p "$pgd"
-chown postgres "$pgd"
-chmod 755 "$tmp"
-port=$(free_port)
-runuser -u postgres -- "$PGBIN/initdb" -D "$pgd/data" -A trust >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgd/data" -w -l "$pgd/log" \
-    -o "-p $port -k $pgd -c listen_addresses=''" start >/dev/null
-runuser -u postgres -- "$PGBIN/createdb" -h "$pgd" -p "$port" catena
-
+url=$(sh "$pg" start "$tmp/pg") || fail "PostgreSQL did not start"
 d="$tmp/ca"
 "$CATENA" init --dir "$d" >"$tmp/init.log" 2>&1 ||
     { cat "$tmp/init.log"; fail "catena init"; }
 conf="$d/catena.conf"
 printf '\n[caa]\n# CAA at issuance is tested in core_init_issue.sh.\ncheck = false\n' >>"$conf"
-sed -i "s|^store = .*|store = postgresql://postgres@/catena?host=$pgd\&port=$port|" \
-    "$conf"
+sed -i "s|^store = .*|store = $(echo "$url" | sed 's/&/\\&/g')|" "$conf"
 i=0
 while [ $i -lt 6 ]; do
     issue_leaf "$d" "leaf$i" >"$d/leaf$i.serial"
@@ -73,7 +57,7 @@ for round in 1 2; do
     done
 done
 # crl/'s migrations ran with the first publication.
-psql -h "$pgd" -p "$port" -U postgres -d catena -Atc \
+psql "$url" -Atc \
     "SELECT indexdef FROM pg_indexes WHERE indexname = 'crl_revoked_entries'" \
     >"$tmp/index" 2>&1 || fail "psql"
 grep -q "WHERE (status = 2)" "$tmp/index" ||
