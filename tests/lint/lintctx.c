@@ -7,13 +7,14 @@
  * need them to reach those rules' pass and fail answers.
  *
  * usage: lintctx [--tbs] [--issuer CA.pem] [--shard-url URL] [--blocked]
- *                [--weak-keys DIR]
+ *                [--weak-keys DIR] [--prev-crl-number N|none]
  *                FILE...
  * FILE is PEM or DER; *.crl is linted as a CRL, *.ocsp as an OCSP
  * response, anything else as a certificate. With --tbs the first element
  * of a certificate or CRL (its TBS) is linted alone, as the signer does.
  * Prints one "FILE<TAB>RULE<TAB>RESULT" line per rule run.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 {
     struct catena_lint_ctx ctx;
     struct catena_lint_weak_keys *weak = NULL;
+    uint8_t prev_num[8];
     uint8_t *issuer = NULL;
     size_t issuer_len = 0;
     int rc = 0;
@@ -76,6 +78,27 @@ main(int argc, char **argv)
             ctx.is_tbs = 1;
         } else if (strcmp(argv[i], "--blocked") == 0) {
             ctx.key_is_blocked = 1;
+        } else if (strcmp(argv[i], "--prev-crl-number") == 0 && i + 1 < argc) {
+            /* C13's store state: the scope's last cRLNumber, or "none". */
+            const char *v = argv[++i];
+            unsigned long long num = 0;
+
+            ctx.has_prev_crl_number = 1;
+            if (strcmp(v, "none") != 0) {
+                for (const char *q = v; *q != '\0'; q++) {
+                    if (*q < '0' || *q > '9' || num > UINT64_MAX / 10) {
+                        fprintf(stderr, "lintctx: bad --prev-crl-number\n");
+                        free(issuer);
+                        return 2;
+                    }
+                    num = num * 10 + (unsigned long long)(*q - '0');
+                }
+                for (size_t k = 0; k < sizeof(prev_num); k++) {
+                    prev_num[k] = (uint8_t)(num >> (56 - 8 * k));
+                }
+                ctx.prev_crl_number = prev_num;
+                ctx.prev_crl_number_len = sizeof(prev_num);
+            }
         } else if (strcmp(argv[i], "--weak-keys") == 0 && i + 1 < argc &&
                    weak == NULL) {
             struct catena_err err;
