@@ -348,11 +348,8 @@ catena_caa_check(const struct catena_caa_opts *opts, const char *domain,
         domain += 2;
         wildcard = 1;
     }
-    rc = catena_dns_canon(domain, canon, err);
-    if (rc != CATENA_OK) {
-        return rc;
-    }
-    rc = catena_dns_resolver_new(opts->resolver, opts->timeout_ms, &res, err);
+    rc = catena_dns_lookup_start(opts->resolver, opts->timeout_ms, domain,
+                                 canon, &res, err);
     if (rc != CATENA_OK) {
         return rc;
     }

@@ -463,6 +463,20 @@ push_str(char ***vals, size_t *num, size_t cap, char *s)
 }
 
 enum catena_rc
+catena_dns_lookup_start(const char *spec, unsigned timeout_ms,
+                        const char *name, char canon[CATENA_DNS_MAX_NAME + 1],
+                        ldns_resolver **res, struct catena_err *err)
+{
+    enum catena_rc rc = catena_dns_canon(name, canon, err);
+
+    *res = NULL;
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    return catena_dns_resolver_new(spec, timeout_ms, res, err);
+}
+
+enum catena_rc
 catena_dns_txt(const char *resolver, unsigned timeout_ms, const char *name,
                char ***vals, size_t *num, struct catena_err *err)
 {
@@ -474,11 +488,8 @@ catena_dns_txt(const char *resolver, unsigned timeout_ms, const char *name,
 
     *vals = NULL;
     *num = 0;
-    rc = catena_dns_canon(name, canon, err);
-    if (rc != CATENA_OK) {
-        return rc;
-    }
-    rc = catena_dns_resolver_new(resolver, timeout_ms, &res, err);
+    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &res,
+                                 err);
     if (rc != CATENA_OK) {
         return rc;
     }
@@ -524,11 +535,8 @@ catena_dns_addrs(const char *resolver, unsigned timeout_ms, const char *name,
 
     *addrs = NULL;
     *num = 0;
-    rc = catena_dns_canon(name, canon, err);
-    if (rc != CATENA_OK) {
-        return rc;
-    }
-    rc = catena_dns_resolver_new(resolver, timeout_ms, &res, err);
+    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &res,
+                                 err);
     if (rc != CATENA_OK) {
         return rc;
     }

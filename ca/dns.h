@@ -28,6 +28,17 @@ enum catena_rc catena_dns_canon(const char *name,
                                 struct catena_err *err) CATENA_WUR;
 
 /*
+ * catena_dns_lookup_start canonicalises |name| into |canon| and builds
+ * the resolver for |spec| (both as above): the first steps of every
+ * lookup. On failure nothing is left to free.
+ */
+enum catena_rc catena_dns_lookup_start(const char *spec, unsigned timeout_ms,
+                                       const char *name,
+                                       char canon[CATENA_DNS_MAX_NAME + 1],
+                                       ldns_resolver **res,
+                                       struct catena_err *err) CATENA_WUR;
+
+/*
  * catena_dns_resolver_new builds an ldns resolver for |spec| (see caa.h)
  * with |timeout_ms| per query and a single try. |*out| is owned by the
  * caller (ldns_resolver_deep_free). CATENA_ERR_CONFIG for a bad spec.

@@ -71,6 +71,17 @@ struct lint_spki {
     enum lint_key type;
 };
 
+/* lint_cert.ku_bits: KeyUsage bits (RFC 5280 4.2.1.3), bit i = bit i. */
+#define KU_DS 0x001u
+#define KU_NR 0x002u
+#define KU_KE 0x004u
+#define KU_DE 0x008u
+#define KU_KA 0x010u
+#define KU_CS 0x020u
+#define KU_CRL 0x040u
+#define KU_EO 0x080u
+#define KU_DO 0x100u
+
 struct lint_cert {
     struct der whole;   /* the whole Certificate, or the TBS alone */
     struct der tbs;     /* whole TBSCertificate TLV */

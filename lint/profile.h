@@ -15,16 +15,6 @@
 #define WARN CATENA_LINT_WARN
 #define ERR CATENA_LINT_ERROR
 
-#define KU_DS 0x001u
-#define KU_NR 0x002u
-#define KU_KE 0x004u
-#define KU_DE 0x008u
-#define KU_KA 0x010u
-#define KU_CS 0x020u
-#define KU_CRL 0x040u
-#define KU_EO 0x080u
-#define KU_DO 0x100u
-
 #define ONLY(in, p)                                                            \
     do {                                                                       \
         if ((in)->profile != (p)) {                                            \

@@ -530,16 +530,6 @@ lint_rule_a19(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
-#define KU_DS 0x001u
-#define KU_NR 0x002u
-#define KU_KE 0x004u
-#define KU_DE 0x008u
-#define KU_KA 0x010u
-#define KU_CS 0x020u
-#define KU_CRL 0x040u
-#define KU_EO 0x080u
-#define KU_DO 0x100u
-
 enum catena_lint_result
 lint_rule_a20(const struct lint_in *in, char *d, size_t n)
 {

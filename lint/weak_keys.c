@@ -38,15 +38,28 @@ fp_cmp(const void *a, const void *b)
     return memcmp(a, b, FP_LEN);
 }
 
-static struct size_list *
-list_for(struct catena_lint_weak_keys *w, int bits, int create)
+static const struct size_list *
+list_find(const struct catena_lint_weak_keys *w, int bits)
 {
     for (size_t i = 0; i < w->num_sizes; i++) {
         if (w->sizes[i].bits == bits) {
             return &w->sizes[i];
         }
     }
-    if (!create || w->num_sizes == MAX_SIZES) {
+    return NULL;
+}
+
+/* list_for is the list of |bits|, made when there is none yet (NULL when
+ * MAX_SIZES are in use). */
+static struct size_list *
+list_for(struct catena_lint_weak_keys *w, int bits)
+{
+    const struct size_list *found = list_find(w, bits);
+
+    if (found != NULL) {
+        return &w->sizes[found - w->sizes];
+    }
+    if (w->num_sizes == MAX_SIZES) {
         return NULL;
     }
     w->sizes[w->num_sizes].bits = bits;
@@ -63,7 +76,7 @@ enum catena_rc
 catena_lint_weak_keys_add(struct catena_lint_weak_keys *w, int bits,
                           const uint8_t fp[CATENA_LINT_WEAK_FP_LEN])
 {
-    struct size_list *l = list_for(w, bits, 1);
+    struct size_list *l = list_for(w, bits);
 
     if (l == NULL) {
         return CATENA_ERR_TOO_BIG;
@@ -121,8 +134,8 @@ catena_lint_weak_keys_check(const struct catena_lint_weak_keys *w,
     if (!w->sorted) {
         return CATENA_LINT_WEAK_NO_LIST; /* not sealed: not usable */
     }
-    lists[0] = list_for((struct catena_lint_weak_keys *)(uintptr_t)w, bits, 0);
-    lists[1] = list_for((struct catena_lint_weak_keys *)(uintptr_t)w, 0, 0);
+    lists[0] = list_find(w, bits);
+    lists[1] = list_find(w, 0);
     /* openssl-vulnkey hashes the line "openssl x509 -modulus" prints. */
     ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1 &&
          EVP_DigestUpdate(c, prefix, sizeof(prefix) - 1) == 1 &&
