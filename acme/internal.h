@@ -259,6 +259,26 @@ struct acme_queue {
     int stopping;
 };
 
+/* A parked challenge answer (chall_wait.c); handed back to the listener
+ * with the unpark, which frees it after the answer. */
+struct acme_chall_wait {
+    int64_t chall_id;
+    int64_t authz_id;
+    int64_t deadline_ms;  /* CLOCK_MONOTONIC */
+    struct catena_http_ticket *ticket;
+    struct acme_chall_wait *next;
+};
+
+struct acme_waits {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;    /* wakes the timer: first wait, or stopping */
+    struct acme_chall_wait *head;
+    size_t num;
+    int stopping;
+    int started;
+    pthread_t timer;
+};
+
 struct acme_srv {
     struct catena_ca *ca;
     const char *store_url;
@@ -288,6 +308,8 @@ struct acme_srv {
     struct acme_queue queue;
     pthread_t *workers;
     size_t num_workers;
+    int64_t challenge_wait_ms;     /* [acme] challenge_wait; 0 = off */
+    struct acme_waits waits;
 };
 
 /*
@@ -449,6 +471,7 @@ struct acme_req {
     int nonce_pending;
     int64_t nonce_expires;
     int nonce_in_tx;
+    int parked;         /* answered later: see acme_chall_park */
 };
 
 /* Replies. Each returns 0 so a handler can "return acme_reply_...". */
@@ -578,6 +601,25 @@ enum catena_rc acme_workers_start(struct acme_srv *srv, size_t num,
 void acme_workers_stop(struct acme_srv *srv);
 /* acme_workers_enqueue queues challenge |id|; -1 if the queue is full. */
 int acme_workers_enqueue(struct acme_srv *srv, int64_t id);
+
+/*
+ * Challenge answers that wait for their validation (chall_wait.c).
+ * acme_waits_start starts the timer (nothing when challenge_wait is 0);
+ * acme_waits_stop answers every parked request and refuses new ones
+ * (before the listener stops); acme_waits_free after the listener and the
+ * workers are gone. acme_chall_park parks |r| (0; r->parked set) or
+ * returns -1 (answer now); park before queueing the validation, so the
+ * worker's acme_chall_done, which answers every request parked on
+ * |chall_id|, cannot come first. The listener then calls the handler
+ * again and acme_h_challenge_resumed answers.
+ */
+enum catena_rc acme_waits_start(struct acme_srv *srv,
+                                struct catena_err *err) CATENA_WUR;
+void acme_waits_stop(struct acme_srv *srv);
+void acme_waits_free(struct acme_srv *srv);
+int acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id);
+void acme_chall_done(struct acme_srv *srv, int64_t chall_id);
+int acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw);
 
 /*
  * acme_caa_recheck runs the CAA check for one identifier (used at

@@ -666,6 +666,24 @@ challenge_json(struct acme_req *r, const struct catena_row *c, int k,
     return o;
 }
 
+/* challenge_reply answers with the challenge of row |c| (CHALL_COLS from
+ * column 0) as |status|, linked up to its authorization (lego finds the
+ * authorization that way). */
+static int
+challenge_reply(struct acme_req *r, const struct catena_row *c,
+                const char *status, int64_t authz_id)
+{
+    char up[ACME_MAX_URL + 64], u[ACME_MAX_URL + 32];
+    json_t *o = challenge_json(r, c, 0, status);
+
+    acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
+    snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
+    acme_header(r, "Link", up);
+    if (strcmp(status, "processing") == 0) {
+        acme_header(r, "Retry-After", "1");
+    }
+    return acme_reply_json(r, 200, o);
+}
 
 static int
 authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
@@ -804,11 +822,9 @@ acme_h_challenge(struct acme_req *r, int64_t id)
     struct catena_rows *rows = NULL, *upd = NULL;
     const struct catena_row *row;
     struct catena_err err = {0};
-    char up[ACME_MAX_URL + 64], u[ACME_MAX_URL + 32];
     const char *status;
-    json_t *o = NULL;
     int64_t authz_id;
-    int claimed;
+    int claimed, ret;
 
     /* The nonce's use commits with the move to processing. */
     if (acme_post_verify_deferred(r, 0, 1) != 0) {
@@ -860,7 +876,11 @@ acme_h_challenge(struct acme_req *r, int64_t id)
                 return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL,
                                           "store error");
             }
-            /* Queued only once committed: the worker reads the status. */
+            /* Parked before queueing, so the outcome cannot come first;
+             * queued only once committed: the worker reads the status. */
+            if (claimed) {
+                (void)acme_chall_park(r, id, authz_id);  /* -1: answer now */
+            }
             if (claimed && acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
                 if (acme_store_write(r->store,
@@ -870,9 +890,18 @@ acme_h_challenge(struct acme_req *r, int64_t id)
                     CATENA_ERROR("acme: challenge %lld stuck", (long long)id);
                 }
                 catena_rows_free(rows);
+                if (r->parked) {
+                    /* Answered on the resume, from the pending status. */
+                    acme_chall_done(r->srv, id);
+                    return 0;
+                }
                 acme_header(r, "Retry-After", "5");
                 return acme_reply_problem(r, ACME_PROB_RATE_LIMITED,
                                           "validation queue is full");
+            }
+            if (claimed && r->parked) {
+                catena_rows_free(rows);
+                return 0;
             }
             if (claimed) {
                 status = "processing";
@@ -893,13 +922,39 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             }
         }
     }
-    o = challenge_json(r, row, 0, status);
-    acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
-    snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
-    acme_header(r, "Link", up);
-    if (strcmp(status, "processing") == 0) {
-        acme_header(r, "Retry-After", "1");
-    }
+    ret = challenge_reply(r, row, status, authz_id);
     catena_rows_free(rows);
-    return acme_reply_json(r, 200, o);
+    return ret;
+}
+
+int
+acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(cw->chall_id)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    struct catena_err err = {0};
+    int64_t authz_id = cw->authz_id;
+    int ret;
+
+    /* The POST was verified, and its nonce spent, before it was parked. */
+    free(cw);
+    if (catena_store_exec(r->store,
+                          "SELECT " CHALL_COLS " FROM acme_challenges c "
+                          "WHERE c.id = $1",
+                          p, 1, &rows, &err) != CATENA_OK ||
+        (row = catena_rows_get(rows, 0)) == NULL) {
+        catena_rows_free(rows);
+        return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+    }
+    if (strcmp(catena_row_text(row, 3), "pending") == 0) {
+        /* Put back because the validation queue was full. */
+        catena_rows_free(rows);
+        acme_header(r, "Retry-After", "5");
+        return acme_reply_problem(r, ACME_PROB_RATE_LIMITED,
+                                  "validation queue is full");
+    }
+    ret = challenge_reply(r, row, catena_row_text(row, 3), authz_id);
+    catena_rows_free(rows);
+    return ret;
 }

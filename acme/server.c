@@ -530,6 +530,7 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     r.store = acme_srv_store(srv, &err);
     if (r.store == NULL) {
         CATENA_ERROR("acme: store: %s", err.msg);
+        free(req->resumed);
         return acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL,
                                   "store unavailable");
     }
@@ -537,10 +538,21 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
         acme_reply_problem(&r, ACME_PROB_NOT_FOUND, "no such resource");
     } else {
         r.path = req->path + bl;
-        route(&r);
+        if (req->resumed != NULL) {
+            acme_h_challenge_resumed(&r, req->resumed);
+        } else {
+            route(&r);
+        }
         if (r.nonce_pending) {
             settle_nonce(&r);
         }
+    }
+    acme_jws_clear(&r.jws);
+    acme_account_clear(&r.acct);
+    EVP_PKEY_free(r.jwk_key);
+    if (r.parked) {
+        /* Answered when the listener calls again (req->resumed). */
+        return CATENA_HTTP_PARKED;
     }
     /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
      * directory link, error answers included (a badNonce retry needs it). */
@@ -556,8 +568,5 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
         snprintf(l2, sizeof(l2), "<%s>;rel=\"index\"", link);
         acme_header(&r, "Link", l2);
     }
-    acme_jws_clear(&r.jws);
-    acme_account_clear(&r.acct);
-    EVP_PKEY_free(r.jwk_key);
     return 0;
 }

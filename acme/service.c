@@ -44,6 +44,9 @@ static const struct catena_config_key acme_keys[] = {
      "DNS server ip:port for dns-01, CAA and A/AAAA (default system)"},
     {"http01_port", CATENA_CONF_INT, "port for http-01 (default 80)"},
     {"tlsalpn01_port", CATENA_CONF_INT, "port for tls-alpn-01 (default 443)"},
+    {"challenge_wait", CATENA_CONF_DURATION,
+     "answer a challenge POST when its validation ends, waiting at most "
+     "this long (0..10s, default 1s; 0 = answer \"processing\" at once)"},
     {"ari_explanation_url", CATENA_CONF_STRING,
      "explanationURL in renewalInfo answers"},
 };
@@ -70,10 +73,13 @@ srv_free(struct acme_srv *srv)
     if (srv == NULL) {
         return;
     }
-    /* The listener's threads close their store connections as they exit,
-     * so it goes first, then the workers, then the key. */
+    /* Parked answers go out first (the listener cannot stop with any).
+     * The listener's threads close their store connections as they exit,
+     * so it goes next, then the workers, then the key. */
+    acme_waits_stop(srv);
     catena_http_server_free(srv->http);
     acme_workers_stop(srv);
+    acme_waits_free(srv);
     if (srv->store_key_ok) {
         struct catena_store *st = pthread_getspecific(srv->store_key);
         catena_store_close(st);
@@ -160,7 +166,7 @@ acme_start(const struct catena_service_env *env, void **state,
     struct catena_store *st = NULL;
     struct catena_http_options ho = {0};
     int enabled = 0, ear = 0;
-    int64_t workers = 4, threads = 8, port = 0;
+    int64_t workers = 4, threads = 8, port = 0, chall_wait = 1;
     const char *base, *slash;
     char route[ACME_MAX_URL + 2];
     enum catena_rc rc;
@@ -218,12 +224,20 @@ acme_start(const struct catena_service_env *env, void **state,
                       err)) != CATENA_OK ||
         (rc = get_dur(cfg, "authz_lifetime", 7 * 86400, &srv->authz_lifetime,
                       err)) != CATENA_OK ||
+        (rc = get_dur(cfg, "challenge_wait", 1, &chall_wait, err)) !=
+            CATENA_OK ||
         (rc = catena_config_get_int(cfg, "acme", NULL, "workers", 4, &workers,
                                     err)) != CATENA_OK ||
         (rc = catena_config_get_int(cfg, "acme", NULL, "threads", 8, &threads,
                                     err)) != CATENA_OK) {
         goto out;
     }
+    if (chall_wait < 0 || chall_wait > 10) {
+        rc = catena_err_set(err, CATENA_ERR_CONFIG,
+                            "acme.challenge_wait: 0..10s");
+        goto out;
+    }
+    srv->challenge_wait_ms = chall_wait * 1000;
     if (workers < 1 || workers > 256 || threads < 1 || threads > 256) {
         rc = catena_err_set(err, CATENA_ERR_CONFIG,
                             "acme.workers and acme.threads: 1..256");
@@ -264,6 +278,10 @@ acme_start(const struct catena_service_env *env, void **state,
         goto out;
     }
     rc = acme_workers_start(srv, (size_t)workers, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
+    rc = acme_waits_start(srv, err);
     if (rc != CATENA_OK) {
         goto out;
     }

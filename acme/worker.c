@@ -203,6 +203,8 @@ worker_main(void *arg)
         q->num--;
         pthread_mutex_unlock(&q->mu);
         process(srv, id, curl);
+        /* Whatever the outcome, a parked challenge POST can now answer. */
+        acme_chall_done(srv, id);
     }
     curl_easy_cleanup(curl);
     return NULL;

@@ -59,6 +59,8 @@ struct req_ctx {
     uint8_t *body;
     size_t body_len;
     int too_big;
+    int parked;        /* catena_http_park was called in this handler call */
+    void *park_state;  /* given back as req->resumed after the unpark */
 };
 
 /* parse_listen splits "host:port" / "[v6]:port" and binds a socket. */
@@ -325,6 +327,7 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
     const union MHD_ConnectionInfo *ci;
     char addr[NI_MAXHOST] = "";
     int mismatch = 0;
+    int hret;
     enum MHD_Result ret;
 
     route = find_route(srv, method, url, &mismatch);
@@ -351,8 +354,23 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
     req.body_len = rc->body_len;
     req.remote_addr = addr;
     req.conn = conn;
-    if (route->handler(route->ctx, &req, &resp) != 0 || resp.status < 100 ||
-        resp.status > 599) {
+    req.priv = rc;
+    /* Called again after an unpark: hand the state back, once. */
+    req.resumed = rc->park_state;
+    rc->park_state = NULL;
+    rc->parked = 0;
+    hret = route->handler(route->ctx, &req, &resp);
+    if (rc->parked) {
+        /* MHD calls on_request again once the connection is resumed; the
+         * ticket's holder will unpark it, so a parked request is never
+         * answered now, whatever the handler said. */
+        if (hret != CATENA_HTTP_PARKED) {
+            CATENA_ERROR("http: handler for %s parked and answered", url);
+        }
+        response_clear(&resp);
+        return MHD_YES;
+    }
+    if (hret != 0 || resp.status < 100 || resp.status > 599) {
         response_clear(&resp);
         return send_simple(conn, 500, "internal error\n");
     }
@@ -379,6 +397,25 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
     MHD_destroy_response(r);
     response_clear(&resp);
     return ret;
+}
+
+struct catena_http_ticket *
+catena_http_park(const struct catena_http_request *req, void *state)
+{
+    struct req_ctx *rc = req->priv;
+
+    rc->parked = 1;
+    rc->park_state = state;
+    MHD_suspend_connection(req->conn);
+    return (struct catena_http_ticket *)req->conn;
+}
+
+void
+catena_http_unpark(struct catena_http_ticket *ticket)
+{
+    /* MHD queues the resume for the connection's own thread, which runs
+     * it after the parking handler has returned. */
+    MHD_resume_connection((struct MHD_Connection *)ticket);
 }
 
 static enum MHD_Result
@@ -470,7 +507,8 @@ enum catena_rc
 catena_http_server_start(struct catena_http_server *srv,
                          struct catena_err *err)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem opts[12];
     size_t n = 0;
 

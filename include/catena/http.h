@@ -22,6 +22,8 @@ struct catena_http_request {
     size_t body_len;
     const char *remote_addr;  /* textual peer address */
     void *conn;               /* for catena_http_request_header */
+    void *resumed;            /* see catena_http_park; NULL otherwise */
+    void *priv;               /* the listener's own per-request state */
 };
 
 struct catena_http_header {
@@ -39,9 +41,11 @@ struct catena_http_response {
 };
 
 /*
- * A handler returns 0 after filling |resp|; non-zero makes the server
- * answer 500 without a body.
+ * A handler returns 0 after filling |resp|, CATENA_HTTP_PARKED after
+ * catena_http_park; anything else makes the server answer 500 without a
+ * body.
  */
+#define CATENA_HTTP_PARKED 2
 typedef int (*catena_http_handler)(void *ctx,
                                    const struct catena_http_request *req,
                                    struct catena_http_response *resp);
@@ -77,6 +81,23 @@ int catena_http_server_port(const struct catena_http_server *srv);
 
 /* catena_http_server_free stops (finishing in-flight requests) and frees. */
 void catena_http_server_free(struct catena_http_server *srv);
+
+/*
+ * Parking lets a handler answer a request later without holding one of
+ * the listener's threads (which also serve other connections): ACME
+ * answers a challenge POST once its validation is done, so clients need
+ * not poll. catena_http_park, called from a handler that then returns
+ * CATENA_HTTP_PARKED, stops reading the connection and returns a ticket.
+ * Some thread must then call catena_http_unpark(ticket) exactly once (also
+ * before catena_http_server_free: the listener cannot stop while a
+ * request is parked); the handler is then called again, on a listener
+ * thread, with the same request and req->resumed = |state|. Must not be
+ * called twice for one call of the handler.
+ */
+struct catena_http_ticket;
+struct catena_http_ticket *catena_http_park(
+    const struct catena_http_request *req, void *state);
+void catena_http_unpark(struct catena_http_ticket *ticket);
 
 /* catena_http_request_header returns a request header value or NULL. */
 const char *catena_http_request_header(const struct catena_http_request *req,

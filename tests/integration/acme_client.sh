@@ -3,7 +3,9 @@
 # acme/acmeclient.py: a full http-01 issuance (chain verified with openssl
 # and linted), the malformed-request corpus (each answered with its problem
 # type and status, server still up), ARI (window, moved window, replaces,
-# alreadyReplaced), and External Account Binding with keys from
+# alreadyReplaced), challenge POSTs answered with their validation's
+# outcome (challenge_wait, also when the server stops while one waits),
+# and External Account Binding with keys from
 # "catena acme eab add": verified when offered, then required (refusals,
 # a bound account that orders, single use under a race).
 CATENA=$1
@@ -14,6 +16,8 @@ trap 'acme_cleanup; rm -rf "$tmp"' EXIT
 client="/usr/bin/python3 $(dirname "$0")/acme/acmeclient.py"
 
 acme_dns_start
+# Generous, so a loaded machine still validates within the wait.
+acme_challenge_wait=5s
 acme_serve
 $client "$directory" "$d/root.pem" "$http01_port" flow "$tmp/flow.pem" ||
     { tail -50 "$tmp/serve.log"; fail "http-01 flow"; }
@@ -24,6 +28,16 @@ kill -0 "$serve_pid" || fail "server died during the corpus"
 $client "$directory" "$d/root.pem" "$http01_port" ari "$db" ||
     { tail -50 "$tmp/serve.log"; fail "ARI"; }
 
+# Challenge answers that wait for their validation; the second run stops
+# the server while a challenge POST is parked, then it starts again.
+$client "$directory" "$d/root.pem" "$http01_port" chalwait ||
+    { tail -50 "$tmp/serve.log"; fail "challenge wait"; }
+$client "$directory" "$d/root.pem" "$http01_port" chalwait-stop "$serve_pid" ||
+    { tail -50 "$tmp/serve.log"; fail "challenge wait at stop"; }
+wait "$serve_pid"; st=$?
+[ "$st" -eq 0 ] || { tail -20 "$tmp/serve.log"; fail "serve exit $st after stop"; }
+acme_start
+
 # External Account Binding: checked where offered, then required.
 acme_eab_add
 $client "$directory" "$d/root.pem" "$http01_port" eab-optional \
@@ -33,4 +47,5 @@ acme_require_eab
 acme_eab_client
 [ "$(grep -c '/acct/' "$tmp/eab.list")" -eq 5 ] ||
     { cat "$tmp/eab.list"; fail "EAB list: want 5 bound keys"; }
-echo "acme client: flow, corpus, ARI, EAB passed"
+
+echo "acme client: flow, corpus, ARI, challenge wait, EAB passed"

@@ -80,6 +80,9 @@ tlsalpn01_port = $http01_port
 workers = 4
 authz_reuse = 0s
 EOC
+    if [ -n "${acme_challenge_wait:-}" ]; then
+        echo "challenge_wait = $acme_challenge_wait" >>"$conf"
+    fi
     directory="https://localhost:$acme_port/directory"
     acme_start
 }

@@ -3,9 +3,12 @@
 tests: a full http-01 issuance, a malformed-request corpus checked against
 the problem type and status each must get, the ARI (RFC 9773) flow, and
 External Account Binding (RFC 8555 7.3.4) with the server requiring it
-("eab") or not ("eab-optional").
+("eab") or not ("eab-optional"), and challenge POSTs answered once their
+validation ends ("chalwait"; "chalwait-stop PID" also stops the server
+while one is parked).
 
 usage: acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT {flow,corpus,ari} [DB]
+       acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT chalwait[-stop PID]
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT eab KID:HMAC x4
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT eab-optional KID:HMAC
 """
@@ -61,9 +64,12 @@ class Resp:
 
 class Tokens(http.server.BaseHTTPRequestHandler):
     tokens = {}
+    held = {}  # token -> threading.Event the answer waits for
 
     def do_GET(self):
         t = self.path.rsplit("/", 1)[-1]
+        if t in Tokens.held:
+            Tokens.held[t].wait(60)
         v = Tokens.tokens.get(t)
         if v is None:
             self.send_response(404)
@@ -597,6 +603,81 @@ def ari(c, db):
     return True
 
 
+def chal_start(c, name, answer=True, held=None):
+    """newOrder for |name|; returns (authz url, http-01 challenge) with the
+    responder set to answer (or not, or only once |held| is set)."""
+    r = c.order([name])
+    assert r.status == 201, (r.status, r.body)
+    az = r.json()["authorizations"][0]
+    a = c.post(az, None).json()
+    ch = [x for x in a["challenges"] if x["type"] == "http-01"][0]
+    if answer:
+        Tokens.tokens[ch["token"]] = ch["token"] + "." + thumbprint(c.key)
+    if held is not None:
+        Tokens.held[ch["token"]] = held
+    return az, ch
+
+
+def chalwait(c, stop_pid=None):
+    """The challenge POST is answered with the validation's outcome (the
+    server waits up to challenge_wait, 5s here); past the wait it answers
+    "processing" with Retry-After and the client polls as usual."""
+    c.account()
+    # Outcome known within the wait: valid, and the authorization too,
+    # with no poll in between.
+    az, ch = chal_start(c, "wait-ok.example.com")
+    r = c.post(ch["url"], {})
+    body = r.json()
+    assert r.status == 200 and body["status"] == "valid", (r.status, body)
+    assert "validated" in body and r.headers.get("Replay-Nonce"), body
+    assert "Retry-After" not in r.headers, r.headers
+    a = c.post(az, None).json()
+    assert a["status"] == "valid", a
+    # A failed validation: answered invalid, with the problem.
+    az, ch = chal_start(c, "wait-bad.example.com", answer=False)
+    r = c.post(ch["url"], {})
+    body = r.json()
+    assert r.status == 200 and body["status"] == "invalid", (r.status, body)
+    assert body["error"]["type"] == ERR + "unauthorized", body
+    assert c.post(az, None).json()["status"] == "invalid"
+    # The responder holds its answer past the wait: "processing" first.
+    gate = threading.Event()
+    az, ch = chal_start(c, "wait-slow.example.com", held=gate)
+    if stop_pid is not None:
+        # Stopping the server answers the parked POST before it exits.
+        import os
+        import signal
+        got = {}
+
+        def post():
+            got["r"] = c.post(ch["url"], {})
+        t = threading.Thread(target=post)
+        t.start()
+        time.sleep(1)
+        os.kill(stop_pid, signal.SIGTERM)
+        t.join(30)
+        gate.set()
+        assert not t.is_alive(), "parked POST not answered at stop"
+        r = got["r"]
+        assert r.status == 200 and r.json()["status"] == "processing", (
+            r.status, r.body)
+        print("chalwait-stop ok")
+        return True
+    r = c.post(ch["url"], {})
+    body = r.json()
+    assert r.status == 200 and body["status"] == "processing", body
+    assert r.headers.get("Retry-After") == "1", r.headers
+    gate.set()
+    for _ in range(100):
+        a = c.post(az, None).json()
+        if a["status"] != "pending":
+            break
+        time.sleep(0.1)
+    assert a["status"] == "valid", a
+    print("chalwait ok")
+    return True
+
+
 def main():
     directory, root, port, cmd = sys.argv[1:5]
     srv = start_responder(int(port))
@@ -615,6 +696,10 @@ def main():
             ok = eab(c, sys.argv[5:9])
         elif cmd == "eab-optional":
             ok = eab_optional(c, sys.argv[5])
+        elif cmd == "chalwait":
+            ok = chalwait(c)
+        elif cmd == "chalwait-stop":
+            ok = chalwait(c, int(sys.argv[5]))
     finally:
         srv.shutdown()
     sys.exit(0 if ok else 1)
