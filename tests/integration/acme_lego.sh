@@ -21,6 +21,10 @@ lg --domains lego.example.com --http --http.port "127.0.0.1:$http01_port" \
     run >"$tmp/l1.log" 2>&1 ||
     { cat "$tmp/l1.log"; tail -30 "$tmp/serve.log"; fail "lego http-01"; }
 acme_check_chain "$tmp/lego/certificates/lego.example.com.crt"
+# The challenge POST was answered with the outcome (challenge_wait), so
+# lego neither slept Retry-After nor polled the authorization.
+grep -q "The server validated our request" "$tmp/l1.log" ||
+    { cat "$tmp/l1.log"; fail "lego: challenge answer was not final"; }
 echo "lego http-01: ok"
 
 cat >"$tmp/exec.sh" <<EOH
