@@ -579,20 +579,18 @@ on_body(char *buf, size_t size, size_t nmemb, void *arg)
 static int
 http_setup(struct client *c)
 {
-    c->curl = curl_easy_init();
-    c->post_hdrs = curl_slist_append(NULL, "Content-Type: "
-                                           "application/jose+json");
-    if (c->post_hdrs != NULL) {
-        struct curl_slist *l = curl_slist_append(c->post_hdrs, "Expect:");
+    struct curl_slist *l;
 
-        if (l == NULL) {
-            return fail(c, "out of memory");
-        }
-        c->post_hdrs = l;
-    }
-    if (c->curl == NULL || c->post_hdrs == NULL) {
+    c->curl = curl_easy_init();
+    c->post_hdrs =
+        curl_slist_append(NULL, "Content-Type: application/jose+json");
+    /* No "Expect: 100-continue" round trip before a larger body. */
+    l = c->post_hdrs != NULL ? curl_slist_append(c->post_hdrs, "Expect:")
+                             : NULL;
+    if (c->curl == NULL || l == NULL) {
         return fail(c, "curl setup failed");
     }
+    c->post_hdrs = l;
     /* Keep-alive HTTP/1.1 over TLS, as ACME clients use it; libcurl keeps
      * the connection and reopens it if the server closed it. */
     if (curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->o->cafile) != CURLE_OK ||
