@@ -2,7 +2,8 @@
 # bench_acme.sh - complete ACME orders per second (newOrder -> authz ->
 # http-01 -> finalize with a fresh CSR -> certificate download) with N
 # concurrent clients, against "catena serve" (SQLite) and against Pebble
-# (Debian package) under the same driver (acme_load.py) in the same run.
+# (Debian package) under the same driver (acme_load, built from
+# acme_load.c) in the same run.
 # Both CAs validate http-01 against the driver's loopback responder and
 # resolve names through the same loopback DNS server (pebble-challtestsrv).
 # Every order names a fresh domain and both CAs have authorization reuse
@@ -10,14 +11,16 @@
 # latency, the ratio, the driver's and each server's CPU use over the
 # measured window, and each server's peak RSS from /usr/bin/time -v.
 # usage: bench_acme.sh CATENA [CLIENTS] [SECONDS]
+# The driver is the acme_load built beside CATENA (BUILD/tests/bench/
+# acme_load for BUILD/catena); ACME_LOAD=PATH names another.
 # BENCH_CAS="catena" runs one CA only (e.g. to profile it by pid).
 set -eu
 CATENA=$1
 CLIENTS=${2:-8}
 SECONDS_RUN=${3:-20}
 CAS=${BENCH_CAS:-catena pebble}
-here=$(cd "$(dirname "$0")" && pwd)
-DRIVER="/usr/bin/python3 $here/acme_load.py"
+DRIVER=${ACME_LOAD:-$(dirname "$CATENA")/tests/bench/acme_load}
+[ -x "$DRIVER" ] || { echo "no driver at $DRIVER (build the acme_load target)"; exit 1; }
 for t in pebble pebble-challtestsrv /usr/bin/time openssl; do
     command -v "$t" >/dev/null || { echo "missing $t"; exit 77; }
 done
@@ -95,7 +98,7 @@ for c in $(pgrep -P "$ctime"); do
     for g in $(pgrep -P "$c"); do spids="$spids --server-pid $g"; done
 done
 # shellcheck disable=SC2086
-$DRIVER "https://localhost:$acme_port/directory" "$d/root.pem" "$h01_port" \
+"$DRIVER" "https://localhost:$acme_port/directory" "$d/root.pem" "$h01_port" \
     --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/catena.json"
 stop "$ctime"
 }
@@ -128,27 +131,29 @@ wait_url "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$ptime" \
 spids=""
 for c in $(pgrep -P "$ptime"); do spids="$spids --server-pid $c"; done
 # shellcheck disable=SC2086
-$DRIVER "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$h01_port" \
+"$DRIVER" "https://localhost:$p_port/dir" "$tmp/pebble.pem" "$h01_port" \
     --clients "$CLIENTS" --duration "$SECONDS_RUN" $spids >"$tmp/pebble.json.out"
 stop "$ptime"
 }
 
 for ca in $CAS; do "run_$ca"; done
 echo "ACME complete orders, $CLIENTS clients, ${SECONDS_RUN}s each, $(nproc) cores (driver, server and DNS share them)"
-printf '%-8s %7s %9s %8s %8s %7s %8s %10s %10s %9s %12s\n' CA orders \
-    "orders/s" "p50 ms" "p99 ms" errors "polls/o" "driver cpu" "server cpu" \
-    "srv ms/o" "peak RSS kB"
+printf '%-8s %7s %9s %8s %8s %7s %8s %10s %9s %10s %9s %12s\n' CA orders \
+    "orders/s" "p50 ms" "p99 ms" errors "polls/o" "driver cpu" "drv ms/o" \
+    "server cpu" "srv ms/o" "peak RSS kB"
 for ca in $CAS; do
     j="$tmp/$ca.json"
     [ "$ca" = pebble ] && j="$tmp/pebble.json.out"
     /usr/bin/python3 - "$j" "$ca" "$(rss_of "$tmp/$ca.time")" <<'EOP'
 import json, sys
 r = json.load(open(sys.argv[1]))
-ms = 1000 * r["server_cpu_cores"] / r["orders_per_s"] if r["orders"] else 0
-print("%-8s %7d %9.1f %8.1f %8.1f %7d %8.2f %10.2f %10.2f %9.2f %12s" % (
+def per_order(cores):
+    return 1000 * cores / r["orders_per_s"] if r["orders"] else 0
+print("%-8s %7d %9.1f %8.1f %8.1f %7d %8.2f %10.2f %9.2f %10.2f %9.2f %12s" % (
     sys.argv[2], r["orders"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
     r["errors"], r["polls_per_order"], r["driver_cpu_cores"],
-    r["server_cpu_cores"], ms, sys.argv[3]))
+    per_order(r["driver_cpu_cores"]), r["server_cpu_cores"],
+    per_order(r["server_cpu_cores"]), sys.argv[3]))
 for e in r["first_errors"]:
     print("   error:", e)
 EOP
@@ -164,5 +169,5 @@ c=$(field "$tmp/catena.json" orders_per_s)
 p=$(field "$tmp/pebble.json.out" orders_per_s)
 awk -v c="$c" -v p="$p" 'BEGIN { if (p > 0) printf "ratio catena/pebble: %.2f (target >= 5)\n", c / p; else print "ratio: pebble completed no orders" }'
 echo "(cpu = cores busy over the measured window; catena's includes its signer"
-echo " process; srv ms/o = server CPU per order, steadier than orders/s on a"
-echo " machine shared with other work)"
+echo " process; drv/srv ms/o = driver/server CPU per order, steadier than"
+echo " orders/s on a machine shared with other work)"
