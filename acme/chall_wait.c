@@ -12,7 +12,9 @@
  * gets "processing" polls as before.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "internal.h"
@@ -188,8 +190,18 @@ acme_waits_free(struct acme_srv *srv)
     w->started = 0;
 }
 
+void
+acme_chall_wait_free(struct acme_chall_wait *cw)
+{
+    if (cw != NULL) {
+        free(cw->error_json);
+        free(cw);
+    }
+}
+
 int
-acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id)
+acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id,
+                const char *type, const char *token)
 {
     struct acme_waits *w = &r->srv->waits;
     struct acme_chall_wait *cw;
@@ -203,6 +215,13 @@ acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id)
     }
     cw->chall_id = chall_id;
     cw->authz_id = authz_id;
+    if (snprintf(cw->type, sizeof(cw->type), "%s", type) >=
+            (int)sizeof(cw->type) ||
+        snprintf(cw->token, sizeof(cw->token), "%s", token) >=
+            (int)sizeof(cw->token)) {
+        free(cw);
+        return -1;
+    }
     cw->deadline_ms = mono_ms() + r->srv->challenge_wait_ms;
     pthread_mutex_lock(&w->mu);
     if (w->stopping || w->num >= MAX_PARKED) {
@@ -224,7 +243,8 @@ acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id)
 }
 
 void
-acme_chall_done(struct acme_srv *srv, int64_t chall_id)
+acme_chall_done(struct acme_srv *srv, int64_t chall_id,
+                const struct acme_chall_outcome *oc)
 {
     struct acme_waits *w = &srv->waits;
     struct acme_chall_wait *done;
@@ -235,5 +255,18 @@ acme_chall_done(struct acme_srv *srv, int64_t chall_id)
     pthread_mutex_lock(&w->mu);
     done = unlink_where(w, pick_chall, chall_id);
     pthread_mutex_unlock(&w->mu);
+    /* Unlinked, so only this thread sees them until the unpark. */
+    for (struct acme_chall_wait *cw = done; cw != NULL; cw = cw->next) {
+        cw->done = 1;
+        if (oc == NULL) {
+            continue;
+        }
+        snprintf(cw->status, sizeof(cw->status), "%s", oc->status);
+        cw->validated_at = oc->validated_at;
+        cw->error_json =
+            oc->error_json != NULL ? strdup(oc->error_json) : NULL;
+        /* Without its error the answer would say less than the store. */
+        cw->known = oc->error_json == NULL || cw->error_json != NULL;
+    }
     unpark_all(done);
 }

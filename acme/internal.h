@@ -259,13 +259,29 @@ struct acme_queue {
     int stopping;
 };
 
+/* A validation's committed outcome, as the worker hands it over. */
+struct acme_chall_outcome {
+    const char *status;      /* "valid" / "invalid"; NULL = not known */
+    int64_t validated_at;    /* 0 unless valid */
+    char *error_json;        /* problem document or NULL */
+};
+
 /* A parked challenge answer (chall_wait.c); handed back to the listener
- * with the unpark, which frees it after the answer. */
+ * with the unpark, which frees it (acme_chall_wait_free) after the
+ * answer. The challenge's own fields are kept so a known outcome is
+ * answered without reading the store again. */
 struct acme_chall_wait {
     int64_t chall_id;
     int64_t authz_id;
+    char type[16];
+    char token[64];
     int64_t deadline_ms;  /* CLOCK_MONOTONIC */
     struct catena_http_ticket *ticket;
+    int done;             /* acme_chall_done unparked it */
+    int known;            /* ... and left the outcome below */
+    char status[16];
+    int64_t validated_at;
+    char *error_json;
     struct acme_chall_wait *next;
 };
 
@@ -610,15 +626,19 @@ int acme_workers_enqueue(struct acme_srv *srv, int64_t id);
  * workers are gone. acme_chall_park parks |r| (0; r->parked set) or
  * returns -1 (answer now); park before queueing the validation, so the
  * worker's acme_chall_done, which answers every request parked on
- * |chall_id|, cannot come first. The listener then calls the handler
- * again and acme_h_challenge_resumed answers.
+ * |chall_id|, cannot come first; with |oc| (NULL when the outcome was
+ * not recorded) the answer needs no store read. The listener then calls
+ * the handler again and acme_h_challenge_resumed answers.
  */
 enum catena_rc acme_waits_start(struct acme_srv *srv,
                                 struct catena_err *err) CATENA_WUR;
 void acme_waits_stop(struct acme_srv *srv);
 void acme_waits_free(struct acme_srv *srv);
-int acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id);
-void acme_chall_done(struct acme_srv *srv, int64_t chall_id);
+int acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id,
+                    const char *type, const char *token);
+void acme_chall_done(struct acme_srv *srv, int64_t chall_id,
+                     const struct acme_chall_outcome *oc);
+void acme_chall_wait_free(struct acme_chall_wait *cw);
 int acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw);
 
 /*

@@ -637,28 +637,25 @@ acme_h_order(struct acme_req *r, int64_t id)
  * of row |c| starting at column |k|, with |status| (the row's own, or
  * what this request just made it). */
 static json_t *
-challenge_json(struct acme_req *r, const struct catena_row *c, int k,
-               const char *status)
+challenge_fields_json(struct acme_req *r, int64_t id, const char *type,
+                      const char *token, const char *status,
+                      int64_t validated_at, const char *error)
 {
-    /* Columns k..k+5: id, type, token, status, validated_at, error. */
     char u[ACME_MAX_URL + 32], t[32];
     json_t *o;
-    const char *e;
 
-    acme_url(r->srv, u, sizeof(u), "/chall/%lld",
-             (long long)catena_row_int(c, k));
-    o = json_pack("{s:s, s:s, s:s, s:s}", "type", catena_row_text(c, k + 1),
-                  "url", u, "status", status, "token",
-                  catena_row_text(c, k + 2));
+    acme_url(r->srv, u, sizeof(u), "/chall/%lld", (long long)id);
+    o = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "url", u, "status",
+                  status, "token", token);
     if (o == NULL) {
         return NULL;
     }
-    if (catena_row_int(c, k + 4) > 0) {
-        acme_time_str(catena_row_int(c, k + 4), t);
+    if (validated_at > 0) {
+        acme_time_str(validated_at, t);
         json_object_set_new(o, "validated", json_string(t));
     }
-    if ((e = catena_row_text(c, k + 5)) != NULL) {
-        json_t *ej = json_loads(e, 0, NULL);
+    if (error != NULL) {
+        json_t *ej = json_loads(error, 0, NULL);
         if (ej != NULL) {
             json_object_set_new(o, "error", ej);
         }
@@ -666,15 +663,25 @@ challenge_json(struct acme_req *r, const struct catena_row *c, int k,
     return o;
 }
 
-/* challenge_reply answers with the challenge of row |c| (CHALL_COLS from
- * column 0) as |status|, linked up to its authorization (lego finds the
- * authorization that way). */
+static json_t *
+challenge_json(struct acme_req *r, const struct catena_row *c, int k,
+               const char *status)
+{
+    /* Columns k..k+5: id, type, token, status, validated_at, error. */
+    return challenge_fields_json(r, catena_row_int(c, k),
+                                 catena_row_text(c, k + 1),
+                                 catena_row_text(c, k + 2), status,
+                                 catena_row_int(c, k + 4),
+                                 catena_row_text(c, k + 5));
+}
+
+/* challenge_reply answers with challenge |o| in |status|, linked up to
+ * its authorization (lego finds the authorization that way). */
 static int
-challenge_reply(struct acme_req *r, const struct catena_row *c,
-                const char *status, int64_t authz_id)
+challenge_reply(struct acme_req *r, json_t *o, const char *status,
+                int64_t authz_id)
 {
     char up[ACME_MAX_URL + 64], u[ACME_MAX_URL + 32];
-    json_t *o = challenge_json(r, c, 0, status);
 
     acme_url(r->srv, u, sizeof(u), "/authz/%lld", (long long)authz_id);
     snprintf(up, sizeof(up), "<%s>;rel=\"up\"", u);
@@ -879,7 +886,9 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             /* Parked before queueing, so the outcome cannot come first;
              * queued only once committed: the worker reads the status. */
             if (claimed) {
-                (void)acme_chall_park(r, id, authz_id);  /* -1: answer now */
+                /* -1: answer now */
+                (void)acme_chall_park(r, id, authz_id, catena_row_text(row, 1),
+                                      catena_row_text(row, 2));
             }
             if (claimed && acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
@@ -892,7 +901,7 @@ acme_h_challenge(struct acme_req *r, int64_t id)
                 catena_rows_free(rows);
                 if (r->parked) {
                     /* Answered on the resume, from the pending status. */
-                    acme_chall_done(r->srv, id);
+                    acme_chall_done(r->srv, id, NULL);
                     return 0;
                 }
                 acme_header(r, "Retry-After", "5");
@@ -922,7 +931,8 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             }
         }
     }
-    ret = challenge_reply(r, row, status, authz_id);
+    ret = challenge_reply(r, challenge_json(r, row, 0, status), status,
+                          authz_id);
     catena_rows_free(rows);
     return ret;
 }
@@ -938,7 +948,18 @@ acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw)
     int ret;
 
     /* The POST was verified, and its nonce spent, before it was parked. */
-    free(cw);
+    if (cw->known || !cw->done) {
+        /* The worker's committed outcome, or still processing when the
+         * wait ran out (or the server stops). */
+        const char *st = cw->known ? cw->status : "processing";
+        json_t *o = challenge_fields_json(r, cw->chall_id, cw->type,
+                                          cw->token, st, cw->validated_at,
+                                          cw->error_json);
+        ret = challenge_reply(r, o, st, authz_id);
+        acme_chall_wait_free(cw);
+        return ret;
+    }
+    acme_chall_wait_free(cw);
     if (catena_store_exec(r->store,
                           "SELECT " CHALL_COLS " FROM acme_challenges c "
                           "WHERE c.id = $1",
@@ -954,7 +975,8 @@ acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw)
         return acme_reply_problem(r, ACME_PROB_RATE_LIMITED,
                                   "validation queue is full");
     }
-    ret = challenge_reply(r, row, catena_row_text(row, 3), authz_id);
+    ret = challenge_reply(r, challenge_json(r, row, 0, catena_row_text(row, 3)),
+                          catena_row_text(row, 3), authz_id);
     catena_rows_free(rows);
     return ret;
 }

@@ -530,7 +530,7 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     r.store = acme_srv_store(srv, &err);
     if (r.store == NULL) {
         CATENA_ERROR("acme: store: %s", err.msg);
-        free(req->resumed);
+        acme_chall_wait_free(req->resumed);
         return acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL,
                                   "store unavailable");
     }

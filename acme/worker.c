@@ -64,9 +64,12 @@ chal_type(const char *s)
 }
 
 /* process validates challenge |chall_id| (http-01 through |curl|, the
- * worker's own libcurl handle, or NULL) and records the outcome. */
+ * worker's own libcurl handle, or NULL) and records the outcome; once it
+ * is committed, it is also left in |oc| (oc->status set; the caller frees
+ * oc->error_json). */
 static void
-process(struct acme_srv *srv, int64_t chall_id, void *curl)
+process(struct acme_srv *srv, int64_t chall_id, void *curl,
+        struct acme_chall_outcome *oc)
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(chall_id)};
     struct catena_err err = {0}, verr = {0};
@@ -170,6 +173,10 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl)
     if (acme_tx_commit(st, &err) != CATENA_OK) {
         goto fail;
     }
+    oc->status = prob == ACME_PROB_NONE ? "valid" : "invalid";
+    oc->validated_at = prob == ACME_PROB_NONE ? now : 0;
+    oc->error_json = errjson;
+    errjson = NULL;
     goto out;
 fail:
     CATENA_ERROR("acme: challenge %lld: store: %s", (long long)chall_id,
@@ -202,9 +209,13 @@ worker_main(void *arg)
         q->head = (q->head + 1) % q->cap;
         q->num--;
         pthread_mutex_unlock(&q->mu);
-        process(srv, id, curl);
-        /* Whatever the outcome, a parked challenge POST can now answer. */
-        acme_chall_done(srv, id);
+        struct acme_chall_outcome oc = {0};
+
+        process(srv, id, curl, &oc);
+        /* Whatever the outcome, a parked challenge POST can now answer;
+         * without one committed, it reads the store. */
+        acme_chall_done(srv, id, oc.status != NULL ? &oc : NULL);
+        free(oc.error_json);
     }
     curl_easy_cleanup(curl);
     return NULL;
