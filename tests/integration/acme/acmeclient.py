@@ -65,10 +65,12 @@ class Resp:
 class Tokens(http.server.BaseHTTPRequestHandler):
     tokens = {}
     held = {}  # token -> threading.Event the answer waits for
+    reached = threading.Event()  # a held token was asked for
 
     def do_GET(self):
         t = self.path.rsplit("/", 1)[-1]
         if t in Tokens.held:
+            Tokens.reached.set()
             Tokens.held[t].wait(60)
         v = Tokens.tokens.get(t)
         if v is None:
@@ -653,7 +655,8 @@ def chalwait(c, stop_pid=None):
             got["r"] = c.post(ch["url"], {})
         t = threading.Thread(target=post)
         t.start()
-        time.sleep(1)
+        # Validating, so the POST is parked.
+        assert Tokens.reached.wait(30), "validation never reached us"
         os.kill(stop_pid, signal.SIGTERM)
         t.join(30)
         gate.set()
