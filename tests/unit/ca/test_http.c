@@ -1,9 +1,12 @@
 /*
  * test_http.c - the HTTP listener on a real loopback socket: routing,
- * 404/405, body cap (413), /health, idle clients not blocking others.
+ * 404/405, body cap (413), /health, idle clients not blocking others,
+ * bodies of any shape up to the cap, parked requests (answered from
+ * another thread, not holding the only listener thread).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +198,157 @@ test_body_and_cap(void **state)
     catena_http_server_free(srv);
 }
 
+/* A body sent as several chunks (no length declared) and one with a
+ * declared length, both larger than the first allocation, arrive whole. */
+static void
+test_body_shapes(void **state)
+{
+    struct catena_http_options o = {.listen = "127.0.0.1:0",
+                                    .num_threads = 1,
+                                    .max_body = 64 * 1024};
+    struct catena_http_server *srv = NULL;
+    struct catena_err err;
+    static char req[40000], resp[40000], body[12000];
+    size_t n = 0;
+    char *got;
+
+    (void)state;
+    assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_int_equal(catena_http_route(srv, "POST", "/echo", echo, NULL,
+                                       &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
+    for (size_t i = 0; i < sizeof(body); i++) {
+        body[i] = (char)('a' + i % 26);
+    }
+    n += (size_t)snprintf(req, sizeof(req),
+                          "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: "
+                          "close\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (size_t off = 0; off < sizeof(body); off += 3000) {
+        n += (size_t)snprintf(req + n, sizeof(req) - n, "bb8\r\n%.*s\r\n",
+                              3000, body + off);
+    }
+    n += (size_t)snprintf(req + n, sizeof(req) - n, "0\r\n\r\n");
+    assert_int_equal(roundtrip(catena_http_server_port(srv), req, n, resp,
+                               sizeof(resp)),
+                     200);
+    got = strstr(resp, "\r\n\r\n");
+    assert_non_null(got);
+    assert_memory_equal(got + 4, body, sizeof(body));
+    n = (size_t)snprintf(req, sizeof(req),
+                         "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: "
+                         "close\r\nContent-Length: %zu\r\n\r\n%.*s",
+                         sizeof(body), (int)sizeof(body), body);
+    assert_int_equal(roundtrip(catena_http_server_port(srv), req, n, resp,
+                               sizeof(resp)),
+                     200);
+    got = strstr(resp, "\r\n\r\n");
+    assert_non_null(got);
+    assert_memory_equal(got + 4, body, sizeof(body));
+    catena_http_server_free(srv);
+}
+
+/* Parking: /park parks and hands its ticket to a thread that unparks it
+ * once /release was called; the handler then answers with its state. */
+static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cv = PTHREAD_COND_INITIALIZER;
+static struct catena_http_ticket *park_ticket;
+static int park_released;
+
+static int
+park_handler(void *ctx, const struct catena_http_request *req,
+             struct catena_http_response *resp)
+{
+    static char state[] = "parked-state";
+
+    (void)ctx;
+    if (req->resumed != NULL) {
+        return catena_http_response_body(resp, 200, "text/plain",
+                                         req->resumed,
+                                         strlen(req->resumed));
+    }
+    pthread_mutex_lock(&park_mu);
+    park_ticket = catena_http_park(req, state);
+    pthread_cond_broadcast(&park_cv);
+    pthread_mutex_unlock(&park_mu);
+    return CATENA_HTTP_PARKED;
+}
+
+static int
+release_handler(void *ctx, const struct catena_http_request *req,
+                struct catena_http_response *resp)
+{
+    (void)ctx;
+    (void)req;
+    pthread_mutex_lock(&park_mu);
+    park_released = 1;
+    pthread_cond_broadcast(&park_cv);
+    pthread_mutex_unlock(&park_mu);
+    return catena_http_response_body(resp, 200, "text/plain", "ok", 2);
+}
+
+static void *
+unparker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&park_mu);
+    while (park_ticket == NULL || !park_released) {
+        pthread_cond_wait(&park_cv, &park_mu);
+    }
+    pthread_mutex_unlock(&park_mu);
+    catena_http_unpark(park_ticket);
+    return NULL;
+}
+
+static void
+test_park(void **state)
+{
+    /* One listener thread: a parked request must not hold it. */
+    struct catena_http_options o = {.listen = "127.0.0.1:0",
+                                    .num_threads = 1};
+    struct catena_http_server *srv = NULL;
+    struct catena_err err;
+    pthread_t th;
+    char resp[4096];
+    int fd, port;
+    ssize_t got = 0, k;
+    static const char parkreq[] = GET("/park");
+
+    (void)state;
+    assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+    assert_int_equal(catena_http_route(srv, NULL, "/park", park_handler,
+                                       NULL, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_route(srv, NULL, "/release",
+                                       release_handler, NULL, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
+    port = catena_http_server_port(srv);
+    assert_int_equal(pthread_create(&th, NULL, unparker, NULL), 0);
+    fd = connect_port(port);
+    assert_int_equal(write(fd, parkreq, strlen(parkreq)),
+                     (ssize_t)strlen(parkreq));
+    pthread_mutex_lock(&park_mu);
+    while (park_ticket == NULL) {
+        pthread_cond_wait(&park_cv, &park_mu);
+    }
+    pthread_mutex_unlock(&park_mu);
+    /* Parked: other requests are served meanwhile by the same thread,
+     * and the one that lets the unparker go is one of them. */
+    assert_int_equal(roundtrip(port, GET("/release"), strlen(GET("/release")),
+                               resp, sizeof(resp)),
+                     200);
+    while ((k = read(fd, resp + got, sizeof(resp) - 1 - (size_t)got)) > 0) {
+        got += k;
+    }
+    resp[got] = '\0';
+    close(fd);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
+    assert_non_null(strstr(resp, "\r\n\r\nparked-state"));
+    catena_http_server_free(srv);
+}
+
 static void
 test_idle_clients(void **state)
 {
@@ -323,6 +477,8 @@ main(void)
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_body_and_cap),
         cmocka_unit_test(test_idle_clients),
+        cmocka_unit_test(test_body_shapes),
+        cmocka_unit_test(test_park),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_tls),
     };
