@@ -2,12 +2,12 @@
  * acme_load.c - ACME (RFC 8555) load driver for bench_acme.sh.
  *
  * N concurrent clients, one blocking thread each with its own keep-alive
- * HTTPS connection (one libcurl easy handle) and its own P-256 account
- * key. Each client makes its account once, then repeats complete orders:
- * newOrder -> authz -> POST the http-01 challenge -> poll the authz ->
- * finalize with a fresh key and CSR -> poll the order -> download the
- * certificate. Every order names a fresh domain, so authorization reuse
- * cannot help either CA.
+ * HTTPS connection (acme_http.c, HTTP/1.1 straight over OpenSSL) and its
+ * own P-256 account key. Each client makes its account once, then repeats
+ * complete orders: newOrder -> authz -> POST the http-01 challenge -> poll
+ * the authz -> finalize with a fresh key and CSR -> poll the order ->
+ * download the certificate. Every order names a fresh domain, so authorization
+ * reuse cannot help either CA.
  *
  * The http-01 answers come from this driver's own loopback responder: the
  * client index is part of each name ("-c<idx>-"), so the responder finds
@@ -45,7 +45,6 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -54,6 +53,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "acme_http.h"
 /* acme_b64u_encode: the server's own base64url (RFC 4648 section 5). */
 #include "internal.h"
 
@@ -62,10 +62,6 @@
 /* badNonce answers in a row before a request counts as failed. */
 #define NONCE_TRIES 5
 #define NUM_FIRST_ERRORS 5
-/* Largest response body kept; certificate chains are a few KiB. */
-#define MAX_BODY ((size_t)1024 * 1024)
-/* Header values kept (Replay-Nonce, Location, Retry-After). */
-#define MAX_HEADER 2048
 #define ERR_LEN 512
 #define MAX_CLIENTS 4096
 /* http-01 requests come from the CAs' validators: cap what they may send
@@ -94,20 +90,6 @@ struct errlog {
     size_t num_msgs;
 };
 
-/* The last response of one client; reused for every request. */
-struct resp {
-    long status;
-    char *body;
-    size_t body_len;
-    size_t body_cap;
-    int too_big;
-    char nonce[MAX_HEADER];
-    char location[MAX_HEADER];
-    char retry_after[64];
-    int has_retry_after;
-    int header_too_long;
-};
-
 struct client {
     const struct opts *o;
     struct errlog *log;
@@ -115,19 +97,18 @@ struct client {
     pthread_barrier_t *go;
     const double *t_end;
     size_t idx;
-    CURL *curl;
-    struct curl_slist *post_hdrs;
+    struct ahttp http;
     EVP_PKEY *key;
     EVP_PKEY_CTX *sign_ctx;
     char jwk_x[48];
     char jwk_y[48];
     char thumb[48];
-    char nonce[MAX_HEADER];
+    char nonce[AHTTP_VALUE_MAX];
     char *kid;
     char *url_new_nonce;
     char *url_new_account;
     char *url_new_order;
-    struct resp r;
+    struct ahttp_resp r;
     char err[ERR_LEN];
     double *lat;
     size_t num_lat;
@@ -490,172 +471,17 @@ out:
 
 /* ---- HTTP ---------------------------------------------------------- */
 
-static void
-header_keep(struct resp *r, char *dst, size_t cap, const char *v, size_t len)
-{
-    if (len >= cap) {
-        r->header_too_long = 1;
-        return;
-    }
-    memcpy(dst, v, len);
-    dst[len] = '\0';
-}
-
-static size_t
-on_header(char *buf, size_t size, size_t nmemb, void *arg)
-{
-    struct resp *r = arg;
-    size_t len = size * nmemb;
-    const char *colon;
-    const char *v;
-    size_t name_len;
-    size_t v_len;
-
-    /* A status line starts a new response (after a 1xx, say): forget the
-     * headers seen so far. */
-    if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-        r->nonce[0] = '\0';
-        r->location[0] = '\0';
-        r->has_retry_after = 0;
-        r->header_too_long = 0;
-        return len;
-    }
-    colon = memchr(buf, ':', len);
-    if (colon == NULL) {
-        return len;
-    }
-    name_len = (size_t)(colon - buf);
-    v = colon + 1;
-    v_len = len - name_len - 1;
-    while (v_len > 0 && (*v == ' ' || *v == '\t')) {
-        v++;
-        v_len--;
-    }
-    while (v_len > 0 && (v[v_len - 1] == '\r' || v[v_len - 1] == '\n' ||
-                         v[v_len - 1] == ' ' || v[v_len - 1] == '\t')) {
-        v_len--;
-    }
-    if (name_len == 12 && strncasecmp(buf, "Replay-Nonce", 12) == 0) {
-        header_keep(r, r->nonce, sizeof(r->nonce), v, v_len);
-    } else if (name_len == 8 && strncasecmp(buf, "Location", 8) == 0) {
-        header_keep(r, r->location, sizeof(r->location), v, v_len);
-    } else if (name_len == 11 && strncasecmp(buf, "Retry-After", 11) == 0) {
-        header_keep(r, r->retry_after, sizeof(r->retry_after), v, v_len);
-        r->has_retry_after = 1;
-    }
-    return len;
-}
-
-static size_t
-on_body(char *buf, size_t size, size_t nmemb, void *arg)
-{
-    struct resp *r = arg;
-    size_t len = size * nmemb;
-
-    if (len > MAX_BODY - r->body_len) {
-        r->too_big = 1;
-        return 0;
-    }
-    if (r->body_len + len + 1 > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap : 16384;
-        char *nb;
-
-        while (cap < r->body_len + len + 1) {
-            cap *= 2;
-        }
-        nb = realloc(r->body, cap);
-        if (nb == NULL) {
-            return 0;
-        }
-        r->body = nb;
-        r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, buf, len);
-    r->body_len += len;
-    r->body[r->body_len] = '\0';
-    return len;
-}
-
+/* http sends one request and keeps the response in c->r, and its nonce,
+ * if any, for the next JWS; returns 0 when a response (any status)
+ * arrived, -1 with c->err on a transport failure or a malformed response.
+ */
 static int
-http_setup(struct client *c)
+http(struct client *c, enum ahttp_method m, const char *url, const char *body)
 {
-    struct curl_slist *l;
-
-    c->curl = curl_easy_init();
-    c->post_hdrs =
-        curl_slist_append(NULL, "Content-Type: application/jose+json");
-    /* No "Expect: 100-continue" round trip before a larger body. */
-    l = c->post_hdrs != NULL ? curl_slist_append(c->post_hdrs, "Expect:")
-                             : NULL;
-    if (c->curl == NULL || l == NULL) {
-        return fail(c, "curl setup failed");
+    if (ahttp_request(&c->http, &c->r, m, url, body, c->err, sizeof(c->err)) !=
+        0) {
+        return -1;
     }
-    c->post_hdrs = l;
-    /* Keep-alive HTTP/1.1 over TLS, as ACME clients use it; libcurl keeps
-     * the connection and reopens it if the server closed it. */
-    if (curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->o->cafile) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_HTTP_VERSION,
-                         (long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 15L) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_PROXY, "") != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header) !=
-            CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &c->r) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->r) != CURLE_OK) {
-        return fail(c, "curl setup failed");
-    }
-    return 0;
-}
-
-enum method { M_GET, M_HEAD, M_POST };
-
-/* http sends one request and keeps the response in c->r; returns 0 when a
- * response (any status) arrived, -1 with c->err on a transport failure. */
-static int
-http(struct client *c, enum method m, const char *url, const char *body)
-{
-    CURLcode rc = CURLE_OK;
-
-    /* One retry: the server may have closed an idle connection. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        c->r.body_len = 0;
-        c->r.too_big = 0;
-        c->r.nonce[0] = '\0';
-        c->r.location[0] = '\0';
-        c->r.has_retry_after = 0;
-        c->r.header_too_long = 0;
-        if (c->r.body != NULL) {
-            c->r.body[0] = '\0';
-        }
-        curl_easy_setopt(c->curl, CURLOPT_URL, url);
-        if (m == M_POST) {
-            curl_easy_setopt(c->curl, CURLOPT_NOBODY, 0L);
-            curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->post_hdrs);
-            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
-                             (long)strlen(body));
-            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-        } else {
-            curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-            curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-            curl_easy_setopt(c->curl, CURLOPT_NOBODY, m == M_HEAD ? 1L : 0L);
-        }
-        rc = curl_easy_perform(c->curl);
-        if (rc == CURLE_OK) {
-            break;
-        }
-        if (c->r.too_big) {
-            return fail(c, "response body over %zu bytes", MAX_BODY);
-        }
-    }
-    if (rc != CURLE_OK) {
-        return fail(c, "%s: %s", url, curl_easy_strerror(rc));
-    }
-    if (c->r.header_too_long) {
-        return fail(c, "response header over %d bytes", MAX_HEADER);
-    }
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->r.status);
     if (c->r.nonce[0] != '\0') {
         memcpy(c->nonce, c->r.nonce, sizeof(c->nonce));
     }
@@ -706,7 +532,7 @@ post(struct client *c, const char *url, const json_t *payload, int use_jwk)
         int sent = -1;
 
         if (c->nonce[0] == '\0') {
-            if (http(c, M_HEAD, c->url_new_nonce, NULL) != 0) {
+            if (http(c, AHTTP_HEAD, c->url_new_nonce, NULL) != 0) {
                 goto out;
             }
             if (c->nonce[0] == '\0') {
@@ -748,7 +574,7 @@ post(struct client *c, const char *url, const json_t *payload, int use_jwk)
         if (body == NULL) {
             fail(c, "building the JWS failed");
         } else {
-            sent = http(c, M_POST, url, body);
+            sent = http(c, AHTTP_POST, url, body);
         }
         free(body);
         json_decref(jws);
@@ -824,7 +650,7 @@ account(struct client *c)
     char ex[201];
     int rc = -1;
 
-    if (http(c, M_GET, c->o->directory, NULL) != 0 ||
+    if (http(c, AHTTP_GET, c->o->directory, NULL) != 0 ||
         (dir = reply_json(c, 200, "directory", NULL)) == NULL) {
         goto out;
     }
@@ -1124,7 +950,7 @@ client_main(void *arg)
     char name[128];
     unsigned long seq = 0;
 
-    if (http_setup(c) == 0 && account(c) == 0) {
+    if (account(c) == 0) {
         c->ok = 1;
     } else {
         char what[48];
@@ -1588,15 +1414,14 @@ report(const struct opts *o, struct client *cl, struct errlog *log,
 static void
 client_free(struct client *c)
 {
-    curl_easy_cleanup(c->curl);
-    curl_slist_free_all(c->post_hdrs);
+    ahttp_close(&c->http);
+    ahttp_resp_free(&c->r);
     EVP_PKEY_CTX_free(c->sign_ctx);
     EVP_PKEY_free(c->key);
     free(c->kid);
     free(c->url_new_nonce);
     free(c->url_new_account);
     free(c->url_new_order);
-    free(c->r.body);
     free(c->lat);
 }
 
@@ -1608,6 +1433,8 @@ main(int argc, char **argv)
     struct responder h = {.fd = -1};
     pthread_barrier_t ready, go;
     struct client *cl = NULL;
+    SSL_CTX *tls = NULL;
+    char msg[ERR_LEN];
     double t_end = 0;
     double cpu0, cpu1, scpu0, scpu1;
     long started = 0;
@@ -1620,14 +1447,22 @@ main(int argc, char **argv)
     }
     /* A validator or server closing early must not kill the driver. */
     signal(SIGPIPE, SIG_IGN);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        make_run_id(&o) != 0) {
+    tls = ahttp_ctx_new(o.cafile, msg, sizeof(msg));
+    if (tls == NULL) {
+        fprintf(stderr, "acme_load: %s\n", msg);
+        goto out;
+    }
+    if (make_run_id(&o) != 0) {
         fprintf(stderr, "acme_load: setup failed\n");
         goto out;
     }
     cl = calloc((size_t)o.clients, sizeof(*cl));
     if (cl == NULL) {
         goto out;
+    }
+    /* Before anything can fail: client_free closes every connection. */
+    for (long k = 0; k < o.clients; k++) {
+        ahttp_init(&cl[k].http, tls);
     }
     for (long k = 0; k < o.clients; k++) {
         cl[k].o = &o;
@@ -1695,6 +1530,6 @@ out:
         free(log.msgs[i]);
     }
     free(o.server_pids);
-    curl_global_cleanup();
+    SSL_CTX_free(tls);
     return rc;
 }
