@@ -306,24 +306,6 @@ serial_ok(const char *s)
     return 1;
 }
 
-/* issuer_name finds the configured issuer whose store id is |issuer_id|. */
-static const char *
-issuer_name(struct acme_req *r, int64_t issuer_id)
-{
-    size_t n = 0;
-    const char *const *names = catena_ca_issuer_names(r->srv->ca, &n);
-
-    for (size_t i = 0; i < n; i++) {
-        int64_t id = 0;
-        if (catena_store_issuer_id(r->store, names[i], &id, NULL) ==
-                CATENA_OK &&
-            id == issuer_id) {
-            return names[i];
-        }
-    }
-    return NULL;
-}
-
 int
 acme_h_cert(struct acme_req *r, const char *serial)
 {
@@ -356,7 +338,7 @@ acme_h_cert(struct acme_req *r, const char *serial)
      * cost more than the rest of the request (OpenSSL 3 builds a key
      * decoder for every parsed certificate). */
     bio = BIO_new(BIO_s_mem());
-    iname = issuer_name(r, row.issuer_id);
+    iname = catena_ca_issuer_name_by_id(r->srv->ca, row.issuer_id);
     chain = iname != NULL ? catena_ca_issuer_chain_pem(r->srv->ca, iname) : NULL;
     if (bio == NULL || chain == NULL || row.der_len > LONG_MAX ||
         PEM_write_bio(bio, PEM_STRING_X509, "", row.der,

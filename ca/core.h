@@ -210,10 +210,6 @@ enum catena_rc catena_ca_revoke_in_tx(struct catena_ca *ca,
 void catena_ca_notify_revoke(struct catena_ca *ca, const char *issuer,
                              const char *serial);
 
-/* catena_ca_issuer_name_by_id maps a store issuer id back to its name. */
-const char *catena_ca_issuer_name_by_id(const struct catena_ca *ca,
-                                        int64_t id);
-
 /* catena_ca_set_signer replaces the signer handle (init restarts it). */
 void catena_ca_set_signer(struct catena_ca *ca, struct catena_signer *s);
 

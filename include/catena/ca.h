@@ -258,6 +258,14 @@ const char *const *catena_ca_issuer_names(const struct catena_ca *ca,
                                           size_t *num);
 
 /*
+ * catena_ca_issuer_name_by_id maps a store issuer id (the issuer_id of a
+ * certificate row) back to the issuer's name (borrowed), or NULL. The ids
+ * are those the store gave when the CA was opened, so no query is needed.
+ */
+const char *catena_ca_issuer_name_by_id(const struct catena_ca *ca,
+                                        int64_t id);
+
+/*
  * catena_ca_issuer_cert returns issuer |name|'s certificate DER (borrowed)
  * or NULL. catena_ca_issuer_chain_pem returns its chain up to but not
  * including the root, as PEM (borrowed).
