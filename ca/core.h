@@ -42,6 +42,16 @@ enum catena_rc catena_csr_parse_key(const uint8_t *csr_der,
                                     X509_PUBKEY **spki, EVP_PKEY **key,
                                     struct catena_err *err) CATENA_WUR;
 
+/*
+ * catena_csr_borrow checks the key of a verified CSR against |key_types|
+ * and lends its SubjectPublicKeyInfo and key (valid while |csr| lives;
+ * not to be freed). NULLs and CATENA_ERR_POLICY when the type is refused.
+ */
+enum catena_rc catena_csr_borrow(const struct catena_csr *csr,
+                                 unsigned key_types, X509_PUBKEY **spki,
+                                 EVP_PKEY **key,
+                                 struct catena_err *err) CATENA_WUR;
+
 /* catena_key_type_name returns "P-256", "RSA-2048", ... for one bit. */
 const char *catena_key_type_name(unsigned type);
 
