@@ -350,6 +350,9 @@ struct word_map {
 static const struct word_map dialect[] = {
     {"ID_PK", "INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"},
     {"BLOB", "BLOB", "BYTEA"},
+    /* A table that is only its primary key's B-tree; PostgreSQL tables
+     * are heaps either way. */
+    {"WITHOUT_ROWID", "WITHOUT ROWID", ""},
 };
 
 static int
