@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "catena/caa.h"
 #include "catena/config.h"
 #include "dns.h"
@@ -194,6 +196,9 @@ out:
 
 /* Most nameservers one lookup tries (resolv.conf allows 3). */
 #define MAX_NS 8
+/* Query ids drawn at once: one CSPRNG call covers a CAA climb of up to
+ * eight labels instead of one call per query. */
+#define NUM_IDS 8
 
 struct catena_dns {
     ldns_resolver *res;
@@ -202,6 +207,8 @@ struct catena_dns {
     int fd[MAX_NS];   /* connected UDP socket, -1 until first used */
     int dead[MAX_NS]; /* failed once in this lookup: not asked again */
     uint8_t *buf;     /* one datagram, LDNS_MAX_PACKETLEN */
+    uint16_t ids[NUM_IDS];
+    size_t num_ids;   /* unused ids left in ids[] */
 };
 
 void
@@ -385,6 +392,21 @@ exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
     return CATENA_OK;
 }
 
+/* next_id returns an unpredictable query id in |*id|; -1 if the CSPRNG
+ * fails. */
+static int
+next_id(struct catena_dns *d, uint16_t *id)
+{
+    if (d->num_ids == 0) {
+        if (RAND_bytes((unsigned char *)d->ids, sizeof(d->ids)) != 1) {
+            return -1;
+        }
+        d->num_ids = NUM_IDS;
+    }
+    *id = d->ids[--d->num_ids];
+    return 0;
+}
+
 /* send_one sends one query and checks that the answer is ours and usable. */
 static enum catena_rc
 send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
@@ -393,11 +415,11 @@ send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
     ldns_rdf *qname = NULL;
     ldns_pkt *query = NULL, *ans = NULL;
     ldns_rr *q;
-    ldns_status st;
     ldns_pkt_rcode rcode;
     enum catena_rc rc;
     char fqdn[CATENA_DNS_MAX_NAME + 2];
     size_t n = strlen(name);
+    uint16_t id = 0;
 
     *out = NULL;
     memcpy(fqdn, name, n);
@@ -408,13 +430,27 @@ send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
         rc = catena_err_set(err, CATENA_ERR_INVALID, "bad DNS name %s", name);
         goto out;
     }
-    st = ldns_resolver_prepare_query_pkt(&query, d->res, qname, type,
-                                         LDNS_RR_CLASS_IN, LDNS_RD);
-    if (st != LDNS_STATUS_OK) {
-        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
-                            ldns_get_errorstr_by_id(st));
+    if (next_id(d, &id) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
         goto out;
     }
+    /* Recursion desired, no EDNS, no DO bit: what the resolver settings
+     * of resolver_new asked of ldns. The packet owns its copy of the name
+     * once made. */
+    {
+        ldns_rdf *owner = ldns_rdf_clone(qname);
+
+        query = owner != NULL ? ldns_pkt_query_new(owner, type,
+                                                   LDNS_RR_CLASS_IN, LDNS_RD)
+                              : NULL;
+        if (query == NULL) {
+            ldns_rdf_deep_free(owner);
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s",
+                                name);
+            goto out;
+        }
+    }
+    ldns_pkt_set_id(query, id);
     if ((rc = exchange(d, query, name, &ans, err)) != CATENA_OK) {
         goto out;
     }
