@@ -5,9 +5,9 @@
  * as the bytes received, never decoded: d2i_X509_REQ builds the key
  * through OpenSSL 3's provider decoder chain, which cost more than the
  * rest of this check together, and the key is not ours to look at here
- * (catena_csr_check verifies the signature and the key policy, the
- * issuing core does again). Subject and attributes are decoded as
- * X509_REQ would.
+ * (catena_csr_verify checks the signature and the key policy once, and
+ * the issuing core takes the verified CSR). Subject and attributes are
+ * decoded as X509_REQ would.
  */
 #include <arpa/inet.h>
 #include <stdio.h>

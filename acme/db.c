@@ -90,6 +90,23 @@ static const struct catena_store_migration acme_migs[] = {
         " created_at BIGINT NOT NULL,"
         " account_id BIGINT,"
         " bound_at BIGINT)"},
+    /* Used nonces keyed by their expiry || random prefix (nonce.c): one
+     * B-tree whose inserts land together at its right edge, swept at its
+     * left, where acme_nonces_used kept a rowid table, a text key index
+     * with inserts at random places and an expiry index. The key changes
+     * too, so nonces whose use the old table recorded are refused rather
+     * than forgotten: clients answer one badNonce with the fresh nonce it
+     * carries (RFC 8555 6.5). */
+    {4, "DROP TABLE acme_nonces_used;"
+        "DELETE FROM acme_nonce_keys;"
+        "CREATE TABLE acme_nonce_uses ("
+        " prefix BLOB PRIMARY KEY) WITHOUT_ROWID"},
+    /* Most orders replace nothing: their NULL entries were one more page
+     * written per new order. Lookups are "replaces = x", which implies
+     * NOT NULL, so they still use the index. */
+    {5, "DROP INDEX acme_orders_replaces;"
+        "CREATE INDEX acme_orders_replaces ON acme_orders (replaces)"
+        " WHERE replaces IS NOT NULL"},
 };
 
 enum catena_rc

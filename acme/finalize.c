@@ -108,8 +108,10 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     json_t *pl = NULL;
     const char *csr_b64 = NULL;
     size_t csr_b64_len = 0, nd = 0, ni = 0;
-    uint8_t *csr = NULL, *spki = NULL;
+    uint8_t *csr = NULL;
+    const uint8_t *spki;
     size_t csr_len = 0, spki_len = 0;
+    struct catena_csr *checked = NULL;
     const char *names[ACME_MAX_IDENTIFIERS], *dns[ACME_MAX_IDENTIFIERS],
         *ips[ACME_MAX_IDENTIFIERS];
     char (*full)[ACME_MAX_DNS_NAME + 3] = NULL;
@@ -160,8 +162,9 @@ acme_h_finalize(struct acme_req *r, int64_t id)
                            "csr is not strict base64url DER (<= 16 KiB)");
         goto out;
     }
-    rc = catena_csr_check(csr, csr_len, prof != NULL ? prof->key_types : 0,
-                          &spki, &spki_len, &err);
+    /* Verified once: the core takes the checked CSR as it is. */
+    rc = catena_csr_verify(csr, csr_len, prof != NULL ? prof->key_types : 0,
+                           &checked, &err);
     if (rc != CATENA_OK) {
         CATENA_INFO("acme: order %lld CSR refused: %s", (long long)id,
                     err.msg);
@@ -172,6 +175,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
                                  "does not verify");
         goto out;
     }
+    spki = catena_csr_spki_der(checked, &spki_len);
     switch (acme_account_key_is(&r->acct, spki, spki_len)) {
     case 0:
         break;
@@ -238,8 +242,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         }
     }
     ir.profile = "tls-server";
-    ir.csr_der = csr;
-    ir.csr_der_len = csr_len;
+    ir.csr = checked;
     ir.dns_names = dns;
     ir.num_dns_names = nd;
     ir.ips = ips;
@@ -283,7 +286,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
 out:
     catena_issued_free(issued);
     free(full);
-    free(spki);
+    catena_csr_free(checked);
     free(csr);
     json_decref(pl);
     acme_order_free(o);
@@ -304,24 +307,6 @@ serial_ok(const char *s)
         }
     }
     return 1;
-}
-
-/* issuer_name finds the configured issuer whose store id is |issuer_id|. */
-static const char *
-issuer_name(struct acme_req *r, int64_t issuer_id)
-{
-    size_t n = 0;
-    const char *const *names = catena_ca_issuer_names(r->srv->ca, &n);
-
-    for (size_t i = 0; i < n; i++) {
-        int64_t id = 0;
-        if (catena_store_issuer_id(r->store, names[i], &id, NULL) ==
-                CATENA_OK &&
-            id == issuer_id) {
-            return names[i];
-        }
-    }
-    return NULL;
 }
 
 int
@@ -356,7 +341,7 @@ acme_h_cert(struct acme_req *r, const char *serial)
      * cost more than the rest of the request (OpenSSL 3 builds a key
      * decoder for every parsed certificate). */
     bio = BIO_new(BIO_s_mem());
-    iname = issuer_name(r, row.issuer_id);
+    iname = catena_ca_issuer_name_by_id(r->srv->ca, row.issuer_id);
     chain = iname != NULL ? catena_ca_issuer_chain_pem(r->srv->ca, iname) : NULL;
     if (bio == NULL || chain == NULL || row.der_len > LONG_MAX ||
         PEM_write_bio(bio, PEM_STRING_X509, "", row.der,

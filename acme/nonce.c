@@ -3,10 +3,12 @@
  * b64u(expiry || random || MAC) under a key kept in the store, so issuing
  * one writes nothing (every response carries one) and any node sharing the
  * database, or this one after a restart, recognises it. Single use is
- * enforced where it must be shared: consuming a nonce inserts it into
- * acme_nonces_used, and a second insert of the same nonce finds it there.
- * The MAC is not what stops replay (that is the used table); it bounds
- * what a client can make us store and makes the expiry trustworthy.
+ * enforced where it must be shared: consuming a nonce inserts its
+ * expiry || random prefix into acme_nonce_uses, and a second insert of the
+ * same prefix finds it there. The MAC is not what stops replay (that is
+ * the used table); it bounds what a client can make us store and makes the
+ * expiry trustworthy. The prefix alone identifies a nonce: the MAC is a
+ * function of it.
  */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -24,12 +26,25 @@
 #define NONCE_EXP_LEN 8
 #define NONCE_RAND_LEN 8
 #define NONCE_MAC_LEN 16
-#define NONCE_RAW_LEN (NONCE_EXP_LEN + NONCE_RAND_LEN + NONCE_MAC_LEN)
+/* What acme_nonce_uses keys on. Big-endian expiry first, so keys sort by
+ * expiry: a used nonce lands at the right edge of the one B-tree with the
+ * others used now, and the sweep is a range at its left edge. */
+#define NONCE_PREFIX_LEN (NONCE_EXP_LEN + NONCE_RAND_LEN)
+#define NONCE_RAW_LEN (NONCE_PREFIX_LEN + NONCE_MAC_LEN)
 /* base64url of 32 bytes without padding. */
 #define NONCE_TEXT_LEN 43
 
 /* Expired used-nonce rows are swept every this many uses (per thread). */
 #define NONCE_SWEEP_EVERY 1024
+
+/* put_be64 writes |v| big-endian, as the nonce's expiry is written. */
+static void
+put_be64(uint8_t out[NONCE_EXP_LEN], uint64_t v)
+{
+    for (int i = 0; i < NONCE_EXP_LEN; i++) {
+        out[i] = (uint8_t)(v >> (8 * (NONCE_EXP_LEN - 1 - i)));
+    }
+}
 
 enum catena_rc
 acme_nonce_key_set(struct acme_nonce_key *key,
@@ -123,7 +138,7 @@ out:
     return rc;
 }
 
-/* nonce_mac writes the MAC of the first 16 bytes of |raw| into |mac|. */
+/* nonce_mac writes the MAC of the prefix of |raw| into |mac|. */
 static int
 nonce_mac(const struct acme_nonce_key *key, const uint8_t raw[NONCE_RAW_LEN],
           uint8_t mac[NONCE_MAC_LEN])
@@ -134,7 +149,7 @@ nonce_mac(const struct acme_nonce_key *key, const uint8_t raw[NONCE_RAW_LEN],
     int ret = -1;
 
     if (ctx != NULL &&
-        EVP_MAC_update(ctx, raw, NONCE_EXP_LEN + NONCE_RAND_LEN) == 1 &&
+        EVP_MAC_update(ctx, raw, NONCE_PREFIX_LEN) == 1 &&
         EVP_MAC_final(ctx, full, &len, sizeof(full)) == 1 &&
         len >= NONCE_MAC_LEN) {
         memcpy(mac, full, NONCE_MAC_LEN);
@@ -152,13 +167,11 @@ acme_nonce_new(const struct acme_nonce_key *key, int64_t lifetime,
     uint64_t exp = (uint64_t)(acme_now() + lifetime);
     char *b;
 
-    for (int i = 0; i < NONCE_EXP_LEN; i++) {
-        raw[i] = (uint8_t)(exp >> (8 * (NONCE_EXP_LEN - 1 - i)));
-    }
+    put_be64(raw, exp);
     if (RAND_bytes(raw + NONCE_EXP_LEN, NONCE_RAND_LEN) != 1) {
         return catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
     }
-    if (nonce_mac(key, raw, raw + NONCE_EXP_LEN + NONCE_RAND_LEN) != 0) {
+    if (nonce_mac(key, raw, raw + NONCE_PREFIX_LEN) != 0) {
         return catena_err_set(err, CATENA_ERR_CRYPTO, "nonce MAC");
     }
     b = acme_b64u_encode(raw, sizeof(raw));
@@ -182,7 +195,6 @@ acme_nonce_new(const struct acme_nonce_key *key, int64_t lifetime,
 
 struct nonce_waiter {
     const char *nonce;
-    int64_t expires;
     int done;
     int ok;
     enum catena_rc rc;
@@ -194,47 +206,65 @@ static pthread_cond_t nq_cv = PTHREAD_COND_INITIALIZER;
 static struct nonce_waiter *nq_head;
 static int nq_leading;
 
-/* insert_used records the use of |nonce| inside the open transaction of
- * |store|: |*ok| is 1 when this insert made the row (the first use), 0
- * when the nonce was there already. */
+/* insert_used records the use of |nonce| (one acme_nonce_check accepted)
+ * inside the open transaction of |store|: |*ok| is 1 when this insert
+ * made the row (the first use), 0 when the nonce was there already. */
 static enum catena_rc
-insert_used(struct catena_store *store, const char *nonce, int64_t expires,
-            int *ok, struct catena_err *err)
+insert_used(struct catena_store *store, const char *nonce, int *ok,
+            struct catena_err *err)
 {
-    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(nonce),
-                                   CATENA_SQL_P_INT(expires)};
     struct catena_rows *rows = NULL;
+    uint8_t *raw = NULL;
+    size_t raw_len = 0;
     enum catena_rc rc;
 
-    rc = catena_store_exec(store,
-                           "INSERT INTO acme_nonces_used (nonce, expires) "
-                           "VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING "
-                           "RETURNING expires",
-                           p, 2, &rows, err);
+    *ok = 0;
+    if (nonce == NULL ||
+        acme_b64u_decode(nonce, strnlen(nonce, NONCE_TEXT_LEN + 1),
+                         NONCE_RAW_LEN, &raw, &raw_len) != CATENA_OK ||
+        raw_len != NONCE_RAW_LEN) {
+        free(raw);
+        return catena_err_set(err, CATENA_ERR_INTERNAL,
+                              "recording a nonce that was not checked");
+    }
+    {
+        struct catena_sql_param p[] = {
+            CATENA_SQL_P_BLOB(raw, NONCE_PREFIX_LEN)};
+        rc = catena_store_exec(store,
+                               "INSERT INTO acme_nonce_uses (prefix) "
+                               "VALUES ($1) ON CONFLICT (prefix) DO NOTHING "
+                               "RETURNING prefix",
+                               p, 1, &rows, err);
+    }
     /* A row back means this insert made it. A repeat conflicts with the
      * earlier insert, committed or earlier in the same transaction. */
     *ok = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
     catena_rows_free(rows);
+    free(raw);
     return rc;
 }
 
-/* sweep_used deletes expired used-nonce rows every NONCE_SWEEP_EVERY
+/* sweep_used deletes the uses of expired nonces every NONCE_SWEEP_EVERY
  * uses recorded by this thread. */
 static void
 sweep_used(struct catena_store *store, size_t n)
 {
     static _Thread_local unsigned counter;
-    struct catena_sql_param p[] = {CATENA_SQL_P_INT(acme_now())};
+    uint8_t now[NONCE_EXP_LEN];
+    /* 8 bytes against 16-byte keys: a key sorts below it exactly when its
+     * expiry does; one expiring this second sorts above (still valid). */
+    struct catena_sql_param p[] = {CATENA_SQL_P_BLOB(now, sizeof(now))};
 
     counter += (unsigned)n;
     if (counter < NONCE_SWEEP_EVERY) {
         return;
     }
     counter = 0;
+    put_be64(now, (uint64_t)acme_now());
     /* Housekeeping: a failed sweep does not fail the request. A row may
      * go once expired: the MAC'd expiry refuses the nonce then. */
     if (acme_store_write(store,
-                         "DELETE FROM acme_nonces_used WHERE expires < $1", p,
+                         "DELETE FROM acme_nonce_uses WHERE prefix < $1", p,
                          1, NULL, NULL) != CATENA_OK) {
         CATENA_WARN("acme: sweeping used nonces failed");
     }
@@ -253,8 +283,7 @@ record_batch(struct catena_store *store, struct nonce_waiter **batch, size_t n)
     rc = acme_tx_begin(store, &err);
     began = rc == CATENA_OK;
     for (i = 0; rc == CATENA_OK && i < n; i++) {
-        rc = insert_used(store, batch[i]->nonce, batch[i]->expires,
-                         &batch[i]->ok, &err);
+        rc = insert_used(store, batch[i]->nonce, &batch[i]->ok, &err);
     }
     if (rc == CATENA_OK) {
         rc = acme_tx_commit(store, &err);
@@ -331,8 +360,7 @@ acme_nonce_check(const struct acme_nonce_key *key, const char *nonce,
         rc = catena_err_set(err, CATENA_ERR_CRYPTO, "nonce MAC");
         goto out;
     }
-    if (CRYPTO_memcmp(mac, raw + NONCE_EXP_LEN + NONCE_RAND_LEN,
-                      NONCE_MAC_LEN) != 0) {
+    if (CRYPTO_memcmp(mac, raw + NONCE_PREFIX_LEN, NONCE_MAC_LEN) != 0) {
         goto out;
     }
     for (int i = 0; i < NONCE_EXP_LEN; i++) {
@@ -354,9 +382,10 @@ acme_nonce_record(struct catena_store *store, const char *nonce,
 {
     struct nonce_waiter w = {0};
 
+    /* The expiry is the first bytes of the nonce itself. */
+    (void)expires;
     *ok = 0;
     w.nonce = nonce;
-    w.expires = expires;
     record_use(store, &w);
     if (w.rc != CATENA_OK) {
         return catena_err_set(err, w.rc, "recording the nonce's use failed");
@@ -371,7 +400,8 @@ acme_nonce_record_tx(struct catena_store *store, const char *nonce,
 {
     /* No sweep here: a failed statement would doom the caller's
      * transaction. The grouped path sweeps often enough. */
-    return insert_used(store, nonce, expires, ok, err);
+    (void)expires;
+    return insert_used(store, nonce, ok, err);
 }
 
 enum catena_rc

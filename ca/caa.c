@@ -335,7 +335,7 @@ catena_caa_check(const struct catena_caa_opts *opts, const char *domain,
                  int wildcard, enum catena_caa_kind kind,
                  struct catena_err *err)
 {
-    ldns_resolver *res = NULL;
+    struct catena_dns *d = NULL;
     ldns_rr_list *rrs = NULL;
     char canon[CATENA_DNS_MAX_NAME + 1];
     const char *name;
@@ -349,14 +349,14 @@ catena_caa_check(const struct catena_caa_opts *opts, const char *domain,
         wildcard = 1;
     }
     rc = catena_dns_lookup_start(opts->resolver, opts->timeout_ms, domain,
-                                 canon, &res, err);
+                                 canon, &d, err);
     if (rc != CATENA_OK) {
         return rc;
     }
     /* Climb: the name, then each parent, never the root itself. */
     for (name = canon; name != NULL;) {
         const char *dot;
-        rc = catena_dns_query(res, name, LDNS_RR_TYPE_CAA, &rrs, err);
+        rc = catena_dns_query(d, name, LDNS_RR_TYPE_CAA, &rrs, err);
         if (rc != CATENA_OK) {
             goto out;
         }
@@ -374,6 +374,6 @@ out:
     if (rrs != NULL) {
         ldns_rr_list_deep_free(rrs);
     }
-    ldns_resolver_deep_free(res);
+    catena_dns_close(d);
     return rc;
 }

@@ -42,6 +42,16 @@ enum catena_rc catena_csr_parse_key(const uint8_t *csr_der,
                                     X509_PUBKEY **spki, EVP_PKEY **key,
                                     struct catena_err *err) CATENA_WUR;
 
+/*
+ * catena_csr_borrow checks the key of a verified CSR against |key_types|
+ * and lends its SubjectPublicKeyInfo and key (valid while |csr| lives;
+ * not to be freed). NULLs and CATENA_ERR_POLICY when the type is refused.
+ */
+enum catena_rc catena_csr_borrow(const struct catena_csr *csr,
+                                 unsigned key_types, X509_PUBKEY **spki,
+                                 EVP_PKEY **key,
+                                 struct catena_err *err) CATENA_WUR;
+
 /* catena_key_type_name returns "P-256", "RSA-2048", ... for one bit. */
 const char *catena_key_type_name(unsigned type);
 
@@ -209,10 +219,6 @@ enum catena_rc catena_ca_revoke_in_tx(struct catena_ca *ca,
 /* catena_ca_notify_revoke calls the revocation listeners. */
 void catena_ca_notify_revoke(struct catena_ca *ca, const char *issuer,
                              const char *serial);
-
-/* catena_ca_issuer_name_by_id maps a store issuer id back to its name. */
-const char *catena_ca_issuer_name_by_id(const struct catena_ca *ca,
-                                        int64_t id);
 
 /* catena_ca_set_signer replaces the signer handle (init restarts it). */
 void catena_ca_set_signer(struct catena_ca *ca, struct catena_signer *s);

@@ -461,20 +461,35 @@ out:
     return rc;
 }
 
-enum catena_rc
-catena_csr_parse_key(const uint8_t *csr_der, size_t csr_der_len,
-                     unsigned key_types, X509_PUBKEY **spki, EVP_PKEY **key,
-                     struct catena_err *err)
+/*
+ * A CSR whose signature verified and whose key passed the key checks
+ * (catena_csr_verify). Only this file makes one, so holding one is proof
+ * that the checks ran: the issuing core takes it instead of parsing and
+ * verifying the same DER again.
+ */
+struct catena_csr {
+    X509_PUBKEY *spki; /* fields as received */
+    EVP_PKEY *key;
+    unsigned key_type; /* CATENA_KEY_* */
+    uint8_t *spki_der;
+    size_t spki_der_len;
+};
+
+/* csr_parse is catena_csr_parse_key that also reports the key's type. */
+static enum catena_rc
+csr_parse(const uint8_t *csr_der, size_t csr_der_len, unsigned key_types,
+          X509_PUBKEY **spki, EVP_PKEY **key, unsigned *type,
+          struct catena_err *err)
 {
     CSR_RAW *csr = NULL;
     X509_PUBKEY *xpk = NULL;
     EVP_PKEY *pk = NULL;
     const unsigned char *p = csr_der;
-    unsigned type = 0;
     enum catena_rc rc;
 
     *spki = NULL;
     *key = NULL;
+    *type = 0;
     if (csr_der == NULL || csr_der_len == 0) {
         return catena_err_set(err, CATENA_ERR_INVALID, "empty CSR");
     }
@@ -498,8 +513,8 @@ catena_csr_parse_key(const uint8_t *csr_der, size_t csr_der_len,
     }
     if ((rc = spki_from_fields(csr->info->spki, &xpk, err)) != CATENA_OK ||
         (rc = key_from_spki(xpk, &pk, err)) != CATENA_OK ||
-        (rc = catena_key_classify(pk, &type, err)) != CATENA_OK ||
-        (rc = check_key_types(type, key_types, err)) != CATENA_OK) {
+        (rc = catena_key_classify(pk, type, err)) != CATENA_OK ||
+        (rc = check_key_types(*type, key_types, err)) != CATENA_OK) {
         goto out;
     }
     /* Proof of possession: the request is signed by the key it names,
@@ -523,39 +538,103 @@ out:
 }
 
 enum catena_rc
-catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
-                 unsigned key_types, uint8_t **spki_der,
-                 size_t *spki_der_len, struct catena_err *err)
+catena_csr_parse_key(const uint8_t *csr_der, size_t csr_der_len,
+                     unsigned key_types, X509_PUBKEY **spki, EVP_PKEY **key,
+                     struct catena_err *err)
 {
-    X509_PUBKEY *xpk = NULL;
-    EVP_PKEY *pk = NULL;
+    unsigned type = 0;
+
+    return csr_parse(csr_der, csr_der_len, key_types, spki, key, &type, err);
+}
+
+void
+catena_csr_free(struct catena_csr *csr)
+{
+    if (csr == NULL) {
+        return;
+    }
+    X509_PUBKEY_free(csr->spki);
+    EVP_PKEY_free(csr->key);
+    free(csr->spki_der);
+    free(csr);
+}
+
+enum catena_rc
+catena_csr_verify(const uint8_t *csr_der, size_t csr_der_len,
+                  unsigned key_types, struct catena_csr **out,
+                  struct catena_err *err)
+{
+    struct catena_csr *c = calloc(1, sizeof(*c));
     unsigned char *der = NULL;
     int len;
     enum catena_rc rc;
 
-    *spki_der = NULL;
-    *spki_der_len = 0;
-    if ((rc = catena_csr_parse_key(csr_der, csr_der_len, key_types, &xpk,
-                                   &pk, err)) != CATENA_OK) {
-        return rc;
+    *out = NULL;
+    if (c == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    if ((rc = csr_parse(csr_der, csr_der_len, key_types, &c->spki, &c->key,
+                        &c->key_type, err)) != CATENA_OK) {
+        goto out;
     }
     /* Re-serialise the SPKI as received (no key encoder involved). */
-    len = i2d_X509_PUBKEY(xpk, &der);
+    len = i2d_X509_PUBKEY(c->spki, &der);
     if (len <= 0) {
         rc = catena_err_set_openssl(err, CATENA_ERR_CRYPTO,
                                     "cannot encode CSR public key");
         goto out;
     }
-    *spki_der = malloc((size_t)len);
-    if (*spki_der == NULL) {
+    c->spki_der = malloc((size_t)len);
+    if (c->spki_der == NULL) {
         rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
         goto out;
     }
-    memcpy(*spki_der, der, (size_t)len);
-    *spki_der_len = (size_t)len;
+    memcpy(c->spki_der, der, (size_t)len);
+    c->spki_der_len = (size_t)len;
+    *out = c;
+    c = NULL;
 out:
     OPENSSL_free(der);
-    EVP_PKEY_free(pk);
-    X509_PUBKEY_free(xpk);
+    catena_csr_free(c);
     return rc;
+}
+
+const uint8_t *
+catena_csr_spki_der(const struct catena_csr *csr, size_t *len)
+{
+    *len = csr->spki_der_len;
+    return csr->spki_der;
+}
+
+enum catena_rc
+catena_csr_borrow(const struct catena_csr *csr, unsigned key_types,
+                  X509_PUBKEY **spki, EVP_PKEY **key, struct catena_err *err)
+{
+    enum catena_rc rc = check_key_types(csr->key_type, key_types, err);
+
+    *spki = rc == CATENA_OK ? csr->spki : NULL;
+    *key = rc == CATENA_OK ? csr->key : NULL;
+    return rc;
+}
+
+enum catena_rc
+catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
+                 unsigned key_types, uint8_t **spki_der,
+                 size_t *spki_der_len, struct catena_err *err)
+{
+    struct catena_csr *c = NULL;
+    enum catena_rc rc;
+
+    *spki_der = NULL;
+    *spki_der_len = 0;
+    if ((rc = catena_csr_verify(csr_der, csr_der_len, key_types, &c, err)) !=
+        CATENA_OK) {
+        return rc;
+    }
+    /* The buffer moves to the caller. */
+    *spki_der = c->spki_der;
+    *spki_der_len = c->spki_der_len;
+    c->spki_der = NULL;
+    catena_csr_free(c);
+    return CATENA_OK;
 }

@@ -6,12 +6,27 @@
  * truncated answers, and follow CNAME chains ourselves when the server
  * did not finish them. Every failure is CATENA_ERR_DNS: a lookup we could
  * not complete must never read as "no records" (fail closed).
+ *
+ * UDP queries go out on sockets of our own, one per lookup and nameserver,
+ * connected to the nameserver so the kernel drops datagrams from anyone
+ * else: ldns opened, configured and closed a socket per query, which was
+ * most of a query's cost (a CAA check is one query per label). A new
+ * lookup gets a new socket, so each lookup still has its own source port.
+ * ldns builds and parses the packets, and a truncated answer is asked
+ * again over TCP through ldns.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "catena/caa.h"
 #include "catena/config.h"
@@ -108,9 +123,12 @@ bad:
                           "DNS resolver \"%.80s\" is not ip:port", spec);
 }
 
-enum catena_rc
-catena_dns_resolver_new(const char *spec, unsigned timeout_ms,
-                        ldns_resolver **out, struct catena_err *err)
+/* resolver_new builds the ldns resolver for |spec| (see caa.h) with
+ * |timeout_ms| per query and a single try. CATENA_ERR_CONFIG for a bad
+ * spec. */
+static enum catena_rc
+resolver_new(const char *spec, unsigned timeout_ms, ldns_resolver **out,
+             struct catena_err *err)
 {
     ldns_resolver *res = NULL;
     ldns_rdf *ns = NULL;
@@ -176,19 +194,232 @@ out:
     return rc;
 }
 
+/* Most nameservers one lookup tries (resolv.conf allows 3). */
+#define MAX_NS 8
+/* Query ids drawn at once: one CSPRNG call covers a CAA climb of up to
+ * eight labels instead of one call per query. */
+#define NUM_IDS 8
+
+struct catena_dns {
+    ldns_resolver *res;
+    unsigned timeout_ms;
+    size_t num_ns;
+    int fd[MAX_NS];   /* connected UDP socket, -1 until first used */
+    int dead[MAX_NS]; /* failed once in this lookup: not asked again */
+    uint8_t *buf;     /* one datagram, LDNS_MAX_PACKETLEN */
+    uint16_t ids[NUM_IDS];
+    size_t num_ids;   /* unused ids left in ids[] */
+};
+
+void
+catena_dns_close(struct catena_dns *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < d->num_ns; i++) {
+        if (d->fd[i] >= 0) {
+            close(d->fd[i]);
+        }
+    }
+    if (d->res != NULL) {
+        ldns_resolver_deep_free(d->res);
+    }
+    free(d->buf);
+    free(d);
+}
+
+enum catena_rc
+catena_dns_open(const char *spec, unsigned timeout_ms,
+                struct catena_dns **out, struct catena_err *err)
+{
+    struct catena_dns *d = calloc(1, sizeof(*d));
+    enum catena_rc rc;
+
+    *out = NULL;
+    if (d == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "DNS client");
+    }
+    if ((rc = resolver_new(spec, timeout_ms, &d->res, err)) != CATENA_OK) {
+        catena_dns_close(d);
+        return rc;
+    }
+    d->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    d->num_ns = ldns_resolver_nameserver_count(d->res);
+    if (d->num_ns > MAX_NS) {
+        d->num_ns = MAX_NS;
+    }
+    for (size_t i = 0; i < MAX_NS; i++) {
+        d->fd[i] = -1;
+    }
+    *out = d;
+    return CATENA_OK;
+}
+
+/* ns_socket returns the connected UDP socket for nameserver |i|, opening
+ * it on first use; -1 if that fails. */
+static int
+ns_socket(struct catena_dns *d, size_t i)
+{
+    struct sockaddr_storage *sa;
+    size_t sa_len = 0;
+    int fd;
+
+    if (d->fd[i] >= 0) {
+        return d->fd[i];
+    }
+    sa = ldns_rdf2native_sockaddr_storage(
+        ldns_resolver_nameservers(d->res)[i], ldns_resolver_port(d->res),
+        &sa_len);
+    if (sa == NULL) {
+        return -1;
+    }
+    fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)sa, (socklen_t)sa_len) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    free(sa);
+    d->fd[i] = fd;
+    return fd;
+}
+
+/* wait_readable waits up to |ms| for |fd|; 1 when readable, else 0. */
+static int
+wait_readable(int fd, unsigned ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    struct timespec t0, t1;
+    long left = (long)ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        int n = poll(&p, 1, (int)left);
+        if (n > 0) {
+            return (p.revents & (POLLIN | POLLERR)) != 0;
+        }
+        if (n == 0 || errno != EINTR) {
+            return 0;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        left = (long)ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
+                           (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0) {
+            return 0;
+        }
+    }
+}
+
+/*
+ * udp_exchange sends |wire| to each nameserver in turn until one answers
+ * within the timeout and parses the first datagram it sends back into
+ * |*ans| (the caller checks it is ours). A nameserver that fails is not
+ * asked again in this lookup, as ldns does. No answer at all, or one that
+ * does not parse, is CATENA_ERR_DNS. A stray datagram left on the socket
+ * by an earlier query (a duplicate) is read as this query's answer and
+ * refused by the caller as not ours: a failed lookup, never a wrong one.
+ */
+static enum catena_rc
+udp_exchange(struct catena_dns *d, const uint8_t *wire, size_t wire_len,
+             const char *name, ldns_pkt **ans, struct catena_err *err)
+{
+    *ans = NULL;
+    if (d->buf == NULL && (d->buf = malloc(LDNS_MAX_PACKETLEN)) == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "DNS buffer");
+    }
+    for (size_t i = 0; i < d->num_ns; i++) {
+        int fd;
+        ssize_t n;
+
+        if (d->dead[i] || (fd = ns_socket(d, i)) < 0) {
+            d->dead[i] = 1;
+            continue;
+        }
+        if (send(fd, wire, wire_len, 0) != (ssize_t)wire_len ||
+            !wait_readable(fd, d->timeout_ms) ||
+            (n = recv(fd, d->buf, LDNS_MAX_PACKETLEN, 0)) <= 0) {
+            d->dead[i] = 1;
+            continue;
+        }
+        if (ldns_wire2pkt(ans, d->buf, (size_t)n) != LDNS_STATUS_OK) {
+            *ans = NULL;
+            return catena_err_set(err, CATENA_ERR_DNS,
+                                  "DNS answer for %s does not parse", name);
+        }
+        return CATENA_OK;
+    }
+    return catena_err_set(err, CATENA_ERR_DNS,
+                          "DNS query for %s: no answer from the resolver",
+                          name);
+}
+
+/*
+ * exchange asks |query| over UDP and, when the answer is truncated, again
+ * over TCP (RFC 7766) through ldns.
+ */
+static enum catena_rc
+exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
+         ldns_pkt **ans, struct catena_err *err)
+{
+    uint8_t *wire = NULL;
+    size_t wire_len = 0;
+    ldns_status st;
+    enum catena_rc rc;
+
+    *ans = NULL;
+    if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s",
+                              name);
+    }
+    rc = udp_exchange(d, wire, wire_len, name, ans, err);
+    free(wire);
+    if (rc != CATENA_OK || !ldns_pkt_tc(*ans)) {
+        return rc;
+    }
+    ldns_pkt_free(*ans);
+    *ans = NULL;
+    ldns_resolver_set_usevc(d->res, true);
+    st = ldns_resolver_send_pkt(ans, d->res, (ldns_pkt *)(uintptr_t)query);
+    ldns_resolver_set_usevc(d->res, false);
+    if (st != LDNS_STATUS_OK || *ans == NULL) {
+        ldns_pkt_free(*ans);
+        *ans = NULL;
+        return catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s",
+                              name,
+                              st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st)
+                                                   : "no answer over TCP");
+    }
+    return CATENA_OK;
+}
+
+/* next_id returns an unpredictable query id in |*id|; -1 if the CSPRNG
+ * fails. */
+static int
+next_id(struct catena_dns *d, uint16_t *id)
+{
+    if (d->num_ids == 0) {
+        if (RAND_bytes((unsigned char *)d->ids, sizeof(d->ids)) != 1) {
+            return -1;
+        }
+        d->num_ids = NUM_IDS;
+    }
+    *id = d->ids[--d->num_ids];
+    return 0;
+}
+
 /* send_one sends one query and checks that the answer is ours and usable. */
 static enum catena_rc
-send_one(ldns_resolver *res, const char *name, ldns_rr_type type,
+send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
          ldns_pkt **out, struct catena_err *err)
 {
     ldns_rdf *qname = NULL;
     ldns_pkt *query = NULL, *ans = NULL;
     ldns_rr *q;
-    ldns_status st;
     ldns_pkt_rcode rcode;
     enum catena_rc rc;
     char fqdn[CATENA_DNS_MAX_NAME + 2];
     size_t n = strlen(name);
+    uint16_t id = 0;
 
     *out = NULL;
     memcpy(fqdn, name, n);
@@ -199,18 +430,28 @@ send_one(ldns_resolver *res, const char *name, ldns_rr_type type,
         rc = catena_err_set(err, CATENA_ERR_INVALID, "bad DNS name %s", name);
         goto out;
     }
-    st = ldns_resolver_prepare_query_pkt(&query, res, qname, type,
-                                         LDNS_RR_CLASS_IN, LDNS_RD);
-    if (st != LDNS_STATUS_OK) {
-        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
-                            ldns_get_errorstr_by_id(st));
+    if (next_id(d, &id) != 0) {
+        rc = catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
         goto out;
     }
-    st = ldns_resolver_send_pkt(&ans, res, query);
-    if (st != LDNS_STATUS_OK || ans == NULL) {
-        rc = catena_err_set(err, CATENA_ERR_DNS, "DNS query for %s: %s", name,
-                            st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st)
-                                                 : "no answer");
+    /* Recursion desired, no EDNS, no DO bit: what the resolver settings
+     * of resolver_new asked of ldns. The packet owns its copy of the name
+     * once made. */
+    {
+        ldns_rdf *owner = ldns_rdf_clone(qname);
+
+        query = owner != NULL ? ldns_pkt_query_new(owner, type,
+                                                   LDNS_RR_CLASS_IN, LDNS_RD)
+                              : NULL;
+        if (query == NULL) {
+            ldns_rdf_deep_free(owner);
+            rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s",
+                                name);
+            goto out;
+        }
+    }
+    ldns_pkt_set_id(query, id);
+    if ((rc = exchange(d, query, name, &ans, err)) != CATENA_OK) {
         goto out;
     }
     if (!ldns_pkt_qr(ans) || ldns_pkt_id(ans) != ldns_pkt_id(query)) {
@@ -302,7 +543,7 @@ walk_chain(ldns_pkt *ans, ldns_rdf **cur, ldns_rr_type type,
 }
 
 enum catena_rc
-catena_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
+catena_dns_query(struct catena_dns *d, const char *name, ldns_rr_type type,
                  ldns_rr_list **out, struct catena_err *err)
 {
     ldns_rr_list *found = ldns_rr_list_new();
@@ -326,7 +567,7 @@ catena_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
         int w;
         ldns_pkt_free(ans);
         ans = NULL;
-        rc = send_one(res, qn, type, &ans, err);
+        rc = send_one(d, qn, type, &ans, err);
         if (rc != CATENA_OK) {
             goto out;
         }
@@ -465,22 +706,22 @@ push_str(char ***vals, size_t *num, size_t cap, char *s)
 enum catena_rc
 catena_dns_lookup_start(const char *spec, unsigned timeout_ms,
                         const char *name, char canon[CATENA_DNS_MAX_NAME + 1],
-                        ldns_resolver **res, struct catena_err *err)
+                        struct catena_dns **d, struct catena_err *err)
 {
     enum catena_rc rc = catena_dns_canon(name, canon, err);
 
-    *res = NULL;
+    *d = NULL;
     if (rc != CATENA_OK) {
         return rc;
     }
-    return catena_dns_resolver_new(spec, timeout_ms, res, err);
+    return catena_dns_open(spec, timeout_ms, d, err);
 }
 
 enum catena_rc
 catena_dns_txt(const char *resolver, unsigned timeout_ms, const char *name,
                char ***vals, size_t *num, struct catena_err *err)
 {
-    ldns_resolver *res = NULL;
+    struct catena_dns *d = NULL;
     ldns_rr_list *rrs = NULL;
     char canon[CATENA_DNS_MAX_NAME + 1];
     enum catena_rc rc;
@@ -488,12 +729,11 @@ catena_dns_txt(const char *resolver, unsigned timeout_ms, const char *name,
 
     *vals = NULL;
     *num = 0;
-    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &res,
-                                 err);
+    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &d, err);
     if (rc != CATENA_OK) {
         return rc;
     }
-    rc = catena_dns_query(res, canon, LDNS_RR_TYPE_TXT, &rrs, err);
+    rc = catena_dns_query(d, canon, LDNS_RR_TYPE_TXT, &rrs, err);
     if (rc != CATENA_OK) {
         goto out;
     }
@@ -518,7 +758,7 @@ out:
     if (rrs != NULL) {
         ldns_rr_list_deep_free(rrs);
     }
-    ldns_resolver_deep_free(res);
+    catena_dns_close(d);
     return rc;
 }
 
@@ -527,7 +767,7 @@ catena_dns_addrs(const char *resolver, unsigned timeout_ms, const char *name,
                  char ***addrs, size_t *num, struct catena_err *err)
 {
     static const ldns_rr_type types[] = {LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_A};
-    ldns_resolver *res = NULL;
+    struct catena_dns *d = NULL;
     ldns_rr_list *rrs[2] = {NULL, NULL};
     char canon[CATENA_DNS_MAX_NAME + 1];
     enum catena_rc rc;
@@ -535,13 +775,12 @@ catena_dns_addrs(const char *resolver, unsigned timeout_ms, const char *name,
 
     *addrs = NULL;
     *num = 0;
-    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &res,
-                                 err);
+    rc = catena_dns_lookup_start(resolver, timeout_ms, name, canon, &d, err);
     if (rc != CATENA_OK) {
         return rc;
     }
     for (int t = 0; t < 2; t++) {
-        rc = catena_dns_query(res, canon, types[t], &rrs[t], err);
+        rc = catena_dns_query(d, canon, types[t], &rrs[t], err);
         if (rc != CATENA_OK) {
             goto out;
         }
@@ -582,6 +821,6 @@ out:
             ldns_rr_list_deep_free(rrs[t]);
         }
     }
-    ldns_resolver_deep_free(res);
+    catena_dns_close(d);
     return rc;
 }

@@ -28,32 +28,43 @@ enum catena_rc catena_dns_canon(const char *name,
                                 struct catena_err *err) CATENA_WUR;
 
 /*
- * catena_dns_lookup_start canonicalises |name| into |canon| and builds
- * the resolver for |spec| (both as above): the first steps of every
- * lookup. On failure nothing is left to free.
+ * A DNS client for one lookup: the resolver of a spec (see caa.h) with
+ * |timeout_ms| per query and a single try per nameserver, and the UDP
+ * sockets its queries share (dns.c says why). Not for use by two threads
+ * at once.
+ */
+struct catena_dns;
+
+/*
+ * catena_dns_open makes a client for |spec|. |*out| is owned by the
+ * caller (catena_dns_close), NULL on failure; CATENA_ERR_CONFIG for a bad
+ * spec.
+ */
+enum catena_rc catena_dns_open(const char *spec, unsigned timeout_ms,
+                               struct catena_dns **out,
+                               struct catena_err *err) CATENA_WUR;
+
+/* catena_dns_close closes the sockets and frees |d|; NULL is a no-op. */
+void catena_dns_close(struct catena_dns *d);
+
+/*
+ * catena_dns_lookup_start canonicalises |name| into |canon| and opens the
+ * client for |spec| (both as above): the first steps of every lookup. On
+ * failure nothing is left to free.
  */
 enum catena_rc catena_dns_lookup_start(const char *spec, unsigned timeout_ms,
                                        const char *name,
                                        char canon[CATENA_DNS_MAX_NAME + 1],
-                                       ldns_resolver **res,
+                                       struct catena_dns **d,
                                        struct catena_err *err) CATENA_WUR;
 
 /*
- * catena_dns_resolver_new builds an ldns resolver for |spec| (see caa.h)
- * with |timeout_ms| per query and a single try. |*out| is owned by the
- * caller (ldns_resolver_deep_free). CATENA_ERR_CONFIG for a bad spec.
- */
-enum catena_rc catena_dns_resolver_new(const char *spec, unsigned timeout_ms,
-                                       ldns_resolver **out,
-                                       struct catena_err *err) CATENA_WUR;
-
-/*
- * catena_dns_query asks |res| for |type| records at |name| (canonical),
+ * catena_dns_query asks |d| for |type| records at |name| (canonical),
  * follows CNAMEs, and returns the records of |type| owned by the last name
  * of the chain in |*out| (a new list, possibly empty, owned by the caller:
  * ldns_rr_list_deep_free). NXDOMAIN and NODATA give an empty list.
  */
-enum catena_rc catena_dns_query(ldns_resolver *res, const char *name,
+enum catena_rc catena_dns_query(struct catena_dns *d, const char *name,
                                 ldns_rr_type type, ldns_rr_list **out,
                                 struct catena_err *err) CATENA_WUR;
 

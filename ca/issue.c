@@ -502,11 +502,18 @@ prepare(struct catena_ca *ca, struct catena_store *store, struct item *it,
 
     /* The subject key: from a CSR (proof of possession) or a bare SPKI.
      * Parsed once; everything after uses this X509_PUBKEY. */
-    if ((req->csr_der != NULL) == (req->spki_der != NULL)) {
+    if ((req->csr_der != NULL) + (req->csr != NULL) +
+            (req->spki_der != NULL) !=
+        1) {
         return catena_err_set(err, CATENA_ERR_INVALID,
                               "give exactly one of a CSR or a public key");
     }
-    if (req->csr_der != NULL) {
+    if (req->csr != NULL) {
+        /* Verified by catena_csr_verify; only the profile's key types are
+         * left to check. */
+        rc = catena_csr_borrow(req->csr, prof->key_types, &it->spki_x,
+                               &it->subject_key, err);
+    } else if (req->csr_der != NULL) {
         /* The SPKI keeps the received algorithm and key bits, so its hash
          * (key blocklist, CA-key check) and the certificate's copy are the
          * bytes the subscriber sent. */

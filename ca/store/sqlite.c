@@ -4,6 +4,7 @@
  * statement prepared once and kept for the life of the connection.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,22 @@ sq_disconnect(struct catena_store *store)
     store->drv = NULL;
 }
 
+/*
+ * sq_global_config runs once, before SQLite initialises itself. Memory
+ * statistics off: with them on, every allocation SQLite makes takes one
+ * process-wide mutex to count it, and with a connection per thread that
+ * mutex is shared by every request. Nothing here reads the statistics.
+ */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_global_config(void)
+{
+    /* SQLITE_MISUSE if something initialised SQLite first: harmless,
+     * the statistics then stay on. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum catena_rc
 sq_connect(struct catena_store *store, const char *url,
            struct catena_err *err)
@@ -406,6 +423,7 @@ sq_connect(struct catena_store *store, const char *url,
         return catena_err_set(err, CATENA_ERR_CONFIG,
                               "sqlite: store URL has no path");
     }
+    pthread_once(&sq_once, sq_global_config);
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");

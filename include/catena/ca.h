@@ -258,6 +258,14 @@ const char *const *catena_ca_issuer_names(const struct catena_ca *ca,
                                           size_t *num);
 
 /*
+ * catena_ca_issuer_name_by_id maps a store issuer id (the issuer_id of a
+ * certificate row) back to the issuer's name (borrowed), or NULL. The ids
+ * are those the store gave when the CA was opened, so no query is needed.
+ */
+const char *catena_ca_issuer_name_by_id(const struct catena_ca *ca,
+                                        int64_t id);
+
+/*
  * catena_ca_issuer_cert returns issuer |name|'s certificate DER (borrowed)
  * or NULL. catena_ca_issuer_chain_pem returns its chain up to but not
  * including the root, as PEM (borrowed).
@@ -297,9 +305,11 @@ void catena_ca_ocsp_url(const struct catena_ca *ca, char *buf,
 struct catena_issue_req {
     const char *profile;      /* "tls-server", "smime-mailbox", ... */
     const char *issuer;       /* NULL = the issuer configured for profile */
-    /* Exactly one of a CSR (signature checked) or a bare SPKI (SVIDs). */
+    /* Exactly one of a CSR (signature checked here), a CSR the caller
+     * verified already (catena_csr_verify), or a bare SPKI (SVIDs). */
     const uint8_t *csr_der;
     size_t csr_der_len;
+    const struct catena_csr *csr;
     const uint8_t *spki_der;
     size_t spki_der_len;
     const char *const *dns_names;
@@ -336,6 +346,31 @@ enum catena_rc catena_csr_check(const uint8_t *csr_der, size_t csr_der_len,
                                 unsigned key_types, uint8_t **spki_der,
                                 size_t *spki_der_len,
                                 struct catena_err *err) CATENA_WUR;
+
+/*
+ * A CSR whose signature verified and whose key passed the key checks.
+ * Only catena_csr_verify makes one, so a caller that has checked a CSR
+ * itself (ACME finalize) hands it to catena_ca_issue without the core
+ * parsing and verifying the same DER again; the core still checks the
+ * key against the profile, the blocklist and the CA keys.
+ */
+struct catena_csr;
+
+/*
+ * catena_csr_verify is catena_csr_check returning the verified CSR: on
+ * success |*out| is new (catena_csr_free), NULL on failure.
+ */
+enum catena_rc catena_csr_verify(const uint8_t *csr_der, size_t csr_der_len,
+                                 unsigned key_types, struct catena_csr **out,
+                                 struct catena_err *err) CATENA_WUR;
+
+/* catena_csr_spki_der returns the CSR's SubjectPublicKeyInfo DER as
+ * received (borrowed) and its length in |*len|. */
+const uint8_t *catena_csr_spki_der(const struct catena_csr *csr,
+                                   size_t *len);
+
+/* catena_csr_free frees |csr|; NULL is a no-op. */
+void catena_csr_free(struct catena_csr *csr);
 
 /*
  * catena_ca_issue issues one certificate: checks the key (type, size,

@@ -13,7 +13,11 @@
  *    request fails with CATENA_ERR_SIGNER (the script checks the 6 rows
  *    are RESERVED with no DER), and the audit chain still verifies;
  * 3. a new signer issues a batch of 2 again;
- * 4. a pool of 3 signer processes issues a batch of 7 (shares of 3, 2, 2).
+ * 4. a pool of 3 signer processes issues a batch of 7 (shares of 3, 2, 2);
+ * 5. a CSR verified by the caller (catena_csr_verify, as ACME does) is
+ *    issued for without the core parsing it again, with the CSR's key;
+ *    the core still refuses a verified CSR whose key its profile does not
+ *    accept, and a request naming both a verified CSR and a DER one.
  * Exit status 0 only if every step behaved.
  */
 #include <pthread.h>
@@ -22,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "catena/ca.h"
 #include "catena/config.h"
@@ -92,6 +99,103 @@ free_outs(struct run *r)
         catena_issued_free(r->outs[i]);
         r->outs[i] = NULL;
     }
+}
+
+/* ed25519_csr returns a DER CSR for a new Ed25519 key (malloc'd). */
+static uint8_t *
+ed25519_csr(size_t *len)
+{
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    X509_REQ *req = X509_REQ_new();
+    unsigned char *der = NULL;
+    uint8_t *copy = NULL;
+    int n = 0;
+
+    if (pk != NULL && req != NULL && X509_REQ_set_pubkey(req, pk) == 1 &&
+        X509_REQ_sign(req, pk, NULL) > 0) {
+        n = i2d_X509_REQ(req, &der);
+    }
+    if (n > 0 && (copy = malloc((size_t)n)) != NULL) {
+        memcpy(copy, der, (size_t)n);
+        *len = (size_t)n;
+    }
+    OPENSSL_free(der);
+    X509_REQ_free(req);
+    EVP_PKEY_free(pk);
+    return copy;
+}
+
+/* issue_verified is step 5; returns 1 if every case behaved. */
+static int
+issue_verified(struct catena_ca *ca, struct catena_store *store)
+{
+    const char *dns[] = {"verified.example.com"};
+    struct catena_issue_req req = {.profile = "tls-server",
+                                   .dns_names = dns,
+                                   .num_dns_names = 1};
+    struct catena_csr *c = NULL, *ed = NULL;
+    struct catena_issued *out = NULL, *no = NULL;
+    struct catena_err err;
+    const unsigned char *p;
+    X509 *x = NULL;
+    unsigned char *got = NULL;
+    const uint8_t *want;
+    size_t want_len = 0, ed_len = 0;
+    uint8_t *ed_der = ed25519_csr(&ed_len);
+    int got_len = 0, ok = 1;
+    unsigned all = CATENA_KEY_P256 | CATENA_KEY_P384 | CATENA_KEY_RSA2048 |
+                   CATENA_KEY_RSA3072 | CATENA_KEY_RSA4096 |
+                   CATENA_KEY_ED25519;
+
+    catena_err_clear(&err);
+    if (ed_der == NULL ||
+        catena_csr_verify(csr, csr_len, all, &c, &err) != CATENA_OK ||
+        catena_csr_verify(ed_der, ed_len, all, &ed, &err) != CATENA_OK) {
+        printf("verified: cannot verify the CSRs: %s\n", err.msg);
+        ok = 0;
+        goto out;
+    }
+    req.csr = c;
+    if (catena_ca_issue(ca, store, &req, &out, &err) != CATENA_OK) {
+        printf("verified: %s\n", err.msg);
+        ok = 0;
+        goto out;
+    }
+    /* The certificate certifies the CSR's key, bytes as received. */
+    p = out->der;
+    x = d2i_X509(NULL, &p, (long)out->der_len);
+    got_len = x != NULL ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got) : 0;
+    want = catena_csr_spki_der(c, &want_len);
+    if (got_len <= 0 || (size_t)got_len != want_len ||
+        memcmp(got, want, want_len) != 0) {
+        printf("verified: the certificate's key is not the CSR's\n");
+        ok = 0;
+    }
+    req.csr_der = csr;
+    req.csr_der_len = csr_len;
+    if (catena_ca_issue(ca, store, &req, &no, &err) != CATENA_ERR_INVALID) {
+        printf("verified: a verified CSR and a DER one were accepted\n");
+        ok = 0;
+    }
+    req.csr_der = NULL;
+    req.csr_der_len = 0;
+    req.csr = ed;
+    if (catena_ca_issue(ca, store, &req, &no, &err) != CATENA_ERR_POLICY) {
+        printf("verified: tls-server took an Ed25519 key: %s\n", err.msg);
+        ok = 0;
+    }
+    if (ok) {
+        printf("verified: ok\n");
+    }
+out:
+    OPENSSL_free(got);
+    X509_free(x);
+    catena_issued_free(out);
+    catena_issued_free(no);
+    catena_csr_free(c);
+    catena_csr_free(ed);
+    free(ed_der);
+    return ok;
 }
 
 int
@@ -262,6 +366,9 @@ main(int argc, char **argv)
         printf("pool: ok\n");
     }
     free_outs(&r);
+
+    /* 5. A CSR the caller verified. */
+    bad |= !issue_verified(ca, store);
     bad |= !chain_ok(store, "at the end");
     catena_store_close(store);
     catena_ca_close(ca);

@@ -22,6 +22,7 @@ mkdir "$tmp/out"
     | tee "$tmp/log" || fail "core_batch reported a failure"
 grep -q '^after-restart: ok' "$tmp/log" || fail "no issuance after restart"
 grep -q '^pool: ok' "$tmp/log" || fail "the signer pool did not issue"
+grep -q '^verified: ok' "$tmp/log" || fail "the verified-CSR path misbehaved"
 n=0
 for pem in "$tmp"/out/batch-*.pem; do
     # The leaf verifies against the root through the issuer chain.

@@ -1,8 +1,9 @@
 /*
  * test_nonce.c - MAC'd single-use nonces (acme/nonce.c) on a real SQLite
  * store: first use accepted, replay, tampering, expiry and malformed
- * input refused, and a second connection (a second node, or this one
- * after a restart) sharing the key and the used set.
+ * input refused, a second connection (a second node, or this one after a
+ * restart) sharing the key and the used set, and the sweep of expired
+ * uses.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -186,6 +187,70 @@ test_malformed(void **state)
     assert_int_equal(use(fx->a, &fx->key_a, n), 1);
 }
 
+/* prefix_row writes the acme_nonce_uses key of a nonce expiring at |exp|
+ * with random part |r|: big-endian expiry, then 8 bytes. */
+static void
+prefix_row(uint8_t out[16], int64_t exp, uint8_t r)
+{
+    for (int i = 0; i < 8; i++) {
+        out[i] = (uint8_t)((uint64_t)exp >> (8 * (7 - i)));
+    }
+    memset(out + 8, r, 8);
+}
+
+static int
+has_row(struct catena_store *st, const uint8_t key[16])
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_BLOB(key, 16)};
+    struct catena_rows *rows = NULL;
+    struct catena_err err = {0};
+    int found;
+
+    assert_int_equal(catena_store_exec(st,
+                                       "SELECT 1 FROM acme_nonce_uses "
+                                       "WHERE prefix = $1",
+                                       p, 1, &rows, &err),
+                     CATENA_OK);
+    found = catena_rows_get(rows, 0) != NULL;
+    catena_rows_free(rows);
+    return found;
+}
+
+/* Uses of expired nonces are deleted by the periodic sweep (every 1024
+ * uses on a thread); uses of live ones stay and keep refusing. */
+static void
+test_sweep(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    uint8_t old[16], live[16];
+    char n[ACME_MAX_NONCE], first[ACME_MAX_NONCE];
+    int64_t now = acme_now();
+
+    prefix_row(old, now - 10, 0x11);
+    prefix_row(live, now + 3600, 0x22);
+    for (int i = 0; i < 2; i++) {
+        struct catena_sql_param p[] = {
+            CATENA_SQL_P_BLOB(i == 0 ? old : live, 16)};
+        assert_int_equal(catena_store_exec(fx->a,
+                                           "INSERT INTO acme_nonce_uses "
+                                           "(prefix) VALUES ($1)",
+                                           p, 1, NULL, &err),
+                         CATENA_OK);
+    }
+    assert_int_equal(acme_nonce_new(&fx->key_a, 60, first, &err), CATENA_OK);
+    assert_int_equal(use(fx->a, &fx->key_a, first), 1);
+    assert_true(has_row(fx->a, old));
+    for (int i = 0; i < 1024; i++) {
+        assert_int_equal(acme_nonce_new(&fx->key_a, 60, n, &err), CATENA_OK);
+        assert_int_equal(use(fx->a, &fx->key_a, n), 1);
+    }
+    assert_false(has_row(fx->a, old));
+    assert_true(has_row(fx->a, live));
+    assert_int_equal(use(fx->a, &fx->key_a, first), 0);
+    assert_int_equal(use(fx->b, &fx->key_b, first), 0);
+}
+
 /* Concurrent consumers, each on its own connection, race for the same
  * nonces (grouped into shared transactions): every nonce is accepted
  * exactly once. */
@@ -263,6 +328,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,12 @@
  * test_caa.c - catena_caa_check against a real loopback DNS server
  * (catena-testdns): permission, refusal, issuewild, tree climbing, CNAME,
  * issuemail, RFC 8657 parameters, critical tags, and every way a lookup
- * fails closed (SERVFAIL, REFUSED, timeouts, truncated, garbage).
+ * fails closed (SERVFAIL, REFUSED, timeouts, truncated, garbage); and,
+ * against a server of this file, that a truncated UDP answer is asked
+ * again over TCP.
  */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,6 +364,148 @@ test_silent_resolver(void **state)
     close(fd);
 }
 
+/*
+ * A nameserver whose UDP answers are all truncated (TC, no records) and
+ * whose TCP answers, on the same port, carry one CAA record naming
+ * another CA: only a client that asks again over TCP sees the refusal.
+ */
+struct tc_server {
+    int udp, tcp;
+    pthread_t udp_th, tcp_th;
+};
+
+/* tc_answer builds the answer to query |q| (|qlen| bytes) in |out|;
+ * returns its length, or 0 for a query it does not understand. */
+static size_t
+tc_answer(const uint8_t *q, size_t qlen, int truncated, uint8_t *out,
+          size_t cap)
+{
+    static const uint8_t caa[] = {0, 5, 'i', 's', 's', 'u', 'e', 'c', 'a',
+                                  '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e'};
+    size_t i = 12, qend, n;
+    int want_caa;
+
+    while (i < qlen && q[i] != 0) {
+        i += 1u + q[i];
+    }
+    qend = i + 5;
+    if (qlen < 12 || qend > qlen || qend + 12 + sizeof(caa) > cap) {
+        return 0;
+    }
+    want_caa = q[i + 1] == 1 && q[i + 2] == 1; /* type 257 */
+    memcpy(out, q, qend);
+    out[2] = 0x81 | (truncated ? 0x02 : 0); /* QR, RD (and TC) */
+    out[3] = 0x80;                           /* RA, NOERROR */
+    out[4] = 0;
+    out[5] = 1;
+    memset(out + 6, 0, 6);
+    n = qend;
+    if (!truncated && want_caa) {
+        const uint8_t rr[] = {0xc0, 0x0c, 1, 1, 0, 1, 0, 0, 0, 60, 0,
+                              sizeof(caa)};
+        out[7] = 1;
+        memcpy(out + n, rr, sizeof(rr));
+        n += sizeof(rr);
+        memcpy(out + n, caa, sizeof(caa));
+        n += sizeof(caa);
+    }
+    return n;
+}
+
+static void *
+tc_udp_main(void *arg)
+{
+    struct tc_server *t = arg;
+    uint8_t q[512], a[600];
+    struct sockaddr_storage from;
+
+    for (;;) {
+        socklen_t fl = sizeof(from);
+        ssize_t n = recvfrom(t->udp, q, sizeof(q), 0,
+                             (struct sockaddr *)&from, &fl);
+        size_t al;
+        if (n <= 0) {
+            return NULL; /* shut down */
+        }
+        al = tc_answer(q, (size_t)n, 1, a, sizeof(a));
+        if (al > 0) {
+            (void)sendto(t->udp, a, al, 0, (struct sockaddr *)&from, fl);
+        }
+    }
+}
+
+static void *
+tc_tcp_main(void *arg)
+{
+    struct tc_server *t = arg;
+    uint8_t q[514], a[602];
+
+    for (;;) {
+        int c = accept(t->tcp, NULL, NULL);
+        size_t got = 0, need = 2, al;
+        if (c < 0) {
+            return NULL;
+        }
+        while (got < need && got < sizeof(q)) {
+            ssize_t n = read(c, q + got, need - got);
+            if (n <= 0) {
+                break;
+            }
+            got += (size_t)n;
+            if (got == 2) {
+                need = 2u + (size_t)((q[0] << 8) | q[1]);
+            }
+        }
+        al = got == need ? tc_answer(q + 2, got - 2, 0, a + 2, sizeof(a) - 2)
+                         : 0;
+        if (al > 0) {
+            ssize_t w;
+            a[0] = (uint8_t)(al >> 8);
+            a[1] = (uint8_t)al;
+            w = write(c, a, al + 2);
+            (void)w; /* a short write fails the client's lookup */
+        }
+        close(c);
+    }
+}
+
+static void
+test_truncated_over_tcp(void **state)
+{
+    struct tc_server t;
+    struct sockaddr_in sa = {0};
+    socklen_t sl = sizeof(sa);
+    struct catena_err err = {0};
+    char res[32];
+    int one = 1;
+
+    (void)state;
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    t.udp = socket(AF_INET, SOCK_DGRAM, 0);
+    t.tcp = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(t.udp >= 0 && t.tcp >= 0);
+    assert_int_equal(bind(t.udp, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(t.udp, (struct sockaddr *)&sa, &sl), 0);
+    setsockopt(t.tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    assert_int_equal(bind(t.tcp, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(t.tcp, 8), 0);
+    assert_int_equal(pthread_create(&t.udp_th, NULL, tc_udp_main, &t), 0);
+    assert_int_equal(pthread_create(&t.tcp_th, NULL, tc_tcp_main, &t), 0);
+    snprintf(res, sizeof(res), "127.0.0.1:%u", ntohs(sa.sin_port));
+    assert_int_equal(check_full(res, "x.tc.test", 0, CATENA_CAA_ISSUE, NULL,
+                                NULL, &err),
+                     CATENA_ERR_CAA);
+    assert_non_null(strstr(err.msg, "ca.example"));
+    /* The threads end when their sockets are shut down. */
+    shutdown(t.udp, SHUT_RDWR);
+    shutdown(t.tcp, SHUT_RDWR);
+    pthread_join(t.udp_th, NULL);
+    pthread_join(t.tcp_th, NULL);
+    close(t.udp);
+    close(t.tcp);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -396,6 +541,7 @@ main(void)
         cmocka_unit_test(test_malformed_values),
         cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_silent_resolver),
+        cmocka_unit_test(test_truncated_over_tcp),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
