@@ -406,7 +406,7 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
                                "status may only be set to deactivated");
             goto out;
         }
-        if (acme_store_write(r->store,
+        if (catena_store_exec(r->store,
                              "UPDATE acme_accounts SET status = "
                              "'deactivated' WHERE id = $1",
                              ps, 1, NULL, &err) != CATENA_OK) {
@@ -430,7 +430,7 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
             struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(text),
                                             CATENA_SQL_P_INT(id)};
             if (text == NULL ||
-                acme_store_write(r->store,
+                catena_store_exec(r->store,
                                  "UPDATE acme_accounts SET contact = $1 "
                                  "WHERE id = $2",
                                  ps, 2, NULL, &err) != CATENA_OK) {
@@ -535,7 +535,7 @@ acme_h_key_change(struct acme_req *r)
         enum catena_rc rc =
             jwk_text == NULL
                 ? CATENA_ERR_NOMEM
-                : acme_store_write(r->store,
+                : catena_store_exec(r->store,
                                    "UPDATE acme_accounts SET thumbprint = "
                                    "$1, jwk = $2 WHERE id = $3",
                                    ps, 3, NULL, &err);

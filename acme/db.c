@@ -135,79 +135,10 @@ acme_time_str(int64_t t, char buf[32])
     }
 }
 
-/*
- * The write gate. SQLite has one writer at a time, and a connection that
- * finds the lock taken sleeps in its busy handler (1, 2, 5, 10 ... 100 ms
- * steps) however soon the lock comes free: under concurrent requests most
- * of a request's time went to those sleeps. Writers of this process queue
- * on a mutex instead and are woken the moment it is released; the busy
- * timeout still covers other processes. Recursive, so a gated write inside
- * a gated transaction is fine. Taken only before a transaction begins,
- * never while holding SQLite's lock without it, so it cannot deadlock with
- * writers that do not use it. Off (no-op) for PostgreSQL.
- */
-static pthread_mutex_t wgate;
-static pthread_once_t wgate_once = PTHREAD_ONCE_INIT;
-static int wgate_on;
-
-static void
-wgate_init(void)
-{
-    pthread_mutexattr_t a;
-
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&wgate, &a);
-    pthread_mutexattr_destroy(&a);
-}
-
-void
-acme_wgate_enable(const char *store_url)
-{
-    pthread_once(&wgate_once, wgate_init);
-    wgate_on = store_url != NULL && strncmp(store_url, "sqlite:", 7) == 0;
-}
-
-void
-acme_wlock(void)
-{
-    if (wgate_on) {
-        pthread_mutex_lock(&wgate);
-    }
-}
-
-void
-acme_wunlock(void)
-{
-    if (wgate_on) {
-        pthread_mutex_unlock(&wgate);
-    }
-}
-
-enum catena_rc
-acme_store_write(struct catena_store *store, const char *sql,
-                 const struct catena_sql_param *params, size_t num_params,
-                 struct catena_rows **rows, struct catena_err *err)
-{
-    enum catena_rc rc;
-
-    acme_wlock();
-    rc = catena_store_exec(store, sql, params, num_params, rows, err);
-    acme_wunlock();
-    return rc;
-}
-
 enum catena_rc
 acme_tx_begin(struct catena_store *store, struct catena_err *err)
 {
-    enum catena_rc rc;
-
-    acme_wlock();
-    rc = catena_store_begin(store, err);
-    if (rc != CATENA_OK) {
-        acme_wunlock();
-    }
-    return rc;
+    return catena_store_begin(store, err);
 }
 
 enum catena_rc
@@ -220,7 +151,6 @@ acme_tx_commit(struct catena_store *store, struct catena_err *err)
     if (rc != CATENA_OK) {
         catena_store_rollback(store);
     }
-    acme_wunlock();
     return rc;
 }
 
@@ -228,7 +158,6 @@ void
 acme_tx_rollback(struct catena_store *store)
 {
     catena_store_rollback(store);
-    acme_wunlock();
 }
 
 struct catena_store *

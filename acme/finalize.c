@@ -28,7 +28,7 @@ order_fail(struct acme_req *r, int64_t id, json_t *prob)
         CATENA_SQL_P_INT(id)};
     struct catena_err err = {0};
 
-    if (acme_store_write(r->store,
+    if (catena_store_exec(r->store,
                          "UPDATE acme_orders SET status = 'invalid', error = "
                          "$1 WHERE id = $2",
                          p, 2, NULL, &err) != CATENA_OK) {
@@ -45,7 +45,7 @@ set_valid(struct acme_req *r, int64_t id, const char *serial,
     struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(serial),
                                    CATENA_SQL_P_INT(id)};
 
-    return acme_store_write(r->store,
+    return catena_store_exec(r->store,
                             "UPDATE acme_orders SET status = 'valid', "
                             "serial = $1 WHERE id = $2",
                             p, 2, NULL, err);
@@ -234,7 +234,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         }
         struct catena_sql_param pc[] = {CATENA_SQL_P_INT(r->now),
                                         CATENA_SQL_P_INT(oi->authz_id)};
-        if (acme_store_write(r->store,
+        if (catena_store_exec(r->store,
                              "UPDATE acme_authzs SET caa_checked_at = $1 "
                              "WHERE id = $2",
                              pc, 2, NULL, &err) != CATENA_OK) {
@@ -252,12 +252,10 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     /* Checked above, or at validation within caa_reuse, with the ACME
      * server's identities, resolver and RFC 8657 account binding. */
     ir.caa_checked = 1;
-    /* The core's own writes (reserve, then the DER) go through the gate
-     * too: left outside, they hold SQLite's lock while gated writers sleep
-     * in the busy handler with the gate held. */
-    acme_wlock();
+    /* Its writes (reserve, then the DER) queue at the store's writer
+     * gate like any other; the signer round trip between them holds
+     * nothing. */
     rc = catena_ca_issue(r->srv->ca, r->store, &ir, &issued, &err);
-    acme_wunlock();
     if (rc != CATENA_OK) {
         enum acme_prob p = rc == CATENA_ERR_POLICY || rc == CATENA_ERR_INVALID
                                ? ACME_PROB_BAD_CSR

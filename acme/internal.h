@@ -348,21 +348,11 @@ enum catena_rc acme_db_migrate(struct catena_store *store,
                                struct catena_err *err) CATENA_WUR;
 
 /*
- * The write gate (db.c): with a SQLite store, this process's ACME writers
- * queue on one mutex rather than in SQLite's sleeping busy handler.
- * acme_wgate_enable turns it on for a "sqlite:" URL (call before serving).
- * acme_store_write is catena_store_exec inside the gate; acme_tx_begin
- * takes the gate and begins, acme_tx_commit / acme_tx_rollback end the
- * transaction and release it (a commit that fails is rolled back, so the
- * connection is left outside any transaction either way).
+ * Transactions (db.c). The SQLite driver queues this process's writers on
+ * its own gate (ca/store/sqlite.c). acme_tx_commit rolls back a commit
+ * that fails, so the connection is left outside any transaction either
+ * way.
  */
-void acme_wgate_enable(const char *store_url);
-void acme_wlock(void);
-void acme_wunlock(void);
-enum catena_rc acme_store_write(struct catena_store *store, const char *sql,
-                                const struct catena_sql_param *params,
-                                size_t num_params, struct catena_rows **rows,
-                                struct catena_err *err) CATENA_WUR;
 enum catena_rc acme_tx_begin(struct catena_store *store,
                              struct catena_err *err) CATENA_WUR;
 enum catena_rc acme_tx_commit(struct catena_store *store,

@@ -102,7 +102,7 @@ acme_nonce_key_load(struct catena_store *store, struct acme_nonce_key *key,
         /* The first node to start creates the key; the others, and later
          * starts, read the same one. */
         struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(text)};
-        rc = acme_store_write(store,
+        rc = catena_store_exec(store,
                               "INSERT INTO acme_nonce_keys (id, secret) "
                               "VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
                               p, 1, NULL, err);
@@ -263,7 +263,7 @@ sweep_used(struct catena_store *store, size_t n)
     put_be64(now, (uint64_t)acme_now());
     /* Housekeeping: a failed sweep does not fail the request. A row may
      * go once expired: the MAC'd expiry refuses the nonce then. */
-    if (acme_store_write(store,
+    if (catena_store_exec(store,
                          "DELETE FROM acme_nonce_uses WHERE prefix < $1", p,
                          1, NULL, NULL) != CATENA_OK) {
         CATENA_WARN("acme: sweeping used nonces failed");

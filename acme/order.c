@@ -110,7 +110,7 @@ set_order_status(struct catena_store *st, int64_t id, const char *status,
                                    error != NULL ? CATENA_SQL_P_TEXT(error)
                                                  : CATENA_SQL_P_NULL(),
                                    CATENA_SQL_P_INT(id)};
-    return acme_store_write(st,
+    return catena_store_exec(st,
                             "UPDATE acme_orders SET status = $1, error = "
                             "COALESCE($2, error) WHERE id = $3",
                             p, 3, NULL, err);
@@ -326,7 +326,7 @@ new_authz(struct acme_req *r, const char *type, const char *value,
             CATENA_SQL_P_TEXT(value), CATENA_SQL_P_INT(wildcard),
             CATENA_SQL_P_INT(r->now + r->srv->authz_lifetime),
             CATENA_SQL_P_INT(r->now)};
-        rc = acme_store_write(
+        rc = catena_store_exec(
             r->store,
             "INSERT INTO acme_authzs (account_id, id_type, id_value, "
             "wildcard, status, expires, validated_at, caa_checked_at, "
@@ -351,7 +351,7 @@ new_authz(struct acme_req *r, const char *type, const char *value,
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(id),
                                        CATENA_SQL_P_TEXT(types[i]),
                                        CATENA_SQL_P_TEXT(token)};
-        rc = acme_store_write(r->store,
+        rc = catena_store_exec(r->store,
                               "INSERT INTO acme_challenges (authz_id, type, "
                               "token, status, validated_at) VALUES ($1, $2, "
                               "$3, 'pending', 0)",
@@ -521,7 +521,7 @@ acme_h_new_order(struct acme_req *r)
             replaces != NULL ? CATENA_SQL_P_TEXT(replaces)
                              : CATENA_SQL_P_NULL(),
             CATENA_SQL_P_INT(r->now)};
-        rc = acme_store_write(r->store,
+        rc = catena_store_exec(r->store,
                               "INSERT INTO acme_orders (account_id, status, "
                               "expires, replaces, replaces_certid, "
                               "created_at) VALUES ($1, 'pending', $2, $3, "
@@ -568,7 +568,7 @@ acme_h_new_order(struct acme_req *r)
         struct catena_sql_param p[] = {CATENA_SQL_P_INT(order_id),
                                        CATENA_SQL_P_INT((int64_t)i),
                                        CATENA_SQL_P_INT(az)};
-        rc = acme_store_write(r->store,
+        rc = catena_store_exec(r->store,
                               "INSERT INTO acme_order_idents (order_id, pos, "
                               "authz_id) VALUES ($1, $2, $3)",
                               p, 3, NULL, &err);
@@ -805,7 +805,7 @@ acme_h_authz(struct acme_req *r, int64_t id)
     }
     catena_rows_free(rows);
     rows = NULL;
-    if (acme_store_write(r->store,
+    if (catena_store_exec(r->store,
                          "UPDATE acme_authzs SET status = 'deactivated' "
                          "WHERE id = $1 AND account_id = $2 AND status IN "
                          "('pending', 'valid') RETURNING id",
@@ -892,7 +892,7 @@ acme_h_challenge(struct acme_req *r, int64_t id)
             }
             if (claimed && acme_workers_enqueue(r->srv, id) != 0) {
                 /* Put it back so the client can retry later. */
-                if (acme_store_write(r->store,
+                if (catena_store_exec(r->store,
                                      "UPDATE acme_challenges SET status = "
                                      "'pending' WHERE id = $1",
                                      p, 1, NULL, &err) != CATENA_OK) {

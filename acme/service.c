@@ -272,7 +272,6 @@ acme_start(const struct catena_service_env *env, void **state,
     if (rc != CATENA_OK) {
         goto out;
     }
-    acme_wgate_enable(srv->store_url);
     rc = acme_nonce_key_load(st, &srv->nonce_key, err);
     if (rc != CATENA_OK) {
         goto out;

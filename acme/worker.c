@@ -156,11 +156,11 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl,
             CATENA_SQL_P_TEXT(prob == ACME_PROB_NONE ? "valid" : "invalid"),
             CATENA_SQL_P_INT(prob == ACME_PROB_NONE ? now : 0),
             CATENA_SQL_P_TEXT(type), CATENA_SQL_P_INT(authz_id)};
-        if (acme_store_write(st,
+        if (catena_store_exec(st,
                              "UPDATE acme_challenges SET status = $1, "
                              "validated_at = $2, error = $3 WHERE id = $4",
                              pc, 4, NULL, &err) != CATENA_OK ||
-            acme_store_write(st,
+            catena_store_exec(st,
                              "UPDATE acme_authzs SET status = $1, "
                              "validated_at = $2, caa_checked_at = $2, "
                              "method = $3 WHERE id = $4 AND status = "

@@ -131,6 +131,13 @@ struct store_ops {
      */
     enum catena_rc (*xact_lock)(struct catena_store *store, int key,
                                 struct catena_err *err);
+    /*
+     * Optional: called with 1 before the outermost BEGIN and with 0 once
+     * that transaction ended (commit, rollback, or a BEGIN that failed).
+     * SQLite queues this process's writers on a mutex here, for the
+     * span of each write transaction only.
+     */
+    void (*write_gate)(int enter);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -16,6 +16,44 @@
 /* How long a writer waits for another connection's write lock. */
 #define SQLITE_BUSY_MS 10000
 
+/*
+ * The writer gate. SQLite admits one writer at a time, and a writer that
+ * finds the lock taken sleeps in the busy handler (1, 2, 5, 10 ... 100
+ * ms), so this process's connections (a thread each) queue on a mutex
+ * instead, for the span of each write transaction (store.c calls
+ * sq_write_gate around BEGIN IMMEDIATE ... COMMIT) and of each write
+ * outside one. Nothing that waits on anything else (the signer, the
+ * network) runs inside a write transaction, so the queue moves. Other
+ * processes still meet the busy handler. Recursive: one thread writing
+ * on two connections then gets SQLITE_BUSY after the timeout rather than
+ * hanging. One gate per process, not per file: a process opens one
+ * database.
+ */
+static pthread_mutex_t sq_gate;
+static pthread_once_t sq_gate_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_gate_init(void)
+{
+    pthread_mutexattr_t a;
+
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&sq_gate, &a);
+    pthread_mutexattr_destroy(&a);
+}
+
+static void
+sq_write_gate(int enter)
+{
+    pthread_once(&sq_gate_once, sq_gate_init);
+    if (enter) {
+        pthread_mutex_lock(&sq_gate);
+    } else {
+        pthread_mutex_unlock(&sq_gate);
+    }
+}
+
 struct sq_conn {
     sqlite3 *db;
     struct store_cache cache;
@@ -283,7 +321,7 @@ sq_exec(struct catena_store *store, const char *sql,
     struct sq_conn *c = store->drv;
     struct catena_rows *rows = NULL;
     struct sq_prep *p = NULL;
-    int temp = 0, src;
+    int temp = 0, src, gated;
     enum catena_rc rc;
 
     if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
@@ -299,13 +337,27 @@ sq_exec(struct catena_store *store, const char *sql,
             goto out;
         }
     }
+    /* A write outside a transaction is a transaction of its own. (BEGIN
+     * and COMMIT count as read-only; store.c gates those.) */
+    gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
+    if (gated) {
+        sq_write_gate(1);
+    }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
         if (rows != NULL && (rc = copy_row(rows, p->stmt, err)) != CATENA_OK) {
-            goto out;
+            break;
         }
     }
-    if (src != SQLITE_DONE) {
+    if (rc == CATENA_OK && src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
+    }
+    if (gated) {
+        /* Reset first: the statement's implicit transaction ends only
+         * then if it stopped early. */
+        sqlite3_reset(p->stmt);
+        sq_write_gate(0);
+    }
+    if (rc != CATENA_OK) {
         goto out;
     }
     if (rows != NULL) {
@@ -327,7 +379,7 @@ sq_foreach(struct catena_store *store, const char *sql,
     struct sq_conn *c = store->drv;
     struct sq_prep *p = NULL;
     struct catena_row row;
-    int temp = 0, src, stop = 0;
+    int temp = 0, src, stop = 0, gated;
     enum catena_rc rc;
 
     if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
@@ -340,6 +392,10 @@ sq_foreach(struct catena_store *store, const char *sql,
     row.cells = NULL;
     row.stmt = p->stmt;
     row.num_cols = sqlite3_column_count(p->stmt);
+    gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
+    if (gated) {
+        sq_write_gate(1);
+    }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
         if ((stop = cb(ctx, &row)) != 0) {
             break;
@@ -349,6 +405,10 @@ sq_foreach(struct catena_store *store, const char *sql,
         rc = store_stop_rc(stop, err);
     } else if (src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
+    }
+    if (gated) {
+        sqlite3_reset(p->stmt);
+        sq_write_gate(0);
     }
 out:
     put_stmt(p, temp);
@@ -489,4 +549,5 @@ const struct store_ops store_sqlite_ops = {
     .foreach = sq_foreach,
     .script = sq_script,
     .xact_lock = sq_xact_lock,
+    .write_gate = sq_write_gate,
 };

@@ -290,8 +290,14 @@ catena_store_begin(struct catena_store *store, struct catena_err *err)
         store->depth++;
         return CATENA_OK;
     }
+    if (store->ops->write_gate != NULL) {
+        store->ops->write_gate(1);
+    }
     rc = store->ops->exec(store, store->ops->begin_sql, NULL, 0, NULL, err);
     if (rc != CATENA_OK) {
+        if (store->ops->write_gate != NULL) {
+            store->ops->write_gate(0);
+        }
         return rc;
     }
     store->depth = 1;
@@ -329,6 +335,9 @@ catena_store_commit(struct catena_store *store, struct catena_err *err)
         return rc;
     }
     store->depth = 0;
+    if (store->ops->write_gate != NULL) {
+        store->ops->write_gate(0);
+    }
     return CATENA_OK;
 }
 
@@ -348,6 +357,9 @@ catena_store_rollback(struct catena_store *store)
     if (--store->depth == 0) {
         store->doomed = 0;
         store->rolled_back = 0;
+        if (store->ops->write_gate != NULL) {
+            store->ops->write_gate(0);
+        }
     }
 }
 
