@@ -534,6 +534,9 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
         return acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL,
                                   "store unavailable");
     }
+    /* One snapshot for the request's reads until its first write (see
+     * store.h): a request reads about eight times. */
+    catena_store_read_begin(r.store);
     if (strncmp(req->path, srv->base_path, bl) != 0 || strlen(req->path) > ACME_MAX_URL) {
         acme_reply_problem(&r, ACME_PROB_NOT_FOUND, "no such resource");
     } else {
@@ -547,6 +550,7 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
             settle_nonce(&r);
         }
     }
+    catena_store_read_end(r.store);
     acme_jws_clear(&r.jws);
     acme_account_clear(&r.acct);
     EVP_PKEY_free(r.jwk_key);

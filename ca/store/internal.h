@@ -111,6 +111,7 @@ void store_cache_clear(struct store_cache *c, void (*free_value)(void *));
 struct store_ops {
     enum catena_store_driver driver;
     const char *begin_sql;
+    const char *read_begin_sql;  /* a read snapshot's BEGIN; NULL = none */
     enum catena_rc (*connect)(struct catena_store *store, const char *url,
                               struct catena_err *err);
     void (*disconnect)(struct catena_store *store);
@@ -154,7 +155,11 @@ struct catena_store {
     int doomed;         /* a statement failed or an inner rollback ran */
     int rolled_back;    /* ROLLBACK already sent for this nest */
     int have_mig_table; /* schema_migrations known to exist */
+    int reading;        /* a read snapshot is open (catena_store_read_*) */
 };
+
+/* store_read_end ends an open read snapshot (before a write). */
+void store_read_end(struct catena_store *store);
 
 /* store_note_failure dooms the current transaction, if any. */
 void store_note_failure(struct catena_store *store);

@@ -341,6 +341,7 @@ sq_exec(struct catena_store *store, const char *sql,
      * and COMMIT count as read-only; store.c gates those.) */
     gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
     if (gated) {
+        store_read_end(store);
         sq_write_gate(1);
     }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
@@ -394,6 +395,7 @@ sq_foreach(struct catena_store *store, const char *sql,
     row.num_cols = sqlite3_column_count(p->stmt);
     gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
     if (gated) {
+        store_read_end(store);
         sq_write_gate(1);
     }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
@@ -543,6 +545,7 @@ const struct store_ops store_sqlite_ops = {
     /* IMMEDIATE takes the write lock up front: a deferred transaction that
      * upgrades later can fail with SQLITE_BUSY that no timeout resolves. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .read_begin_sql = "BEGIN",
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .exec = sq_exec,

@@ -290,6 +290,7 @@ catena_store_begin(struct catena_store *store, struct catena_err *err)
         store->depth++;
         return CATENA_OK;
     }
+    store_read_end(store);
     if (store->ops->write_gate != NULL) {
         store->ops->write_gate(1);
     }
@@ -360,6 +361,38 @@ catena_store_rollback(struct catena_store *store)
         if (store->ops->write_gate != NULL) {
             store->ops->write_gate(0);
         }
+    }
+}
+
+void
+catena_store_read_begin(struct catena_store *store)
+{
+    if (store->ops->read_begin_sql == NULL || store->depth > 0 ||
+        store->reading) {
+        return;
+    }
+    /* Without one, reads simply run one by one. */
+    store->reading = store->ops->exec(store, store->ops->read_begin_sql,
+                                      NULL, 0, NULL, NULL) == CATENA_OK;
+}
+
+void
+store_read_end(struct catena_store *store)
+{
+    if (!store->reading) {
+        return;
+    }
+    store->reading = 0;
+    if (store->ops->exec(store, "COMMIT", NULL, 0, NULL, NULL) != CATENA_OK) {
+        (void)store->ops->exec(store, "ROLLBACK", NULL, 0, NULL, NULL);
+    }
+}
+
+void
+catena_store_read_end(struct catena_store *store)
+{
+    if (store != NULL) {
+        store_read_end(store);
     }
 }
 

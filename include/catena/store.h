@@ -62,6 +62,20 @@ enum catena_rc catena_store_commit(struct catena_store *store,
 void catena_store_rollback(struct catena_store *store);
 
 /*
+ * A read snapshot (SQLite; nothing on PostgreSQL): the reads that follow
+ * share one read transaction instead of each starting its own, which on
+ * SQLite means a lock round trip and, after any other connection's
+ * commit, re-reading every page from the file. catena_store_read_begin
+ * starts one when no transaction is open; it lasts until
+ * catena_store_read_end, or ends by itself just before the first write
+ * (a transaction's begin or a write statement), so writes never run
+ * inside it and see the newest state as always. Reads inside it see the
+ * database as of its first read: keep it to one request's work.
+ */
+void catena_store_read_begin(struct catena_store *store);
+void catena_store_read_end(struct catena_store *store);
+
+/*
  * A module's own numbered migrations (acme/, crl/, spiffe/ keep their tables
  * this way; the core's are applied by catena_store_open). |sql| is one or
  * more ";"-separated statements in the common dialect; the driver
