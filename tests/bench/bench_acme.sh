@@ -11,6 +11,11 @@
 # latency, the ratio, the driver's and each server's CPU use over the
 # measured window, and each server's peak RSS from /usr/bin/time -v.
 # usage: bench_acme.sh CATENA [CLIENTS] [SECONDS]
+# CLIENTS may be a list ("1 2 4 8"): one run per count, then the ratio at
+# each. With few clients both CAs are bound by latency (Pebble answers a
+# challenge and a finalize "processing", so its clients wait and poll;
+# Catena answers both with the outcome); with more, by CPU, which the
+# driver, both servers and the DNS server share.
 # The driver is the acme_load built beside CATENA (BUILD/tests/bench/
 # acme_load for BUILD/catena); ACME_LOAD=PATH names another.
 # BENCH_CAS="catena" runs one CA only (e.g. to profile it by pid).
@@ -19,6 +24,21 @@ CATENA=$1
 CLIENTS=${2:-8}
 SECONDS_RUN=${3:-20}
 CAS=${BENCH_CAS:-catena pebble}
+case "$CLIENTS" in
+*" "*)
+    out=$(mktemp)
+    for n in $CLIENTS; do
+        sh "$0" "$CATENA" "$n" "$SECONDS_RUN" | tee -a "$out" || exit 1
+        echo
+    done
+    echo "ratio catena/pebble by clients (orders/s each):"
+    awk '/^ACME complete orders/ { n = $4 }
+         /^catena / { c = $3 } /^pebble / { p = $3 }
+         /^ratio catena/ { printf "  %3d clients: %s  (%s / %s)\n", n, $3, c, p }' "$out"
+    rm -f "$out"
+    exit 0
+    ;;
+esac
 DRIVER=${ACME_LOAD:-$(dirname "$CATENA")/tests/bench/acme_load}
 [ -x "$DRIVER" ] || { echo "no driver at $DRIVER (build the acme_load target)"; exit 1; }
 for t in pebble pebble-challtestsrv /usr/bin/time openssl; do
