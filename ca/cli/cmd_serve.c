@@ -156,6 +156,14 @@ catena_cmd_serve(int argc, char **argv)
         fprintf(stderr, "catena serve: %s\n", err.msg);
         goto out;
     }
+    /* Before the services open their connections (they then leave
+     * checkpoints to it). */
+    if (catena_store_checkpointer_start(
+            catena_config_get(cfg, "catena", NULL, "store", NULL), &err) !=
+        CATENA_OK) {
+        fprintf(stderr, "catena serve: %s\n", err.msg);
+        goto out;
+    }
     if (catena_config_get_int(cfg, "http", NULL, "threads", 4, &threads,
                               &err) != CATENA_OK ||
         threads < 1 || threads > 256) {
@@ -214,6 +222,7 @@ out:
         catena_cli_services[started]->stop(states[started]);
     }
     catena_http_server_free(http);
+    catena_store_checkpointer_stop();
     catena_ca_close(ca);
     catena_config_free(cfg);
     return rc;

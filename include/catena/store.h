@@ -76,6 +76,22 @@ void catena_store_read_begin(struct catena_store *store);
 void catena_store_read_end(struct catena_store *store);
 
 /*
+ * A background checkpointer for a SQLite store (nothing for PostgreSQL),
+ * for long-running processes ("catena serve"): a thread of its own moves
+ * the write-ahead log into the database file every 50 ms with passive
+ * checkpoints, which never block writers. Otherwise whichever request
+ * commits past the threshold copies ~40 MB and syncs while holding the
+ * write lock, and every other writer waits (the ACME p99). Connections
+ * opened after the start leave checkpoints to it, keeping a far threshold
+ * as a backstop should it fall behind. One per process; stop before
+ * exit.
+ */
+enum catena_rc catena_store_checkpointer_start(const char *url,
+                                               struct catena_err *err)
+    CATENA_WUR;
+void catena_store_checkpointer_stop(void);
+
+/*
  * A module's own numbered migrations (acme/, crl/, spiffe/ keep their tables
  * this way; the core's are applied by catena_store_open). |sql| is one or
  * more ";"-separated statements in the common dialect; the driver
