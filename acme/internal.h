@@ -454,7 +454,7 @@ int acme_account_key_is(const struct acme_account *acct, const uint8_t *spki,
  * acme_csr_names_match checks that the DER CSR's subjectAltName holds
  * exactly |names| (the order's identifiers, "*." kept; dNSName and
  * iPAddress only, each name at least once) and that every common name is
- * one of them. Signature and key are not its business (catena_csr_check).
+ * one of them. Signature and key are not its business (catena_csr_verify).
  * Returns 1, or 0 with a client-safe |detail|.
  */
 int acme_csr_names_match(const uint8_t *der, size_t len,
