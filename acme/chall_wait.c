@@ -199,6 +199,12 @@ acme_chall_wait_free(struct acme_chall_wait *cw)
     }
 }
 
+static void
+chall_wait_free_cb(void *cw)
+{
+    acme_chall_wait_free(cw);
+}
+
 int
 acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id,
                 const char *type, const char *token)
@@ -230,7 +236,7 @@ acme_chall_park(struct acme_req *r, int64_t chall_id, int64_t authz_id,
         return -1;
     }
     /* Parked under the mutex: no one can unpark it before it is parked. */
-    cw->ticket = catena_http_park(r->http, cw);
+    cw->ticket = catena_http_park(r->http, cw, chall_wait_free_cb);
     cw->next = w->head;
     w->head = cw;
     w->num++;

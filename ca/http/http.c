@@ -63,6 +63,7 @@ struct req_ctx {
     int too_big;
     int parked;        /* catena_http_park was called in this handler call */
     void *park_state;  /* given back as req->resumed after the unpark */
+    void (*park_free)(void *);
 };
 
 /* parse_listen splits "host:port" / "[v6]:port" and binds a socket. */
@@ -402,12 +403,14 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
 }
 
 struct catena_http_ticket *
-catena_http_park(const struct catena_http_request *req, void *state)
+catena_http_park(const struct catena_http_request *req, void *state,
+                 void (*free_state)(void *))
 {
     struct req_ctx *rc = req->priv;
 
     rc->parked = 1;
     rc->park_state = state;
+    rc->park_free = free_state;
     MHD_suspend_connection(req->conn);
     return (struct catena_http_ticket *)req->conn;
 }
@@ -503,6 +506,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)toe;
     if (rc != NULL) {
+        /* Parked, unparked, but never handed back to its handler. */
+        if (rc->park_state != NULL && rc->park_free != NULL) {
+            rc->park_free(rc->park_state);
+        }
         free(rc->body);
         free(rc);
         *con_cls = NULL;

@@ -91,12 +91,15 @@ void catena_http_server_free(struct catena_http_server *srv);
  * Some thread must then call catena_http_unpark(ticket) exactly once (also
  * before catena_http_server_free: the listener cannot stop while a
  * request is parked); the handler is then called again, on a listener
- * thread, with the same request and req->resumed = |state|. Must not be
- * called twice for one call of the handler.
+ * thread, with the same request and req->resumed = |state|, which the
+ * handler then owns. Should the connection end without that call (the
+ * peer went away), the listener frees |state| with |free_state| (may be
+ * NULL). Must not be called twice for one call of the handler.
  */
 struct catena_http_ticket;
 struct catena_http_ticket *catena_http_park(
-    const struct catena_http_request *req, void *state);
+    const struct catena_http_request *req, void *state,
+    void (*free_state)(void *));
 void catena_http_unpark(struct catena_http_ticket *ticket);
 
 /* catena_http_request_header returns a request header value or NULL. */

@@ -255,20 +255,42 @@ static pthread_cond_t park_cv = PTHREAD_COND_INITIALIZER;
 static struct catena_http_ticket *park_ticket;
 static int park_released;
 
+static int park_freed;
+
+static void
+park_free(void *state)
+{
+    free(state);
+    pthread_mutex_lock(&park_mu);
+    park_freed++;
+    pthread_mutex_unlock(&park_mu);
+}
+
+/* /park answers its state when called again; /park-own parks a malloc'd
+ * state with a free function, freed whichever way the request ends. */
 static int
 park_handler(void *ctx, const struct catena_http_request *req,
              struct catena_http_response *resp)
 {
     static char state[] = "parked-state";
+    int own = strcmp(req->path, "/park-own") == 0;
+    char *st = state;
 
     (void)ctx;
     if (req->resumed != NULL) {
-        return catena_http_response_body(resp, 200, "text/plain",
-                                         req->resumed,
-                                         strlen(req->resumed));
+        int rc = catena_http_response_body(resp, 200, "text/plain",
+                                           req->resumed,
+                                           strlen(req->resumed));
+        if (own) {
+            park_free(req->resumed);
+        }
+        return rc;
+    }
+    if (own && (st = strdup("owned-state")) == NULL) {
+        return -1;
     }
     pthread_mutex_lock(&park_mu);
-    park_ticket = catena_http_park(req, state);
+    park_ticket = catena_http_park(req, st, own ? park_free : NULL);
     pthread_cond_broadcast(&park_cv);
     pthread_mutex_unlock(&park_mu);
     return CATENA_HTTP_PARKED;
@@ -346,7 +368,26 @@ test_park(void **state)
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
     assert_non_null(strstr(resp, "\r\n\r\nparked-state"));
+    /* The peer goes away while parked: the state is freed once, by the
+     * handler or by the listener, and nothing else breaks. */
+    pthread_mutex_lock(&park_mu);
+    park_ticket = NULL;
+    pthread_mutex_unlock(&park_mu);
+    fd = connect_port(port);
+    assert_int_equal(write(fd, GET("/park-own"), strlen(GET("/park-own"))),
+                     (ssize_t)strlen(GET("/park-own")));
+    pthread_mutex_lock(&park_mu);
+    while (park_ticket == NULL) {
+        pthread_cond_wait(&park_cv, &park_mu);
+    }
+    pthread_mutex_unlock(&park_mu);
+    close(fd);
+    catena_http_unpark(park_ticket);
+    assert_int_equal(roundtrip(port, GET("/release"), strlen(GET("/release")),
+                               resp, sizeof(resp)),
+                     200);
     catena_http_server_free(srv);
+    assert_int_equal(park_freed, 1);
 }
 
 static void
