@@ -30,6 +30,7 @@
 #include <openssl/x509v3.h>
 
 #include "acme_http.h"
+#include "../common/test_tmp.h"
 
 enum after { KEEP, CLOSE_NOTIFY, CLOSE_ABRUPT };
 
@@ -47,7 +48,7 @@ enum ident { ID_LOCALHOST, ID_OTHER, ID_UNTRUSTED, ID__MAX };
 static struct {
     EVP_PKEY *key[ID__MAX];
     X509 *cert[ID__MAX];
-    char cafile[64];
+    char cafile[256];
     SSL_CTX *client_ctx;
 } fx;
 
@@ -128,7 +129,8 @@ fixture_setup(void **state)
         assert_non_null(fx.key[i]);
         fx.cert[i] = make_cert(fx.key[i], cn[i], san[i]);
     }
-    snprintf(fx.cafile, sizeof(fx.cafile), "/tmp/test_acme_http.XXXXXX");
+    assert_non_null(test_tmp_template(fx.cafile, sizeof(fx.cafile),
+                                      "test_acme_http."));
     fd = mkstemp(fx.cafile);
     assert_true(fd >= 0);
     f = fdopen(fd, "w");

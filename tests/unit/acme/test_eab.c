@@ -23,6 +23,7 @@
 #include "catena/acme.h"
 #include "catena/store.h"
 #include "internal.h"
+#include "../../common/test_tmp.h"
 
 #define URL "https://acme.example.com/new-account"
 
@@ -37,7 +38,7 @@ static const char *const jwk_b =
     "\"y\":\"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM\"}";
 
 struct fx {
-    char dir[64];
+    char dir[256];
     struct catena_store *st;
     char kid[CATENA_ACME_EAB_MAX_KID + 1];
     uint8_t *key;
@@ -52,8 +53,7 @@ setup(void **state)
     struct catena_err err = {0};
     char url[4096], *hmac = NULL;
 
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_acme_eab.XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
+    if (test_mkdtemp(fx->dir, sizeof(fx->dir), "test_acme_eab.") == NULL) {
         return -1;
     }
     if (getenv("CATENA_TEST_STORE_URL") != NULL) {
@@ -78,7 +78,7 @@ static int
 teardown(void **state)
 {
     struct fx *fx = *state;
-    char path[128];
+    char path[512];
 
     catena_store_close(fx->st);
     for (size_t i = 0; i < 3; i++) {

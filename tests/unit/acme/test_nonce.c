@@ -19,10 +19,11 @@
 
 #include "catena/store.h"
 #include "internal.h"
+#include "../../common/test_tmp.h"
 
 struct fx {
-    char dir[64];
-    char url[128];
+    char dir[256];
+    char url[512];
     struct catena_store *a, *b; /* two connections: two "nodes" */
     struct acme_nonce_key key_a, key_b;
 };
@@ -33,8 +34,7 @@ setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     struct catena_err err = {0};
 
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_acme_nonce.XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
+    if (test_mkdtemp(fx->dir, sizeof(fx->dir), "test_acme_nonce.") == NULL) {
         return -1;
     }
     snprintf(fx->url, sizeof(fx->url), "sqlite:%s/catena.db", fx->dir);
@@ -55,7 +55,7 @@ static int
 teardown(void **state)
 {
     struct fx *fx = *state;
-    char path[128];
+    char path[512];
 
     catena_store_close(fx->a);
     catena_store_close(fx->b);

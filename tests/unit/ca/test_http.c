@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "catena/http.h"
+#include "../../common/test_tmp.h"
 
 static int
 echo(void *ctx, const struct catena_http_request *req,
@@ -462,9 +463,9 @@ write_self_signed(const char *cert_path, const char *key_path)
 static void
 test_tls(void **state)
 {
-    char dir[] = "/tmp/catena-http-tls-XXXXXX";
-    char cert[64];
-    char key[64];
+    char dir[512];
+    char cert[600];
+    char key[600];
     struct catena_http_options o = {.listen = "127.0.0.1:0",
                                     .num_threads = 1};
     struct catena_http_server *srv = NULL;
@@ -477,7 +478,7 @@ test_tls(void **state)
     int got = 0;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
+    assert_non_null(test_mkdtemp(dir, sizeof(dir), "catena-http-tls-"));
     snprintf(cert, sizeof(cert), "%s/c.pem", dir);
     snprintf(key, sizeof(key), "%s/k.pem", dir);
     write_self_signed(cert, key);

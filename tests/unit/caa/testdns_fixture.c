@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "testdns_fixture.h"
+#include "../../common/test_tmp.h"
 
 extern char **environ;
 
@@ -24,8 +25,7 @@ testdns_start(struct testdns *t)
     int rc = -1;
 
     memset(t, 0, sizeof(*t));
-    snprintf(t->dir, sizeof(t->dir), "/tmp/catena-testdns-XXXXXX");
-    if (mkdtemp(t->dir) == NULL) {
+    if (test_mkdtemp(t->dir, sizeof(t->dir), "catena-testdns-") == NULL) {
         return -1;
     }
     snprintf(t->data, sizeof(t->data), "%s/records", t->dir);
@@ -80,7 +80,7 @@ out:
 int
 testdns_write(struct testdns *t, const char *records)
 {
-    char tmp[160];
+    char tmp[600];
     FILE *f;
 
     snprintf(tmp, sizeof(tmp), "%s.tmp", t->data);

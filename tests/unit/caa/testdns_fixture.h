@@ -10,8 +10,8 @@
 
 struct testdns {
     pid_t pid;
-    char dir[64];
-    char data[128];
+    char dir[256];
+    char data[512];
     char resolver[64]; /* "127.0.0.1:PORT" */
 };
 

@@ -12,8 +12,9 @@
 #include <cmocka.h>
 
 #include "catena/config.h"
+#include "../../common/test_tmp.h"
 
-static char dir[64];
+static char dir[256];
 
 static void
 write_conf(const char *name, const char *text, size_t len, char *path)
@@ -318,8 +319,7 @@ static int
 setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/catena-config-XXXXXX");
-    return mkdtemp(dir) == NULL ? -1 : 0;
+    return test_mkdtemp(dir, sizeof(dir), "catena-config-") == NULL ? -1 : 0;
 }
 
 static int

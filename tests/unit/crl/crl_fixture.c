@@ -14,6 +14,7 @@
 #include "catena/crl.h"
 #include "catena/store.h"
 #include "crl_fixture.h"
+#include "../../common/test_tmp.h"
 
 int
 fixture_main(int argc, char **argv)
@@ -122,8 +123,7 @@ fixture_setup(struct crl_fixture *fx)
     int rc = -1;
 
     memset(fx, 0, sizeof(*fx));
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/catena-crl-test-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL || ca_key == NULL || ocsp_key == NULL) {
+    if (test_mkdtemp(fx->dir, sizeof(fx->dir), "catena-crl-test-") == NULL || ca_key == NULL || ocsp_key == NULL) {
         goto out;
     }
     fx->issuer = make_cert(ca_key, "Catena Test TLS CA", NULL, ca_key, 1);

@@ -42,9 +42,10 @@
 #include "catena/config.h"
 #include "core.h"
 #include "signer/signer.h"
+#include "../../common/test_tmp.h"
 
-static char dir[64];
-static char conf[128];
+static char dir[256];
+static char conf[512];
 static EVP_PKEY *root_key;
 static EVP_PKEY *tls_key;
 static EVP_PKEY *ocsp_key;
@@ -432,7 +433,7 @@ gen_key(const char *curve)
 static void
 write_key(EVP_PKEY *k, const char *name)
 {
-    char path[256];
+    char path[600];
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/keys/%s.key", dir, name);
@@ -459,7 +460,7 @@ der_to_x509(const uint8_t *der, size_t len)
 static void
 write_cert(X509 *x, const char *name)
 {
-    char path[256];
+    char path[600];
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s.pem", dir, name);
@@ -624,11 +625,10 @@ setup_ca(void **state)
     struct catena_signer *s;
     X509 *x;
     FILE *f;
-    char path[128];
+    char path[600];
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/catena-signer-XXXXXX");
-    if (mkdtemp(dir) == NULL) {
+    if (test_mkdtemp(dir, sizeof(dir), "catena-signer-") == NULL) {
         return -1;
     }
     snprintf(path, sizeof(path), "%s/keys", dir);
@@ -702,7 +702,7 @@ teardown_ca(void **state)
     static const char *const files[] = {
         "keys/root.key", "keys/tls.key", "keys/tls-ocsp.key", "root.pem",
         "tls.pem",       "tls-ocsp.pem", "catena.conf",       "keys"};
-    char path[128];
+    char path[600];
 
     (void)state;
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1212,7 +1212,7 @@ test_start_failure(void **state)
 {
     struct catena_signer *s = NULL;
     struct catena_err err;
-    char bad[160];
+    char bad[700];
     FILE *f;
 
     (void)state;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "catena/store.h"
+#include "../../common/test_tmp.h"
 
 static char g_url[4200];
 static char g_dir[256];
@@ -1267,9 +1268,7 @@ main(void)
             return 1;
         }
     }
-    snprintf(g_dir, sizeof(g_dir), "%s/catena-store-XXXXXX",
-             getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(g_dir) == NULL) {
+    if (test_mkdtemp(g_dir, sizeof(g_dir), "catena-store-") == NULL) {
         perror("mkdtemp");
         return 1;
     }
