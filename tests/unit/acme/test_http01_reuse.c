@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "testdns_fixture.h"
 #include "validate.h"
+#include "../../common/test_net.h"
 
 #define THUMB "9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI"
 #define TOKEN1 "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
@@ -44,19 +45,6 @@ static struct {
     pthread_mutex_t mu;
     int connections;
 } srv;
-
-static void
-send_all(int c, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(c, buf, len, MSG_NOSIGNAL);
-        if (n <= 0) {
-            return;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-}
 
 /* serve_one answers one request on |c|; -1 when the client is gone. A
  * request for the token "redir" sends the client on to redir.example.com;
@@ -88,15 +76,15 @@ serve_one(int c)
                       "http://redir.example.com:%d/final/redir\r\n"
                       "Content-Length: 0\r\n\r\n",
                       srv.port);
-        send_all(c, head, (size_t)hl);
+        test_send_all(c, head, (size_t)hl);
         return 0;
     }
     bl = snprintf(body, sizeof(body), "%s.%s", strrchr(path, '/') + 1,
                   THUMB);
     hl = snprintf(head, sizeof(head),
                   "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", bl);
-    send_all(c, head, (size_t)hl);
-    send_all(c, body, (size_t)bl);
+    test_send_all(c, head, (size_t)hl);
+    test_send_all(c, body, (size_t)bl);
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "internal.h"
 #include "testdns_fixture.h"
 #include "validate.h"
+#include "../../common/test_net.h"
 
 #define THUMB "9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI"
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
@@ -117,19 +118,6 @@ server_stop(struct server *s)
 /* ---- http-01 server ---------------------------------------------------- */
 
 static void
-send_all(int c, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(c, buf, len, MSG_NOSIGNAL);
-        if (n <= 0) {
-            return;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
-static void
 reply(int c, int code, const char *extra, const char *body, size_t blen)
 {
     char head[2048];
@@ -137,8 +125,8 @@ reply(int c, int code, const char *extra, const char *body, size_t blen)
                      "HTTP/1.1 %d X\r\nConnection: close\r\n%s"
                      "Content-Length: %zu\r\n\r\n",
                      code, extra, blen);
-    send_all(c, head, (size_t)n);
-    send_all(c, body, blen);
+    test_send_all(c, head, (size_t)n);
+    test_send_all(c, body, blen);
 }
 
 static void
