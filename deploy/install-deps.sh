@@ -20,7 +20,7 @@ libcmocka-dev
 libseccomp-dev
 strace time jq
 clang libclang-rt-14-dev
-certbot lego pebble wrk
+certbot lego pebble wrk nsd
 python3 python3-grpcio python3-cryptography python3-acme python3-protobuf
 "
 
@@ -33,3 +33,9 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $PACKAGES
+
+# The benchmark runs its own NSD on a loopback port; the packaged service
+# (started by the package on machines with systemd) is not wanted.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now nsd.service >/dev/null 2>&1 || true
+fi
