@@ -4,9 +4,12 @@
  *
  * The relevant RRset is the first non-empty CAA RRset found by querying
  * the name and then each parent up to, but not including, the root; each
- * query follows CNAMEs (dns.c). Any lookup failure other than NXDOMAIN or
- * NODATA refuses with CATENA_ERR_DNS: an attacker who can make the lookup
- * fail must not be able to skip the check.
+ * query follows CNAMEs (dns.c) and is answered from the process's CAA
+ * cache while an earlier answer's TTL lasts (dns.c, caa.h), so the parents
+ * shared by many names are asked once per TTL. Any lookup failure other
+ * than NXDOMAIN or NODATA refuses with CATENA_ERR_DNS (and is never
+ * cached): an attacker who can make the lookup fail must not be able to
+ * skip the check.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -130,3 +130,25 @@ catena_ca_caa_permits(const struct catena_ca *ca, const char *profile,
     }
     return CATENA_OK;
 }
+
+enum catena_rc
+catena_caa_cache_configure(const struct catena_config *cfg,
+                           struct catena_err *err)
+{
+    int64_t max_ttl = 0;
+    enum catena_rc rc = catena_config_get_duration(
+        cfg, "caa", NULL, "cache_max_ttl", CATENA_CAA_CACHE_DEFAULT_MAX_TTL,
+        &max_ttl, err);
+
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    /* The loader refuses values over the limit; this keeps a config made
+     * some other way from wrapping the unsigned below. */
+    if (max_ttl < 0 || max_ttl > CATENA_CAA_CACHE_LIMIT_MAX_TTL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "[caa] cache_max_ttl is at most %ds",
+                              CATENA_CAA_CACHE_LIMIT_MAX_TTL);
+    }
+    return catena_caa_cache_set_max_ttl((unsigned)max_ttl, err);
+}

@@ -18,6 +18,7 @@
 
 #include <ini.h>
 
+#include "catena/caa.h"
 #include "catena/config.h"
 #include "catena/log.h"
 
@@ -114,6 +115,18 @@ static const struct catena_config_key caa_keys[] = {
      "comma-separated CAA issuer domains of this CA (RFC 8659 4.2)"},
     {"resolver", CATENA_CONF_STRING,
      "host:port of the DNS resolver for CAA; default the system's"},
+    {"cache_max_ttl", CATENA_CONF_DURATION,
+     "longest time a CAA answer is reused within its DNS TTL (0..8h, "
+     "default 300s; 0 = no cache)"},
+};
+
+/* Durations with a ceiling, refused at load (so "serve --check" sees
+ * them) rather than when the module reads them. */
+static const struct {
+    const char *section, *key;
+    int64_t max;
+} duration_caps[] = {
+    {"caa", "cache_max_ttl", CATENA_CAA_CACHE_LIMIT_MAX_TTL},
 };
 
 static const struct catena_config_key lint_keys[] = {
@@ -465,6 +478,20 @@ check_value(const struct catena_config_key *k, const char *value)
     return CATENA_ERR_INVALID;
 }
 
+/* duration_cap is the ceiling of duration |key| in [|section|] from
+ * duration_caps, or -1 for none. */
+static int64_t
+duration_cap(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NKEYS(duration_caps); i++) {
+        if (strcmp(duration_caps[i].section, section) == 0 &&
+            strcmp(duration_caps[i].key, key) == 0) {
+            return duration_caps[i].max;
+        }
+    }
+    return -1;
+}
+
 static const char *const type_names[] = {
     "a string", "a decimal integer", "a boolean", "a path",
     "host:port", "a duration (integer with s, m, h or d)"};
@@ -482,6 +509,7 @@ on_value(void *user, const char *section, const char *key, const char *value)
     char sub[CONFIG_MAX_SUB + 1];
     char esc[128];
     int has_sub = 0;
+    int64_t cap, dur = 0;
 
     /* libinih goes on after an error; keep the first one. */
     if (st->rc != CATENA_OK) {
@@ -538,6 +566,13 @@ on_value(void *user, const char *section, const char *key, const char *value)
         st->rc = catena_err_set(st->err, CATENA_ERR_CONFIG,
                                 "[%s] %s must be %s", name, key,
                                 type_names[k->type]);
+        return 0;
+    }
+    cap = duration_cap(name, key);
+    if (cap >= 0 && (parse_duration(value, &dur) != CATENA_OK || dur > cap)) {
+        st->rc = catena_err_set(st->err, CATENA_ERR_CONFIG,
+                                "[%s] %s is at most %llds", name, key,
+                                (long long)cap);
         return 0;
     }
     if (cfg->num_entries >= CONFIG_MAX_ENTRIES) {

@@ -14,10 +14,15 @@
  * lookup gets a new socket, so each lookup still has its own source port.
  * ldns builds and parses the packets, and a truncated answer is asked
  * again over TCP through ldns.
+ *
+ * CAA answers, and only those, are kept in a process-wide cache (the last
+ * part of this file) for their DNS TTL: a CAA check asks every parent of
+ * the name, and those are the same for every order under one zone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,16 +205,30 @@ out:
  * eight labels instead of one call per query. */
 #define NUM_IDS 8
 
+/* "addr#port," for each nameserver: the resolver part of a cache key. */
+#define CACHE_NS_MAX (MAX_NS * (INET6_ADDRSTRLEN + 8))
+/* A whole cache key: nameservers, "|", name, "|", type. */
+#define CACHE_KEY_MAX (CACHE_NS_MAX + CATENA_DNS_MAX_NAME + 16)
+
 struct catena_dns {
     ldns_resolver *res;
     unsigned timeout_ms;
     size_t num_ns;
+    char cache_ns[CACHE_NS_MAX]; /* "" when the cache is not to be used */
     int fd[MAX_NS];   /* connected UDP socket, -1 until first used */
     int dead[MAX_NS]; /* failed once in this lookup: not asked again */
     uint8_t *buf;     /* one datagram, LDNS_MAX_PACKETLEN */
     uint16_t ids[NUM_IDS];
     size_t num_ids;   /* unused ids left in ids[] */
 };
+
+static void cache_ns_key(struct catena_dns *d);
+static int cache_key(const struct catena_dns *d, const char *name,
+                     ldns_rr_type type, char key[CACHE_KEY_MAX]);
+static int cache_get(const char *key, ldns_rr_list **out);
+static void cache_put(const char *key, const ldns_rr_list *rrs, uint32_t ttl,
+                      int64_t t0_ms);
+static int64_t mono_ms(void);
 
 void
 catena_dns_close(struct catena_dns *d)
@@ -252,6 +271,7 @@ catena_dns_open(const char *spec, unsigned timeout_ms,
     for (size_t i = 0; i < MAX_NS; i++) {
         d->fd[i] = -1;
     }
+    cache_ns_key(d);
     *out = d;
     return CATENA_OK;
 }
@@ -496,20 +516,36 @@ out:
     return rc;
 }
 
+/* ttl_value reads a TTL as RFC 2181 8 says: one with the top bit set is 0. */
+static uint32_t
+ttl_value(uint32_t t)
+{
+    return t > 0x7fffffffu ? 0 : t;
+}
+
+static uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
 /*
  * walk_chain follows CNAMEs from |cur| inside |ans|: it leaves in |cur| the
  * last name of the chain and appends to |found| copies of the |type|
- * records owned by it. Returns -1 on a chain longer than we allow.
+ * records owned by it. |*ttl| is lowered to the TTL of every record it
+ * uses, CNAMEs followed included. Returns -1 on a chain longer than we
+ * allow.
  */
 static int
 walk_chain(ldns_pkt *ans, ldns_rdf **cur, ldns_rr_type type,
-           ldns_rr_list *found, unsigned *hops)
+           ldns_rr_list *found, unsigned *hops, uint32_t *ttl)
 {
     ldns_rr_list *an = ldns_pkt_answer(ans);
     size_t n = ldns_rr_list_rr_count(an);
 
     for (;;) {
         ldns_rdf *next = NULL;
+        uint32_t next_ttl = 0;
         for (size_t i = 0; i < n; i++) {
             ldns_rr *rr = ldns_rr_list_rr(an, i);
             if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
@@ -522,15 +558,18 @@ walk_chain(ldns_pkt *ans, ldns_rdf **cur, ldns_rr_type type,
                     ldns_rr_free(c);
                     return -2;
                 }
+                *ttl = min_u32(*ttl, ttl_value(ldns_rr_ttl(rr)));
             } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
                        type != LDNS_RR_TYPE_CNAME &&
                        ldns_rr_rd_count(rr) == 1) {
                 next = ldns_rr_rdf(rr, 0);
+                next_ttl = ttl_value(ldns_rr_ttl(rr));
             }
         }
         if (ldns_rr_list_rr_count(found) > 0 || next == NULL) {
             return 0;
         }
+        *ttl = min_u32(*ttl, next_ttl);
         if (++*hops > CATENA_DNS_MAX_CNAMES) {
             return -1;
         }
@@ -542,19 +581,66 @@ walk_chain(ldns_pkt *ans, ldns_rdf **cur, ldns_rr_type type,
     }
 }
 
-enum catena_rc
-catena_dns_query(struct catena_dns *d, const char *name, ldns_rr_type type,
-                 ldns_rr_list **out, struct catena_err *err)
+/*
+ * negative_ttl is how long the negative answer |ans| for |name| may be
+ * reused (RFC 2308 5): min(TTL, MINIMUM) of the SOA in its authority
+ * section. 0 (not to be kept) without such an SOA, or with one that is
+ * malformed or owned by a name that does not enclose |name|: that SOA
+ * says nothing about |name|'s zone.
+ */
+static uint32_t
+negative_ttl(const ldns_pkt *ans, const ldns_rdf *name)
+{
+    const ldns_rr_list *ns = ldns_pkt_authority(ans);
+    uint32_t ttl = UINT32_MAX;
+
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+        const ldns_rdf *owner = ldns_rr_owner(rr), *minimum;
+
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA ||
+            ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+            continue;
+        }
+        if (owner == NULL || (ldns_dname_compare(owner, name) != 0 &&
+                              !ldns_dname_is_subdomain(name, owner))) {
+            return 0;
+        }
+        minimum = ldns_rr_rd_count(rr) == 7 ? ldns_rr_rdf(rr, 6) : NULL;
+        if (minimum == NULL || ldns_rdf_size(minimum) != 4) {
+            return 0;
+        }
+        ttl = min_u32(ttl, min_u32(ttl_value(ldns_rr_ttl(rr)),
+                                   ttl_value(ldns_rdf2native_int32(minimum))));
+    }
+    return ttl == UINT32_MAX ? 0 : ttl;
+}
+
+/*
+ * resolve is catena_dns_query without the cache: it asks the network and
+ * sets |*ttl| to how long the result may be reused, 0 when not at all.
+ *
+ * The TTL is taken here, where the CNAMEs are seen, not per packet: the
+ * cache keeps what catena_dns_query returns for the name asked, the
+ * records at the end of the chain, so that result lasts only as long as
+ * every link that led to it. A CAA check may then reuse "alias has CAA x"
+ * without asking again for the alias, the CNAME, or its target.
+ */
+static enum catena_rc
+resolve(struct catena_dns *d, const char *name, ldns_rr_type type,
+        ldns_rr_list **out, uint32_t *ttl, struct catena_err *err)
 {
     ldns_rr_list *found = ldns_rr_list_new();
     ldns_pkt *ans = NULL;
     ldns_rdf *cur = NULL, *asked = NULL;
     char fqdn[CATENA_DNS_MAX_NAME + 2], qn[CATENA_DNS_MAX_NAME + 1];
     unsigned hops = 0;
+    uint32_t min_ttl = UINT32_MAX;
     enum catena_rc rc;
     size_t n = strlen(name);
 
     *out = NULL;
+    *ttl = 0;
     if (found == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "ldns list");
     }
@@ -582,7 +668,7 @@ catena_dns_query(struct catena_dns *d, const char *name, ldns_rr_type type,
             rc = catena_err_set(err, CATENA_ERR_NOMEM, "ldns name");
             goto out;
         }
-        w = walk_chain(ans, &cur, type, found, &hops);
+        w = walk_chain(ans, &cur, type, found, &hops, &min_ttl);
         if (w == -1) {
             rc = catena_err_set(err, CATENA_ERR_DNS,
                                 "CNAME chain from %s is too long", name);
@@ -605,6 +691,10 @@ catena_dns_query(struct catena_dns *d, const char *name, ldns_rr_type type,
         if (ldns_rr_list_rr_count(found) > 0 ||
             ldns_dname_compare(cur, asked) == 0 ||
             ldns_pkt_get_rcode(ans) == LDNS_RCODE_NXDOMAIN) {
+            if (ldns_rr_list_rr_count(found) == 0) {
+                min_ttl = min_u32(min_ttl, negative_ttl(ans, cur));
+            }
+            *ttl = min_ttl == UINT32_MAX ? 0 : min_ttl;
             *out = found;
             found = NULL;
             rc = CATENA_OK;
@@ -631,6 +721,32 @@ out:
     ldns_rdf_deep_free(asked);
     if (found != NULL) {
         ldns_rr_list_deep_free(found);
+    }
+    return rc;
+}
+
+enum catena_rc
+catena_dns_query(struct catena_dns *d, const char *name, ldns_rr_type type,
+                 ldns_rr_list **out, struct catena_err *err)
+{
+    char key[CACHE_KEY_MAX];
+    /* Only CAA: dns-01 must see a TXT record the moment it is published,
+     * and http-01 and tls-alpn-01 connect where the name points now. */
+    int cached = type == LDNS_RR_TYPE_CAA && cache_key(d, name, type, key);
+    uint32_t ttl = 0;
+    int64_t t0;
+    enum catena_rc rc;
+
+    *out = NULL;
+    if (cached && cache_get(key, out)) {
+        return CATENA_OK;
+    }
+    /* The TTL runs from before the question left: the entry never
+     * outlives what the resolver allowed. */
+    t0 = mono_ms();
+    rc = resolve(d, name, type, out, &ttl, err);
+    if (rc == CATENA_OK && cached) {
+        cache_put(key, *out, ttl, t0);
     }
     return rc;
 }
@@ -823,4 +939,288 @@ out:
     }
     catena_dns_close(d);
     return rc;
+}
+
+/* ---- the CAA answer cache ---------------------------------------------- */
+
+/*
+ * One table for the whole process, because the callers that check CAA (the
+ * ACME workers, the issuing core) each open a new client per check and
+ * share nothing else; it is the one mutable global of the core besides
+ * signal flags, and it holds public DNS data only, nothing secret a forked
+ * child could leak.
+ *
+ * Memory is bounded: CACHE_SETS x CACHE_WAYS entries of at most
+ * CACHE_ENTRY_MAX_BYTES of records each (about 4 MiB of record data in
+ * all). A key hashes to one set of CACHE_WAYS entries; a new answer takes
+ * the slot of its own key, else a free or expired one, else the least
+ * recently used. The hash is not keyed: names chosen to collide can only
+ * evict entries, which costs a query, never a wrong answer.
+ *
+ * The mutex guards the table only; nobody holds it across network I/O.
+ * A hit is cloned out under it, so the caller owns what it gets.
+ */
+#define CACHE_SETS 256
+#define CACHE_WAYS 4
+#define CACHE_ENTRY_MAX_BYTES 4096
+
+struct cache_entry {
+    char *key; /* NULL: a free slot */
+    uint64_t hash;
+    ldns_rr_list *rrs;  /* the answer: empty for NXDOMAIN or NODATA */
+    int64_t expires_ms; /* CLOCK_MONOTONIC */
+    uint64_t used;      /* LRU stamp */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    unsigned max_ttl; /* seconds; 0 = the cache is off */
+    uint64_t stamp;
+    struct cache_entry e[CACHE_SETS][CACHE_WAYS];
+} caa_cache = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .max_ttl = CATENA_CAA_CACHE_DEFAULT_MAX_TTL,
+};
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* cache_ns_key writes the nameservers of |d| as "addr#port,..." into
+ * d->cache_ns, or leaves it empty (the cache unused) if it cannot. */
+static void
+cache_ns_key(struct catena_dns *d)
+{
+    ldns_rdf **ns = ldns_resolver_nameservers(d->res);
+    size_t off = 0;
+
+    d->cache_ns[0] = '\0';
+    for (size_t i = 0; i < d->num_ns; i++) {
+        char *a = ldns_rdf2str(ns[i]);
+        int n = a != NULL ? snprintf(d->cache_ns + off,
+                                     sizeof(d->cache_ns) - off, "%s#%u,", a,
+                                     (unsigned)ldns_resolver_port(d->res))
+                          : -1;
+
+        free(a);
+        if (n < 0 || (size_t)n >= sizeof(d->cache_ns) - off) {
+            d->cache_ns[0] = '\0';
+            return;
+        }
+        off += (size_t)n;
+    }
+}
+
+/* cache_key writes the key of (|d|'s nameservers, |name| lower-cased,
+ * |type|) into |key|; 0 when there is none (the cache is then unused). */
+static int
+cache_key(const struct catena_dns *d, const char *name, ldns_rr_type type,
+          char key[CACHE_KEY_MAX])
+{
+    size_t nl = strlen(name), off = strlen(d->cache_ns);
+    int n;
+
+    if (off == 0 || nl > CATENA_DNS_MAX_NAME) {
+        return 0;
+    }
+    memcpy(key, d->cache_ns, off);
+    key[off++] = '|';
+    for (size_t i = 0; i < nl; i++) {
+        char c = name[i];
+        key[off++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    n = snprintf(key + off, CACHE_KEY_MAX - off, "|%u", (unsigned)type);
+    return n > 0 && (size_t)n < CACHE_KEY_MAX - off;
+}
+
+/* key_hash is FNV-1a over |key|. */
+static uint64_t
+key_hash(const char *key)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+
+    for (; *key != '\0'; key++) {
+        h = (h ^ (unsigned char)*key) * 0x100000001b3u;
+    }
+    return h;
+}
+
+/* list_bytes is about the wire size of |rrs|, for the per-entry cap. */
+static size_t
+list_bytes(const ldns_rr_list *rrs)
+{
+    size_t total = 0;
+
+    for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+        total +=
+            10 +
+            (ldns_rr_owner(rr) != NULL ? ldns_rdf_size(ldns_rr_owner(rr)) : 0);
+        for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
+            total += ldns_rdf_size(ldns_rr_rdf(rr, j));
+        }
+    }
+    return total;
+}
+
+/* entry_take empties |e| (under the lock) and hands back what it held,
+ * to be freed after the lock is released. */
+static void
+entry_take(struct cache_entry *e, char **key, ldns_rr_list **rrs)
+{
+    *key = e->key;
+    *rrs = e->rrs;
+    memset(e, 0, sizeof(*e));
+}
+
+static void
+entry_free(char *key, ldns_rr_list *rrs)
+{
+    free(key);
+    if (rrs != NULL) {
+        ldns_rr_list_deep_free(rrs);
+    }
+}
+
+/*
+ * cache_get copies the live entry for |key| into |*out| (the caller's to
+ * free) and returns 1; 0 on a miss, an expired entry (dropped) or a copy
+ * that could not be made, and always while the cache is off.
+ */
+static int
+cache_get(const char *key, ldns_rr_list **out)
+{
+    uint64_t h = key_hash(key);
+    int64_t now = mono_ms();
+    struct cache_entry *set = caa_cache.e[h % CACHE_SETS];
+    char *old_key = NULL;
+    ldns_rr_list *old_rrs = NULL;
+    int hit = 0;
+
+    pthread_mutex_lock(&caa_cache.lock);
+    for (size_t w = 0; caa_cache.max_ttl > 0 && w < CACHE_WAYS; w++) {
+        struct cache_entry *e = &set[w];
+
+        if (e->key == NULL || e->hash != h || strcmp(e->key, key) != 0) {
+            continue;
+        }
+        if (now >= e->expires_ms) {
+            entry_take(e, &old_key, &old_rrs);
+            break;
+        }
+        *out = ldns_rr_list_clone(e->rrs);
+        if (*out != NULL) {
+            e->used = ++caa_cache.stamp;
+            hit = 1;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&caa_cache.lock);
+    entry_free(old_key, old_rrs);
+    return hit;
+}
+
+/* slot_rank orders the slots a new answer may take: free, then expired,
+ * then live (among equals, the least recently used). */
+static int
+slot_rank(const struct cache_entry *e, int64_t now)
+{
+    return e->key == NULL ? 0 : now >= e->expires_ms ? 1 : 2;
+}
+
+/*
+ * cache_put keeps a copy of |rrs| under |key| for |ttl| seconds from
+ * |t0_ms|, at most the configured cap. Nothing is kept for a TTL of 0, a
+ * cache that is off, an answer over the size cap, or when memory is short
+ * (the next check asks the resolver again, which is always correct).
+ */
+static void
+cache_put(const char *key, const ldns_rr_list *rrs, uint32_t ttl, int64_t t0_ms)
+{
+    uint64_t h = key_hash(key);
+    struct cache_entry *set = caa_cache.e[h % CACHE_SETS], *victim = NULL;
+    char *k, *old_key = NULL;
+    ldns_rr_list *copy, *old_rrs = NULL;
+    int64_t now;
+
+    if (ttl == 0 || list_bytes(rrs) > CACHE_ENTRY_MAX_BYTES) {
+        return;
+    }
+    /* Copies are made outside the lock; only the swap happens inside. */
+    k = strdup(key);
+    copy = ldns_rr_list_clone(rrs);
+    if (k == NULL || copy == NULL) {
+        entry_free(k, copy);
+        return;
+    }
+    now = mono_ms();
+    pthread_mutex_lock(&caa_cache.lock);
+    if (caa_cache.max_ttl > 0) {
+        for (size_t w = 0; w < CACHE_WAYS; w++) {
+            struct cache_entry *e = &set[w];
+
+            if (e->key != NULL && e->hash == h && strcmp(e->key, key) == 0) {
+                victim = e;
+                break;
+            }
+            if (victim == NULL || slot_rank(e, now) < slot_rank(victim, now) ||
+                (slot_rank(e, now) == slot_rank(victim, now) &&
+                 e->used < victim->used)) {
+                victim = e;
+            }
+        }
+        entry_take(victim, &old_key, &old_rrs);
+        victim->key = k;
+        victim->hash = h;
+        victim->rrs = copy;
+        victim->expires_ms =
+            t0_ms + (int64_t)min_u32(ttl, caa_cache.max_ttl) * 1000;
+        victim->used = ++caa_cache.stamp;
+        k = NULL;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&caa_cache.lock);
+    entry_free(old_key, old_rrs);
+    entry_free(k, copy);
+}
+
+void
+catena_caa_cache_flush(void)
+{
+    pthread_mutex_lock(&caa_cache.lock);
+    for (size_t s = 0; s < CACHE_SETS; s++) {
+        for (size_t w = 0; w < CACHE_WAYS; w++) {
+            char *k;
+            ldns_rr_list *rrs;
+
+            entry_take(&caa_cache.e[s][w], &k, &rrs);
+            entry_free(k, rrs);
+        }
+    }
+    pthread_mutex_unlock(&caa_cache.lock);
+}
+
+enum catena_rc
+catena_caa_cache_set_max_ttl(unsigned seconds, struct catena_err *err)
+{
+    if (seconds > CATENA_CAA_CACHE_LIMIT_MAX_TTL) {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "CAA cache: the TTL cap is at most %d s "
+                              "(CA/B Forum TLS BR 3.2.2.8)",
+                              CATENA_CAA_CACHE_LIMIT_MAX_TTL);
+    }
+    pthread_mutex_lock(&caa_cache.lock);
+    caa_cache.max_ttl = seconds;
+    pthread_mutex_unlock(&caa_cache.lock);
+    /* An entry kept under a longer cap must not outlive the new one. A
+     * check between the two steps may still store an answer, but under
+     * the new cap: cache_put reads it under the lock. */
+    catena_caa_cache_flush();
+    return CATENA_OK;
 }

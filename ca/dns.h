@@ -63,6 +63,8 @@ enum catena_rc catena_dns_lookup_start(const char *spec, unsigned timeout_ms,
  * follows CNAMEs, and returns the records of |type| owned by the last name
  * of the chain in |*out| (a new list, possibly empty, owned by the caller:
  * ldns_rr_list_deep_free). NXDOMAIN and NODATA give an empty list.
+ * CAA answers come from the process's cache while one is kept (see the
+ * cache section of dns.c and caa.h); other types always ask |d|.
  */
 enum catena_rc catena_dns_query(struct catena_dns *d, const char *name,
                                 ldns_rr_type type, ldns_rr_list **out,

@@ -36,6 +36,48 @@ enum catena_rc catena_caa_check(const struct catena_caa_opts *opts,
                                 struct catena_err *err) CATENA_WUR;
 
 /*
+ * The CAA answer cache (dns.c): one per process, shared by every thread.
+ * catena_caa_check asks it before each CAA query and keeps what the
+ * resolver answered for the answer's DNS TTL, at most the process's cap:
+ * a positive answer for the least TTL of its records (CNAMEs included), a
+ * negative one (NXDOMAIN, NODATA) for min(SOA TTL, SOA MINIMUM) of an SOA
+ * in its authority section (RFC 2308 5), and only then. Failures
+ * (SERVFAIL, REFUSED, timeouts, truncated or malformed answers) and
+ * answers of TTL 0 are never kept. Entries are keyed by the resolver's
+ * addresses, the lower-cased name and the type. Other lookups (TXT, A,
+ * AAAA) never use it.
+ */
+
+/* The cap when none is configured, and the largest one allowed: CA/B
+ * Forum TLS BR 3.2.2.8 lets a CA rely on a CAA answer for its TTL or
+ * 8 hours. */
+#define CATENA_CAA_CACHE_DEFAULT_MAX_TTL 300
+#define CATENA_CAA_CACHE_LIMIT_MAX_TTL (8 * 3600)
+
+struct catena_config;
+
+/*
+ * catena_caa_cache_set_max_ttl caps how long, in seconds, an answer is
+ * kept (0 turns the cache off) and empties the cache, so no entry outlives
+ * the new cap. CATENA_ERR_CONFIG (and no change) over
+ * CATENA_CAA_CACHE_LIMIT_MAX_TTL.
+ */
+enum catena_rc catena_caa_cache_set_max_ttl(unsigned seconds,
+                                            struct catena_err *err) CATENA_WUR;
+
+/*
+ * catena_caa_cache_configure applies [caa] cache_max_ttl of |cfg|
+ * (default CATENA_CAA_CACHE_DEFAULT_MAX_TTL) with
+ * catena_caa_cache_set_max_ttl. CATENA_ERR_CONFIG for a malformed or
+ * out-of-range value, which leaves the cache as it was.
+ */
+enum catena_rc catena_caa_cache_configure(const struct catena_config *cfg,
+                                          struct catena_err *err) CATENA_WUR;
+
+/* catena_caa_cache_flush forgets every cached answer. */
+void catena_caa_cache_flush(void);
+
+/*
  * DNS lookups shared by the CAA check and ACME validation (dns-01 TXT,
  * A/AAAA for http-01 and tls-alpn-01), all through one explicit ldns
  * resolver. |resolver| is "ip:port", "[ipv6]:port" or a bare IP (port 53);

@@ -189,6 +189,29 @@ test_bad_values(void **state)
     expect_error("[http]\nlisten = ::1:80\n", "host:port");
     expect_error("[http]\nlisten = []:80\n", "host:port");
     expect_error("[issuer \"a\"]\ncert =\n", "path");
+    /* A duration with a ceiling: the CAA cache cap, at most 8h. */
+    expect_error("[caa]\ncache_max_ttl = 28801\n",
+                 ":2: [caa] cache_max_ttl is at most 28800s");
+    expect_error("[caa]\ncache_max_ttl = 9h\n", "at most 28800s");
+    expect_error("[caa]\ncache_max_ttl = 5x\n", "duration");
+}
+
+/* The ceiling lets the largest value through. */
+static void
+test_duration_cap(void **state)
+{
+    struct catena_config *cfg = NULL;
+    struct catena_err err;
+    int64_t v = 0;
+
+    (void)state;
+    assert_int_equal(load_text("[caa]\ncache_max_ttl = 8h\n", &cfg, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_config_get_duration(cfg, "caa", NULL,
+                                                "cache_max_ttl", 300, &v, &err),
+                     CATENA_OK);
+    assert_int_equal(v, 28800);
+    catena_config_free(cfg);
 }
 
 static void
@@ -370,6 +393,7 @@ main(void)
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_duration_cap),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_malformed_syntax),
         cmocka_unit_test(test_nul_and_missing),
