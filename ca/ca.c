@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "catena/ca.h"
+#include "catena/caa.h"
 #include "catena/config.h"
 #include "catena/log.h"
 #include "catena/store.h"
@@ -282,6 +283,10 @@ catena_ca_open_ex(const struct catena_config *cfg, int start_signer,
         }
     }
     if ((rc = register_issuers(ca, err)) != CATENA_OK) {
+        goto out;
+    }
+    /* The CAA answer cache is process-wide; its cap comes from [caa]. */
+    if ((rc = catena_caa_cache_configure(cfg, err)) != CATENA_OK) {
         goto out;
     }
     if (start_signer &&
