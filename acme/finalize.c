@@ -25,10 +25,10 @@
  * and unexpired: as acme_order_peek finds it, but checked by the statement
  * that writes, without a window between the two. $1 is the order, $2 now.
  */
-#define ORDER_CLAIMABLE                                                       \
-    "status IN ('pending', 'ready') AND expires >= $2 AND NOT EXISTS "       \
-    "(SELECT 1 FROM acme_order_idents i JOIN acme_authzs a ON a.id = "       \
-    "i.authz_id WHERE i.order_id = $1 AND (a.status <> 'valid' OR "          \
+#define ORDER_CLAIMABLE                                                        \
+    "status IN ('pending', 'ready') AND expires >= $2 AND NOT EXISTS "         \
+    "(SELECT 1 FROM acme_order_idents i JOIN acme_authzs a ON a.id = "         \
+    "i.authz_id WHERE i.order_id = $1 AND (a.status <> 'valid' OR "            \
     "a.expires < $2))"
 
 /*
@@ -46,6 +46,21 @@ struct fin_tx {
     char serial[41];
 };
 
+/* exec_found runs |sql| (a SELECT, or a write with RETURNING) and sets
+ * |*found| to whether it returned a row. */
+static enum catena_rc
+exec_found(struct catena_store *store, const char *sql,
+           const struct catena_sql_param *p, size_t num_p, int *found,
+           struct catena_err *err)
+{
+    struct catena_rows *rows = NULL;
+    enum catena_rc rc = catena_store_exec(store, sql, p, num_p, &rows, err);
+
+    *found = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
+    catena_rows_free(rows);
+    return rc;
+}
+
 /* claim moves the order from ready to processing with the serial being
  * reserved, so two finalize calls cannot both issue, and records the
  * request's nonce and the fresh CAA checks with it. */
@@ -57,7 +72,6 @@ claim(struct fin_tx *tx, struct catena_store *store, const char *serial,
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
                                    CATENA_SQL_P_INT(r->now),
                                    CATENA_SQL_P_TEXT(serial)};
-    struct catena_rows *rows = NULL;
     enum catena_rc rc;
     int ok = 0;
 
@@ -65,9 +79,8 @@ claim(struct fin_tx *tx, struct catena_store *store, const char *serial,
     /* After the reservation, in the same transaction: a used nonce rolls
      * it back with everything else, and fail_order answers badNonce. */
     if (r->nonce_pending) {
-        if ((rc = acme_nonce_record_tx(store, r->jws.nonce,
-                                       r->nonce_expires, &ok, err)) !=
-            CATENA_OK) {
+        if ((rc = acme_nonce_record_tx(store, r->jws.nonce, r->nonce_expires,
+                                       &ok, err)) != CATENA_OK) {
             return rc;
         }
         if (!ok) {
@@ -75,16 +88,14 @@ claim(struct fin_tx *tx, struct catena_store *store, const char *serial,
                                   "the nonce was used before");
         }
     }
-    rc = catena_store_exec(store,
-                           "UPDATE acme_orders SET status = 'processing', "
-                           "serial = $3 WHERE id = $1 AND " ORDER_CLAIMABLE
-                           " RETURNING id",
-                           p, 3, &rows, err);
-    if (rc == CATENA_OK && catena_rows_get(rows, 0) == NULL) {
+    rc = exec_found(store,
+                    "UPDATE acme_orders SET status = 'processing', serial = "
+                    "$3 WHERE id = $1 AND " ORDER_CLAIMABLE " RETURNING id",
+                    p, 3, &ok, err);
+    if (rc == CATENA_OK && !ok) {
         rc = catena_err_set(err, CATENA_ERR_EXISTS, "order %lld not ready",
                             (long long)tx->id);
     }
-    catena_rows_free(rows);
     for (size_t i = 0; rc == CATENA_OK && i < tx->num_caa_authz; i++) {
         struct catena_sql_param pc[] = {CATENA_SQL_P_INT(r->now),
                                         CATENA_SQL_P_INT(tx->caa_authz[i])};
@@ -104,20 +115,18 @@ set_valid(const struct fin_tx *tx, struct catena_store *store,
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
                                    CATENA_SQL_P_TEXT(serial)};
-    struct catena_rows *rows = NULL;
     enum catena_rc rc;
+    int ok = 0;
 
-    rc = catena_store_exec(store,
-                           "UPDATE acme_orders SET status = 'valid' WHERE "
-                           "id = $1 AND status = 'processing' AND serial = "
-                           "$2 RETURNING id",
-                           p, 2, &rows, err);
-    if (rc == CATENA_OK && catena_rows_get(rows, 0) == NULL) {
+    rc = exec_found(store,
+                    "UPDATE acme_orders SET status = 'valid' WHERE id = $1 "
+                    "AND status = 'processing' AND serial = $2 RETURNING id",
+                    p, 2, &ok, err);
+    if (rc == CATENA_OK && !ok) {
         rc = catena_err_set(err, CATENA_ERR_INTERNAL,
                             "order %lld is no longer claimed for %s",
                             (long long)tx->id, serial);
     }
-    catena_rows_free(rows);
     return rc;
 }
 
@@ -143,22 +152,18 @@ claim_committed(struct acme_req *r, const struct fin_tx *tx)
 {
     struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
                                    CATENA_SQL_P_TEXT(tx->serial)};
-    struct catena_rows *rows = NULL;
     struct catena_err err = {0};
-    int found;
+    int found = 0;
 
     if (tx->serial[0] == '\0') {
         return 0;
     }
-    if (catena_store_exec(r->store,
-                          "SELECT id FROM acme_orders WHERE id = $1 AND "
-                          "serial = $2",
-                          p, 2, &rows, &err) != CATENA_OK) {
+    if (exec_found(r->store,
+                   "SELECT id FROM acme_orders WHERE id = $1 AND serial = $2",
+                   p, 2, &found, &err) != CATENA_OK) {
         CATENA_ERROR("acme: order %lld: %s", (long long)tx->id, err.msg);
         return -1;
     }
-    found = catena_rows_get(rows, 0) != NULL;
-    catena_rows_free(rows);
     return found;
 }
 
@@ -180,9 +185,8 @@ fail_order(struct acme_req *r, const struct fin_tx *tx, json_t *prob)
         tx->serial[0] != '\0' ? CATENA_SQL_P_TEXT(tx->serial)
                               : CATENA_SQL_P_NULL(),
         text != NULL ? CATENA_SQL_P_TEXT(text) : CATENA_SQL_P_NULL()};
-    struct catena_rows *rows = NULL;
     struct catena_err err = {0};
-    int failed;
+    int failed = 0;
 
     switch (claim_committed(r, tx)) {
     case 1:
@@ -197,16 +201,14 @@ fail_order(struct acme_req *r, const struct fin_tx *tx, json_t *prob)
     if (acme_req_tx_begin(r) != 0) {
         goto out;
     }
-    if (catena_store_exec(r->store,
-                          "UPDATE acme_orders SET status = 'invalid', error "
-                          "= $4 WHERE id = $1 AND ((status = 'processing' "
-                          "AND serial = $3) OR (" ORDER_CLAIMABLE
-                          ")) RETURNING id",
-                          p, 4, &rows, &err) != CATENA_OK) {
+    if (exec_found(r->store,
+                   "UPDATE acme_orders SET status = 'invalid', error = $4 "
+                   "WHERE id = $1 AND ((status = 'processing' AND serial = "
+                   "$3) OR (" ORDER_CLAIMABLE ")) RETURNING id",
+                   p, 4, &failed, &err) != CATENA_OK) {
         acme_req_tx_rollback(r);
         goto store_fail;
     }
-    failed = catena_rows_get(rows, 0) != NULL;
     if (acme_req_tx_commit(r, &err) != CATENA_OK) {
         goto store_fail;
     }
@@ -222,7 +224,6 @@ store_fail:
     CATENA_ERROR("acme: order %lld: %s", (long long)tx->id, err.msg);
     acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
 out:
-    catena_rows_free(rows);
     json_decref(prob);
     free(text);
 }
@@ -390,8 +391,8 @@ acme_h_finalize(struct acme_req *r, int64_t id)
                                : ACME_PROB_SERVER_INTERNAL;
         CATENA_WARN("acme: order %lld issuance refused: %s", (long long)id,
                     err.msg);
-        fail_order(r, &tx, acme_prob_json(p, acme_prob_detail_for_rc(rc),
-                                          NULL));
+        fail_order(r, &tx,
+                   acme_prob_json(p, acme_prob_detail_for_rc(rc), NULL));
         goto out;
     }
     /* The nonce's use committed with the claim (fin_hook). */

@@ -688,8 +688,7 @@ run_hook(struct catena_store *store, const struct item *it,
     return catena_err_set(err, CATENA_ERR_STORE, "issue hook at %s: %s",
                           step == CATENA_ISSUE_STEP_RESERVE ? "reserve"
                                                             : "issued",
-                          herr.msg[0] != '\0' ? herr.msg
-                                              : catena_rc_name(rc));
+                          herr.msg[0] != '\0' ? herr.msg : catena_rc_name(rc));
 }
 
 /* reserve records the serial before anything is signed, with the hook's
@@ -797,8 +796,7 @@ reserve_all(struct catena_ca *ca, struct catena_store *store,
         if (it->stage != STAGE_PREPARED) {
             continue;
         }
-        if ((it->rc = reserve_one(ca, store, it, now, &it->err)) !=
-            CATENA_OK) {
+        if ((it->rc = reserve_one(ca, store, it, now, &it->err)) != CATENA_OK) {
             it->stage = STAGE_FAILED;
         } else {
             it->stage = STAGE_RESERVED;
@@ -960,10 +958,9 @@ record(struct catena_store *store, struct item *it, struct catena_err *err)
                      it->self_signed ? NULL : it->joined, it->spki_hex,
                      it->err.msg[0] != '\0' ? it->err.msg : "refused", err);
     }
-    if ((!it->self_signed &&
-         (rc = catena_store_cert_set_issued(store, it->row.serial,
-                                            it->cert_der, it->cert_der_len,
-                                            err)) != CATENA_OK) ||
+    if ((!it->self_signed && (rc = catena_store_cert_set_issued(
+                                  store, it->row.serial, it->cert_der,
+                                  it->cert_der_len, err)) != CATENA_OK) ||
         (rc = audit(store, "issue", it->row.serial, it->issuer_name,
                     it->prof->name, it->joined, it->spki_hex, NULL, err)) !=
             CATENA_OK) {

@@ -33,18 +33,18 @@
 #define NAME "hook.example.com"
 
 static struct crl_fixture fx;
-static const char *pg_url;          /* NULL: SQLite, the fixture's store */
+static const char *pg_url; /* NULL: SQLite, the fixture's store */
 static struct catena_config *pg_cfg;
-static struct catena_ca *ca;         /* fx.ca, or the one on pg_url */
-static struct catena_store *store;   /* what the issuances get */
+static struct catena_ca *ca;          /* fx.ca, or the one on pg_url */
+static struct catena_store *store;    /* what the issuances get */
 static struct catena_store *observer; /* a second connection */
 static uint8_t *csr;
 static int csr_len;
 
 /* What a hook saw and what it is told to do. */
 struct hook_ctx {
-    int fail_at;   /* a catena_issue_step, or -1: never fail */
-    int fail_sql;  /* fail by a failing statement, not by a return code */
+    int fail_at;  /* a catena_issue_step, or -1: never fail */
+    int fail_sql; /* fail by a failing statement, not by a return code */
     int calls[CATENA_ISSUE_STEP__MAX];
     char serial[CATENA_ISSUE_STEP__MAX][41];
     struct catena_store *store[CATENA_ISSUE_STEP__MAX];
@@ -64,8 +64,8 @@ cert_status(struct catena_store *s, const char *serial)
     const struct catena_row *row;
     int64_t st;
 
-    if (catena_store_exec(s, "SELECT status FROM certificates WHERE serial "
-                             "= $1",
+    if (catena_store_exec(s, "SELECT status FROM certificates WHERE "
+                             "serial = $1",
                           p, 1, &rows, &err) != CATENA_OK) {
         fail_msg("status of %s: %s", serial, err.msg);
     }
@@ -232,8 +232,7 @@ setup(void **state)
             schemas[n++] = catena_crl_service.schemas[i];
         }
         if (pg_conf(pg_url, path, sizeof(path)) != 0 ||
-            catena_config_load(path, schemas, n, &pg_cfg, &err) !=
-                CATENA_OK ||
+            catena_config_load(path, schemas, n, &pg_cfg, &err) != CATENA_OK ||
             catena_ca_open(pg_cfg, 1, &ca, &err) != CATENA_OK ||
             catena_store_open(pg_url, &store, &err) != CATENA_OK) {
             fprintf(stderr, "PostgreSQL: %s\n", err.msg);
@@ -311,33 +310,42 @@ test_hook_commits_with_issuance(void **state)
     catena_issued_free(out);
 }
 
-/* A hook failing at RESERVE: no row, nothing signed, no certificate. */
+/* issue_failing issues with a hook that fails at |step|, by a code or by
+ * a failing statement: CATENA_ERR_STORE and no certificate. */
+static void
+issue_failing(enum catena_issue_step step, int by_sql, struct hook_ctx *h)
+{
+    struct catena_issue_req req;
+    struct catena_issued *out = NULL;
+    struct catena_err err;
+
+    req_init(&req, h);
+    h->fail_at = (int)step;
+    h->fail_sql = by_sql;
+    catena_err_clear(&err);
+    assert_int_equal(catena_ca_issue(ca, store, &req, &out, &err),
+                     CATENA_ERR_STORE);
+    assert_null(out);
+    assert_int_equal(err.code, CATENA_ERR_STORE);
+    if (!by_sql) {
+        assert_non_null(strstr(err.msg, "the hook says no"));
+    }
+    assert_int_equal(h->calls[step], 1);
+}
+
+/* A hook failing at RESERVE: no row, nothing signed. */
 static void
 test_hook_fails_at_reserve(void **state)
 {
     (void)state;
     for (int by_sql = 0; by_sql < 2; by_sql++) {
-        struct catena_issue_req req;
         struct hook_ctx h;
-        struct catena_issued *out = NULL;
-        struct catena_err err;
+        const char *serial = h.serial[CATENA_ISSUE_STEP_RESERVE];
 
-        req_init(&req, &h);
-        h.fail_at = CATENA_ISSUE_STEP_RESERVE;
-        h.fail_sql = by_sql;
-        catena_err_clear(&err);
-        assert_int_equal(catena_ca_issue(ca, store, &req, &out, &err),
-                         CATENA_ERR_STORE);
-        assert_null(out);
-        assert_int_equal(err.code, CATENA_ERR_STORE);
-        if (!by_sql) {
-            assert_non_null(strstr(err.msg, "the hook says no"));
-        }
-        assert_int_equal(h.calls[CATENA_ISSUE_STEP_RESERVE], 1);
+        issue_failing(CATENA_ISSUE_STEP_RESERVE, by_sql, &h);
         assert_int_equal(h.calls[CATENA_ISSUE_STEP_ISSUED], 0);
-        assert_int_equal(cert_status(store, h.serial[0]), -1);
-        assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, h.serial[0]),
-                         0);
+        assert_int_equal(cert_status(store, serial), -1);
+        assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, serial), 0);
     }
 }
 
@@ -348,21 +356,12 @@ test_hook_fails_at_issued(void **state)
 {
     (void)state;
     for (int by_sql = 0; by_sql < 2; by_sql++) {
-        struct catena_issue_req req;
         struct hook_ctx h;
-        struct catena_issued *out = NULL;
         struct catena_err err;
         struct catena_cert_row row;
         const char *serial = h.serial[CATENA_ISSUE_STEP_ISSUED];
 
-        req_init(&req, &h);
-        h.fail_at = CATENA_ISSUE_STEP_ISSUED;
-        h.fail_sql = by_sql;
-        catena_err_clear(&err);
-        assert_int_equal(catena_ca_issue(ca, store, &req, &out, &err),
-                         CATENA_ERR_STORE);
-        assert_null(out);
-        assert_int_equal(h.calls[CATENA_ISSUE_STEP_ISSUED], 1);
+        issue_failing(CATENA_ISSUE_STEP_ISSUED, by_sql, &h);
         assert_int_equal(h.status_in_tx[CATENA_ISSUE_STEP_ISSUED],
                          CATENA_CERT_ISSUED);
         memset(&row, 0, sizeof(row));
@@ -384,8 +383,8 @@ test_no_hook(void **state)
     struct catena_issue_req req;
     struct catena_issued *out = NULL;
     struct catena_err err;
-    int64_t before = count("SELECT COUNT(*) FROM hook_log WHERE serial <> $1",
-                           "");
+    int64_t before =
+        count("SELECT COUNT(*) FROM hook_log WHERE serial <> $1", "");
 
     (void)state;
     req_init(&req, NULL);
@@ -393,9 +392,8 @@ test_no_hook(void **state)
     assert_non_null(out);
     assert_int_equal(cert_status(observer, out->serial), CATENA_CERT_ISSUED);
     assert_int_equal(issue_audits(out->serial), 1);
-    assert_int_equal(count("SELECT COUNT(*) FROM hook_log WHERE serial <> $1",
-                           ""),
-                     before);
+    assert_int_equal(
+        count("SELECT COUNT(*) FROM hook_log WHERE serial <> $1", ""), before);
     catena_issued_free(out);
 }
 
@@ -433,18 +431,14 @@ test_batch(void **state)
     /* 0: tried with the batch, then alone, at both steps. */
     assert_int_equal(h[0].calls[CATENA_ISSUE_STEP_RESERVE], 2);
     assert_int_equal(h[0].calls[CATENA_ISSUE_STEP_ISSUED], 2);
-    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, outs[0]->serial),
-                     1);
-    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_ISSUED, outs[0]->serial),
-                     1);
+    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, outs[0]->serial), 1);
+    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_ISSUED, outs[0]->serial), 1);
     assert_int_equal(cert_status(store, outs[0]->serial), CATENA_CERT_ISSUED);
     assert_int_equal(issue_audits(outs[0]->serial), 1);
 
     /* 1: reserved, signed, never issued. */
-    assert_int_equal(cert_status(store, h[1].serial[0]),
-                     CATENA_CERT_RESERVED);
-    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, h[1].serial[0]),
-                     1);
+    assert_int_equal(cert_status(store, h[1].serial[0]), CATENA_CERT_RESERVED);
+    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, h[1].serial[0]), 1);
     assert_int_equal(hook_rows(CATENA_ISSUE_STEP_ISSUED, h[1].serial[0]), 0);
     assert_int_equal(issue_audits(h[1].serial[0]), 0);
 
@@ -455,8 +449,7 @@ test_batch(void **state)
     /* 3: nothing recorded, never signed. */
     assert_int_equal(h[3].calls[CATENA_ISSUE_STEP_ISSUED], 0);
     assert_int_equal(cert_status(store, h[3].serial[0]), -1);
-    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, h[3].serial[0]),
-                     0);
+    assert_int_equal(hook_rows(CATENA_ISSUE_STEP_RESERVE, h[3].serial[0]), 0);
     for (size_t i = 0; i < 4; i++) {
         catena_issued_free(outs[i]);
     }
