@@ -19,82 +19,213 @@
 #include "catena/store.h"
 #include "internal.h"
 
+/*
+ * An order is claimable while it is pending or ready (the stored status
+ * may lag its authorizations), unexpired, and every authorization is valid
+ * and unexpired: as acme_order_peek finds it, but checked by the statement
+ * that writes, without a window between the two. $1 is the order, $2 now.
+ */
+#define ORDER_CLAIMABLE                                                        \
+    "status IN ('pending', 'ready') AND expires >= $2 AND NOT EXISTS "         \
+    "(SELECT 1 FROM acme_order_idents i JOIN acme_authzs a ON a.id = "         \
+    "i.authz_id WHERE i.order_id = $1 AND (a.status <> 'valid' OR "            \
+    "a.expires < $2))"
+
+/*
+ * The finalize's own writes, made in the core's two transactions (fin_hook)
+ * so a finalize that issues costs two write transactions: the claim with
+ * the serial's reservation, the order's "valid" with the certificate.
+ */
+struct fin_tx {
+    struct acme_req *r;
+    int64_t id;
+    /* Authorizations whose CAA was checked again just now. */
+    int64_t caa_authz[ACME_MAX_IDENTIFIERS];
+    size_t num_caa_authz;
+    /* The serial the last claim attempt wrote; "" before any. */
+    char serial[41];
+};
+
+/* exec_found runs |sql| (a SELECT, or a write with RETURNING) and sets
+ * |*found| to whether it returned a row. */
+static enum catena_rc
+exec_found(struct catena_store *store, const char *sql,
+           const struct catena_sql_param *p, size_t num_p, int *found,
+           struct catena_err *err)
+{
+    struct catena_rows *rows = NULL;
+    enum catena_rc rc = catena_store_exec(store, sql, p, num_p, &rows, err);
+
+    *found = rc == CATENA_OK && catena_rows_get(rows, 0) != NULL;
+    catena_rows_free(rows);
+    return rc;
+}
+
+/* claim moves the order from ready to processing with the serial being
+ * reserved, so two finalize calls cannot both issue, and records the
+ * request's nonce and the fresh CAA checks with it. */
+static enum catena_rc
+claim(struct fin_tx *tx, struct catena_store *store, const char *serial,
+      struct catena_err *err)
+{
+    struct acme_req *r = tx->r;
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
+                                   CATENA_SQL_P_INT(r->now),
+                                   CATENA_SQL_P_TEXT(serial)};
+    enum catena_rc rc;
+    int ok = 0;
+
+    snprintf(tx->serial, sizeof(tx->serial), "%s", serial);
+    /* After the reservation, in the same transaction: a used nonce rolls
+     * it back with everything else, and fail_order answers badNonce. */
+    if (r->nonce_pending) {
+        if ((rc = acme_nonce_record_tx(store, r->jws.nonce, r->nonce_expires,
+                                       &ok, err)) != CATENA_OK) {
+            return rc;
+        }
+        if (!ok) {
+            return catena_err_set(err, CATENA_ERR_EXISTS,
+                                  "the nonce was used before");
+        }
+    }
+    rc = exec_found(store,
+                    "UPDATE acme_orders SET status = 'processing', serial = "
+                    "$3 WHERE id = $1 AND " ORDER_CLAIMABLE " RETURNING id",
+                    p, 3, &ok, err);
+    if (rc == CATENA_OK && !ok) {
+        rc = catena_err_set(err, CATENA_ERR_EXISTS, "order %lld not ready",
+                            (long long)tx->id);
+    }
+    for (size_t i = 0; rc == CATENA_OK && i < tx->num_caa_authz; i++) {
+        struct catena_sql_param pc[] = {CATENA_SQL_P_INT(r->now),
+                                        CATENA_SQL_P_INT(tx->caa_authz[i])};
+
+        rc = catena_store_exec(store,
+                               "UPDATE acme_authzs SET caa_checked_at = $1 "
+                               "WHERE id = $2",
+                               pc, 2, NULL, err);
+    }
+    return rc;
+}
+
+/* set_valid marks the claimed order valid with its certificate. */
+static enum catena_rc
+set_valid(const struct fin_tx *tx, struct catena_store *store,
+          const char *serial, struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
+                                   CATENA_SQL_P_TEXT(serial)};
+    enum catena_rc rc;
+    int ok = 0;
+
+    rc = exec_found(store,
+                    "UPDATE acme_orders SET status = 'valid' WHERE id = $1 "
+                    "AND status = 'processing' AND serial = $2 RETURNING id",
+                    p, 2, &ok, err);
+    if (rc == CATENA_OK && !ok) {
+        rc = catena_err_set(err, CATENA_ERR_INTERNAL,
+                            "order %lld is no longer claimed for %s",
+                            (long long)tx->id, serial);
+    }
+    return rc;
+}
+
+/* fin_hook is the finalize's catena_issue_hook. */
+static enum catena_rc
+fin_hook(void *arg, struct catena_store *store, enum catena_issue_step step,
+         const char *serial, struct catena_err *err)
+{
+    struct fin_tx *tx = arg;
+
+    if (step == CATENA_ISSUE_STEP_RESERVE) {
+        return claim(tx, store, serial, err);
+    }
+    return set_valid(tx, store, serial, err);
+}
+
+/* claim_committed says whether the last claim attempt of |tx| committed
+ * (1), not (0), or cannot be told (-1): a failed issuance does not say
+ * whether its reservation, and so the claim, committed. Only that claim
+ * writes its serial, whatever the order's status has become since. */
+static int
+claim_committed(struct acme_req *r, const struct fin_tx *tx)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_INT(tx->id),
+                                   CATENA_SQL_P_TEXT(tx->serial)};
+    struct catena_err err = {0};
+    int found = 0;
+
+    if (tx->serial[0] == '\0') {
+        return 0;
+    }
+    if (exec_found(r->store,
+                   "SELECT id FROM acme_orders WHERE id = $1 AND serial = $2",
+                   p, 2, &found, &err) != CATENA_OK) {
+        CATENA_ERROR("acme: order %lld: %s", (long long)tx->id, err.msg);
+        return -1;
+    }
+    return found;
+}
+
+/*
+ * fail_order ends a finalize that did not issue: the order becomes invalid
+ * with |prob| if this request claimed it, or if it is still claimable
+ * (refused before the claim: the claim and the failure are one step, as
+ * before the claim moved into the core's transaction); otherwise it is
+ * not ready (not yet, or another finalize holds it) and stays as it is.
+ * The nonce's use commits here unless it committed with the claim. Takes
+ * |prob| (its answer, or dropped).
+ */
 static void
-order_fail(struct acme_req *r, int64_t id, json_t *prob)
+fail_order(struct acme_req *r, const struct fin_tx *tx, json_t *prob)
 {
     char *text = prob != NULL ? json_dumps(prob, JSON_COMPACT) : NULL;
     struct catena_sql_param p[] = {
-        text != NULL ? CATENA_SQL_P_TEXT(text) : CATENA_SQL_P_NULL(),
-        CATENA_SQL_P_INT(id)};
+        CATENA_SQL_P_INT(tx->id), CATENA_SQL_P_INT(r->now),
+        tx->serial[0] != '\0' ? CATENA_SQL_P_TEXT(tx->serial)
+                              : CATENA_SQL_P_NULL(),
+        text != NULL ? CATENA_SQL_P_TEXT(text) : CATENA_SQL_P_NULL()};
     struct catena_err err = {0};
+    int failed = 0;
 
-    if (catena_store_exec(r->store,
-                         "UPDATE acme_orders SET status = 'invalid', error = "
-                         "$1 WHERE id = $2",
-                         p, 2, NULL, &err) != CATENA_OK) {
-        CATENA_ERROR("acme: order %lld: %s", (long long)id, err.msg);
+    switch (claim_committed(r, tx)) {
+    case 1:
+        r->nonce_pending = 0;
+        break;
+    case 0:
+        break;
+    default:
+        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+        goto out;
     }
-    free(text);
-}
-
-/* set_valid marks order |id| valid with its certificate's serial. */
-static enum catena_rc
-set_valid(struct acme_req *r, int64_t id, const char *serial,
-          struct catena_err *err)
-{
-    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(serial),
-                                   CATENA_SQL_P_INT(id)};
-
-    return catena_store_exec(r->store,
-                            "UPDATE acme_orders SET status = 'valid', "
-                            "serial = $1 WHERE id = $2",
-                            p, 2, NULL, err);
-}
-
-/* claim moves order |id| from ready to processing, so two finalize calls
- * cannot both issue. Readiness is checked by the statement itself (not
- * expired, every authorization valid and unexpired), as acme_order_peek
- * found it but without a window between the two. Replies and returns -1
- * when the order cannot be claimed. */
-static int
-claim(struct acme_req *r, int64_t id)
-{
-    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id),
-                                   CATENA_SQL_P_INT(r->now)};
-    struct catena_rows *rows = NULL;
-    struct catena_err err = {0};
-    int claimed;
-
-    /* The nonce's use commits with the claim. */
     if (acme_req_tx_begin(r) != 0) {
-        return -1;
+        goto out;
     }
-    if (catena_store_exec(
-            r->store,
-            "UPDATE acme_orders SET status = 'processing' WHERE id = $1 AND "
-            "status IN ('pending', 'ready') AND expires >= $2 AND NOT EXISTS "
-            "(SELECT 1 FROM acme_order_idents i JOIN acme_authzs a ON a.id = "
-            "i.authz_id WHERE i.order_id = $1 AND (a.status <> 'valid' OR "
-            "a.expires < $2)) RETURNING id",
-            p, 2, &rows, &err) != CATENA_OK) {
+    if (exec_found(r->store,
+                   "UPDATE acme_orders SET status = 'invalid', error = $4 "
+                   "WHERE id = $1 AND ((status = 'processing' AND serial = "
+                   "$3) OR (" ORDER_CLAIMABLE ")) RETURNING id",
+                   p, 4, &failed, &err) != CATENA_OK) {
         acme_req_tx_rollback(r);
-        CATENA_ERROR("acme: order %lld claim: %s", (long long)id, err.msg);
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-        return -1;
+        goto store_fail;
     }
-    claimed = catena_rows_get(rows, 0) != NULL;
-    catena_rows_free(rows);
     if (acme_req_tx_commit(r, &err) != CATENA_OK) {
-        CATENA_ERROR("acme: order %lld claim: %s", (long long)id, err.msg);
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-        return -1;
+        goto store_fail;
     }
-    if (!claimed) {
+    if (failed) {
+        acme_reply_problem_json(r, prob);
+        prob = NULL;
+    } else {
         acme_reply_problem(r, ACME_PROB_ORDER_NOT_READY,
                            "the order is already being finalized");
-        return -1;
     }
-    return 0;
+    goto out;
+store_fail:
+    CATENA_ERROR("acme: order %lld: %s", (long long)tx->id, err.msg);
+    acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
+out:
+    json_decref(prob);
+    free(text);
 }
 
 int
@@ -105,6 +236,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     struct catena_err err = {0};
     struct catena_issued *issued = NULL;
     struct catena_issue_req ir = {0};
+    struct fin_tx tx = {.r = r, .id = id};
     json_t *pl = NULL;
     const char *csr_b64 = NULL;
     size_t csr_b64_len = 0, nd = 0, ni = 0;
@@ -209,10 +341,10 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         acme_reply_problem(r, ACME_PROB_BAD_CSR, detail);
         goto out;
     }
-    if (claim(r, id) != 0) {
-        goto out;
-    }
-    /* CAA again when the check is older than caa_reuse (BR 3.2.2.8). */
+    /* CAA again when the check is older than caa_reuse (BR 3.2.2.8),
+     * before the claim: the lookups go to the network, the claim is in
+     * the core's first write transaction. A concurrent finalize of the
+     * same order may look up in vain; only one claim succeeds. */
     for (size_t i = 0; i < o->num_idents; i++) {
         struct acme_order_ident *oi = &o->idents[i];
         enum acme_prob p;
@@ -227,19 +359,10 @@ acme_h_finalize(struct acme_req *r, int64_t id)
             json_t *sub = json_array();
             json_array_append_new(sub, acme_prob_subproblem(p, detail, "dns",
                                                             names[i]));
-            json_t *pj = acme_prob_json(p, detail, sub);
-            order_fail(r, id, pj);
-            acme_reply_problem_json(r, pj);
+            fail_order(r, &tx, acme_prob_json(p, detail, sub));
             goto out;
         }
-        struct catena_sql_param pc[] = {CATENA_SQL_P_INT(r->now),
-                                        CATENA_SQL_P_INT(oi->authz_id)};
-        if (catena_store_exec(r->store,
-                             "UPDATE acme_authzs SET caa_checked_at = $1 "
-                             "WHERE id = $2",
-                             pc, 2, NULL, &err) != CATENA_OK) {
-            CATENA_WARN("acme: caa_checked_at: %s", err.msg);
-        }
+        tx.caa_authz[tx.num_caa_authz++] = oi->authz_id;
     }
     ir.profile = "tls-server";
     ir.csr = checked;
@@ -252,30 +375,28 @@ acme_h_finalize(struct acme_req *r, int64_t id)
     /* Checked above, or at validation within caa_reuse, with the ACME
      * server's identities, resolver and RFC 8657 account binding. */
     ir.caa_checked = 1;
-    /* Its writes (reserve, then the DER) queue at the store's writer
-     * gate like any other; the signer round trip between them holds
-     * nothing. */
+    /* The claim commits with the serial's reservation and the order's
+     * "valid" with the certificate (fin_hook): two write transactions,
+     * queued at the store's writer gate like any other; the signer round
+     * trip between them holds nothing. No ARI window is stored:
+     * renewalInfo derives the default one from the stored validity
+     * whenever none is set (ari.c), and a window an operator sets later
+     * is stored then. */
+    ir.hook = fin_hook;
+    ir.hook_arg = &tx;
     rc = catena_ca_issue(r->srv->ca, r->store, &ir, &issued, &err);
     if (rc != CATENA_OK) {
         enum acme_prob p = rc == CATENA_ERR_POLICY || rc == CATENA_ERR_INVALID
                                ? ACME_PROB_BAD_CSR
                                : ACME_PROB_SERVER_INTERNAL;
-        json_t *pj = acme_prob_json(p, acme_prob_detail_for_rc(rc), NULL);
         CATENA_WARN("acme: order %lld issuance refused: %s", (long long)id,
                     err.msg);
-        order_fail(r, id, pj);
-        acme_reply_problem_json(r, pj);
+        fail_order(r, &tx,
+                   acme_prob_json(p, acme_prob_detail_for_rc(rc), NULL));
         goto out;
     }
-    /* No ARI window is stored: renewalInfo derives the default one from
-     * the stored validity whenever none is set (ari.c), and a window an
-     * operator sets later is stored then. */
-    if (set_valid(r, id, issued->serial, &err) != CATENA_OK) {
-        CATENA_ERROR("acme: order %lld issued %s, not recorded: %s",
-                     (long long)id, issued->serial, err.msg);
-        acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
-        goto out;
-    }
+    /* The nonce's use committed with the claim (fin_hook). */
+    r->nonce_pending = 0;
     CATENA_INFO("acme: order %lld issued %s", (long long)id, issued->serial);
     /* The order as just written: valid with its certificate. */
     snprintf(o->status, sizeof(o->status), "valid");

@@ -5,7 +5,9 @@
  * serial (RESERVED) in the store, build the TBS, let the signer lint and
  * sign it, then store the DER and the audit record in one transaction. A
  * crash anywhere leaves at worst a RESERVED serial with no certificate,
- * never a certificate the store does not know.
+ * never a certificate the store does not know. A caller's hook writes in
+ * the same two transactions (ACME: the order's claim with the reservation,
+ * its "valid" with the certificate), so its state moves with the core's.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -663,8 +665,35 @@ prepare(struct catena_ca *ca, struct catena_store *store, struct item *it,
     return CATENA_OK;
 }
 
-/* reserve records the serial before anything is signed. The root has no
- * issuer row to refer to yet, so its reservation is an audit record. */
+/* run_hook runs the request's hook for |step| in the transaction its
+ * caller has open. Whatever the hook failed with, the request fails as a
+ * store error: the hook's code means nothing to the core, and a refusal's
+ * code (POLICY, LINT, ...) would tell the caller nothing was signed. */
+static enum catena_rc
+run_hook(struct catena_store *store, const struct item *it,
+         enum catena_issue_step step, struct catena_err *err)
+{
+    const struct catena_issue_req *req = it->req;
+    struct catena_err herr;
+    enum catena_rc rc;
+
+    if (req->hook == NULL) {
+        return CATENA_OK;
+    }
+    catena_err_clear(&herr);
+    rc = req->hook(req->hook_arg, store, step, it->row.serial, &herr);
+    if (rc == CATENA_OK) {
+        return CATENA_OK;
+    }
+    return catena_err_set(err, CATENA_ERR_STORE, "issue hook at %s: %s",
+                          step == CATENA_ISSUE_STEP_RESERVE ? "reserve"
+                                                            : "issued",
+                          herr.msg[0] != '\0' ? herr.msg : catena_rc_name(rc));
+}
+
+/* reserve records the serial before anything is signed, with the hook's
+ * writes. The root has no issuer row to refer to yet, so its reservation
+ * is an audit record. Runs inside a transaction when there is a hook. */
 static enum catena_rc
 reserve(struct catena_ca *ca, struct catena_store *store, struct item *it,
         int64_t now, struct catena_err *err)
@@ -674,8 +703,12 @@ reserve(struct catena_ca *ca, struct catena_store *store, struct item *it,
     enum catena_rc rc;
 
     if (it->self_signed) {
-        return audit(store, "reserve", row->serial, it->issuer_name,
-                     it->prof->name, NULL, it->spki_hex, NULL, err);
+        if ((rc = audit(store, "reserve", row->serial, it->issuer_name,
+                        it->prof->name, NULL, it->spki_hex, NULL, err)) !=
+            CATENA_OK) {
+            return rc;
+        }
+        return run_hook(store, it, CATENA_ISSUE_STEP_RESERVE, err);
     }
     row->issuer_id = catena_ca_issuer_store_id(ca, it->issuer_name);
     snprintf(row->profile, sizeof(row->profile), "%s", it->prof->name);
@@ -692,6 +725,30 @@ reserve(struct catena_ca *ca, struct catena_store *store, struct item *it,
     row->created_at = now;
     rc = catena_store_cert_reserve(store, row, err);
     row->names = NULL; /* owned by it->joined */
+    if (rc != CATENA_OK) {
+        return rc;
+    }
+    return run_hook(store, it, CATENA_ISSUE_STEP_RESERVE, err);
+}
+
+/* reserve_one records one serial on its own. Without a hook that is one
+ * statement; with one, a transaction holds the hook's writes too. */
+static enum catena_rc
+reserve_one(struct catena_ca *ca, struct catena_store *store, struct item *it,
+            int64_t now, struct catena_err *err)
+{
+    enum catena_rc rc;
+
+    if (it->req->hook == NULL) {
+        return reserve(ca, store, it, now, err);
+    }
+    if ((rc = catena_store_begin(store, err)) != CATENA_OK) {
+        return rc;
+    }
+    if ((rc = reserve(ca, store, it, now, err)) != CATENA_OK ||
+        (rc = catena_store_commit(store, err)) != CATENA_OK) {
+        catena_store_rollback(store);
+    }
     return rc;
 }
 
@@ -739,7 +796,7 @@ reserve_all(struct catena_ca *ca, struct catena_store *store,
         if (it->stage != STAGE_PREPARED) {
             continue;
         }
-        if ((it->rc = reserve(ca, store, it, now, &it->err)) != CATENA_OK) {
+        if ((it->rc = reserve_one(ca, store, it, now, &it->err)) != CATENA_OK) {
             it->stage = STAGE_FAILED;
         } else {
             it->stage = STAGE_RESERVED;
@@ -882,8 +939,9 @@ out:
     free(which);
 }
 
-/* record stores the outcome of one signed or refused item: DER and audit
- * record, or FAILED and the refusal. Runs inside a transaction. */
+/* record stores the outcome of one signed or refused item: DER, audit
+ * record and the hook's writes, or FAILED and the refusal. Runs inside a
+ * transaction. */
 static enum catena_rc
 record(struct catena_store *store, struct item *it, struct catena_err *err)
 {
@@ -900,14 +958,15 @@ record(struct catena_store *store, struct item *it, struct catena_err *err)
                      it->self_signed ? NULL : it->joined, it->spki_hex,
                      it->err.msg[0] != '\0' ? it->err.msg : "refused", err);
     }
-    if (!it->self_signed &&
-        (rc = catena_store_cert_set_issued(store, it->row.serial,
-                                           it->cert_der, it->cert_der_len,
-                                           err)) != CATENA_OK) {
+    if ((!it->self_signed && (rc = catena_store_cert_set_issued(
+                                  store, it->row.serial, it->cert_der,
+                                  it->cert_der_len, err)) != CATENA_OK) ||
+        (rc = audit(store, "issue", it->row.serial, it->issuer_name,
+                    it->prof->name, it->joined, it->spki_hex, NULL, err)) !=
+            CATENA_OK) {
         return rc;
     }
-    return audit(store, "issue", it->row.serial, it->issuer_name,
-                 it->prof->name, it->joined, it->spki_hex, NULL, err);
+    return run_hook(store, it, CATENA_ISSUE_STEP_ISSUED, err);
 }
 
 /* record_one commits one item's outcome on its own. */
@@ -940,6 +999,10 @@ settle(struct item *it, enum catena_rc rc, const struct catena_err *rerr)
         return;
     }
     if (rc != CATENA_OK) {
+        /* Signed, never handed out: the row stays RESERVED for an
+         * operator to see, as when the signer's answer is lost. */
+        CATENA_ERROR("serial %s signed but not recorded as issued: %s",
+                     it->row.serial, rerr->msg);
         it->rc = rc;
         it->err = *rerr;
         it->stage = STAGE_FAILED;
@@ -1054,7 +1117,9 @@ out:
  * every serial (one transaction), sign (one pipelined signer exchange),
  * record every DER and audit record (one transaction). The invariant of
  * the single path holds per row: nothing is signed before its serial is
- * committed, and a row whose signing is in doubt stays RESERVED.
+ * committed, and a row whose signing is in doubt stays RESERVED. Each
+ * request's hook writes in both transactions; one that fails sinks its
+ * shared transaction, and the retry one by one sinks only its request.
  */
 static enum catena_rc
 issue_batch(struct catena_ca *ca, struct catena_store *store,

@@ -302,6 +302,43 @@ void catena_ca_ocsp_url(const struct catena_ca *ca, char *buf,
 
 /* ---- issuance ---------------------------------------------------------- */
 
+/* The two write transactions of an issuance, where an issue hook runs. */
+enum catena_issue_step {
+    /* The serial is reserved (RESERVED row, or the root's audit record);
+     * nothing is signed yet. */
+    CATENA_ISSUE_STEP_RESERVE,
+    /* The signed certificate is recorded as issued, with its audit
+     * record. Not reached by refusals: their FAILED row commits without
+     * the hook, and the issuance returns the refusal. */
+    CATENA_ISSUE_STEP_ISSUED,
+    CATENA_ISSUE_STEP__MAX
+};
+
+/*
+ * catena_issue_hook is a caller's own writes made inside the core's
+ * transaction of |step|, on |store| (the handle the issuance was given,
+ * with that transaction open), after the core's writes of the step and
+ * before its commit, so both commit together or not at all. |serial| is
+ * the request's serial (hex). Run only SQL through |store|; never begin
+ * or end the transaction. A failure (any code but CATENA_OK, with |err|
+ * filled) rolls the step back and fails the request with
+ * CATENA_ERR_STORE: at RESERVE nothing is recorded or signed; at ISSUED
+ * the signed certificate is never recorded as issued nor returned (its
+ * row stays RESERVED, as when the signer's answer is lost).
+ *
+ * A step's hook may run more than once: when the shared transaction of a
+ * batch fails, each request is tried again in a transaction of its own,
+ * the earlier writes being rolled back. A call is therefore no sign of a
+ * commit; CATENA_OK from the issuance is (both steps committed). After a
+ * failure, whether the RESERVE step committed is found in the store (the
+ * hook can write the serial it was given).
+ */
+typedef enum catena_rc (*catena_issue_hook)(void *arg,
+                                            struct catena_store *store,
+                                            enum catena_issue_step step,
+                                            const char *serial,
+                                            struct catena_err *err);
+
 struct catena_issue_req {
     const char *profile;      /* "tls-server", "smime-mailbox", ... */
     const char *issuer;       /* NULL = the issuer configured for profile */
@@ -326,6 +363,10 @@ struct catena_issue_req {
     /* The caller checked CAA for these names just now (ACME, within its
      * reuse period); otherwise the core checks per [caa]. */
     int caa_checked;
+    /* Optional (NULL: the core's writes only): the caller's writes in
+     * the core's transactions, with |hook_arg| (see catena_issue_hook). */
+    catena_issue_hook hook;
+    void *hook_arg;
 };
 
 struct catena_issued {
