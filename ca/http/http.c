@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -32,6 +34,8 @@
 #define CONN_TIMEOUT_S 10u
 #define MAX_CONNECTIONS 1024u
 #define MAX_PEM_FILE (256u * 1024u)
+/* How long a stop waits for unparked requests to be answered. */
+#define PARKED_DRAIN_MS 5000
 
 struct route {
     char *method; /* NULL = any */
@@ -52,6 +56,12 @@ struct catena_http_server {
     size_t max_body;
     struct route routes[MAX_ROUTES];
     size_t num_routes;
+    /* Requests parked at some point and not yet completed: a stop waits
+     * for them, since an unparked request is answered by its connection's
+     * thread later, and MHD_stop_daemon would close it unanswered. */
+    pthread_mutex_t park_mu;
+    pthread_cond_t park_cv;
+    unsigned num_parked;
 };
 
 /* Per-request state kept by MHD between calls of the access handler. */
@@ -62,6 +72,8 @@ struct req_ctx {
     size_t declared;   /* Content-Length, already checked against the cap */
     int too_big;
     int parked;        /* catena_http_park was called in this handler call */
+    int counted;       /* counted in the server's num_parked */
+    struct catena_http_server *srv;
     void *park_state;  /* given back as req->resumed after the unpark */
     void (*park_free)(void *);
 };
@@ -213,6 +225,15 @@ catena_http_server_new(const struct catena_http_options *opts,
     srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    {
+        pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&srv->park_cv, &ca);
+        pthread_condattr_destroy(&ca);
+        pthread_mutex_init(&srv->park_mu, NULL);
     }
     srv->listen_fd = -1;
     srv->num_threads = opts->num_threads ? opts->num_threads : DEFAULT_THREADS;
@@ -411,6 +432,12 @@ catena_http_park(const struct catena_http_request *req, void *state,
     rc->parked = 1;
     rc->park_state = state;
     rc->park_free = free_state;
+    if (!rc->counted) {
+        rc->counted = 1;
+        pthread_mutex_lock(&rc->srv->park_mu);
+        rc->srv->num_parked++;
+        pthread_mutex_unlock(&rc->srv->park_mu);
+    }
     MHD_suspend_connection(req->conn);
     return (struct catena_http_ticket *)req->conn;
 }
@@ -441,6 +468,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (rc == NULL) {
             return MHD_NO;
         }
+        rc->srv = srv;
         *con_cls = rc;
         /* Refuse a declared oversize body before reading any of it. */
         if (cl != NULL && (catena_parse_int64(cl, 0, INT64_MAX, &declared) != CATENA_OK ||
@@ -509,6 +537,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         /* Parked, unparked, but never handed back to its handler. */
         if (rc->park_state != NULL && rc->park_free != NULL) {
             rc->park_free(rc->park_state);
+        }
+        if (rc->counted) {
+            pthread_mutex_lock(&rc->srv->park_mu);
+            rc->srv->num_parked--;
+            pthread_cond_broadcast(&rc->srv->park_cv);
+            pthread_mutex_unlock(&rc->srv->park_mu);
         }
         free(rc->body);
         free(rc);
@@ -583,6 +617,26 @@ catena_http_server_port(const struct catena_http_server *srv)
     return srv->port;
 }
 
+/* wait_parked_done waits, at most PARKED_DRAIN_MS, until every request
+ * that was parked has completed (callers unpark them all first). */
+static void
+wait_parked_done(struct catena_http_server *srv)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += PARKED_DRAIN_MS / 1000;
+    pthread_mutex_lock(&srv->park_mu);
+    while (srv->num_parked > 0 &&
+           pthread_cond_timedwait(&srv->park_cv, &srv->park_mu, &until) == 0) {
+    }
+    if (srv->num_parked > 0) {
+        CATENA_WARN("http: stopping with %u parked request(s) unanswered",
+                    srv->num_parked);
+    }
+    pthread_mutex_unlock(&srv->park_mu);
+}
+
 void
 catena_http_server_free(struct catena_http_server *srv)
 {
@@ -590,9 +644,12 @@ catena_http_server_free(struct catena_http_server *srv)
         return;
     }
     if (srv->daemon != NULL) {
+        wait_parked_done(srv);
         /* Joins the worker threads: in-flight handlers finish first. */
         MHD_stop_daemon(srv->daemon);
     }
+    pthread_cond_destroy(&srv->park_cv);
+    pthread_mutex_destroy(&srv->park_mu);
     if (srv->listen_fd >= 0) {
         close(srv->listen_fd);
     }

@@ -391,6 +391,51 @@ test_park(void **state)
     assert_int_equal(park_freed, 1);
 }
 
+/* A stop right after an unpark still sends the unparked request's answer
+ * (serve stops this way: every parked challenge POST is unparked, then the
+ * listener stops). Repeated because losing it is a race. */
+static void
+test_unpark_then_stop(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        struct catena_http_options o = {.listen = "127.0.0.1:0",
+                                        .num_threads = 1};
+        struct catena_http_server *srv = NULL;
+        struct catena_err err;
+        char resp[4096];
+        ssize_t got = 0, k;
+        int fd;
+
+        assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
+        assert_int_equal(catena_http_route(srv, NULL, "/park", park_handler,
+                                           NULL, &err),
+                         CATENA_OK);
+        assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
+        pthread_mutex_lock(&park_mu);
+        park_ticket = NULL;
+        pthread_mutex_unlock(&park_mu);
+        fd = connect_port(catena_http_server_port(srv));
+        assert_int_equal(write(fd, GET("/park"), strlen(GET("/park"))),
+                         (ssize_t)strlen(GET("/park")));
+        pthread_mutex_lock(&park_mu);
+        while (park_ticket == NULL) {
+            pthread_cond_wait(&park_cv, &park_mu);
+        }
+        pthread_mutex_unlock(&park_mu);
+        catena_http_unpark(park_ticket);
+        catena_http_server_free(srv);
+        while ((k = read(fd, resp + got, sizeof(resp) - 1 - (size_t)got)) >
+               0) {
+            got += k;
+        }
+        resp[got] = '\0';
+        close(fd);
+        assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
+        assert_non_null(strstr(resp, "\r\n\r\nparked-state"));
+    }
+}
+
 static void
 test_idle_clients(void **state)
 {
@@ -521,6 +566,7 @@ main(void)
         cmocka_unit_test(test_idle_clients),
         cmocka_unit_test(test_body_shapes),
         cmocka_unit_test(test_park),
+        cmocka_unit_test(test_unpark_then_stop),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_tls),
     };
