@@ -27,6 +27,9 @@ struct catena_store;
 #define ACME_MAX_CSR (16 * 1024)
 #define ACME_MAX_CERT (16 * 1024)
 #define ACME_MAX_IDENTIFIERS 100
+/* A finalize whose certificate row is still reserved after this long
+ * stopped between its two commits (order.c settle_processing). */
+#define ACME_STUCK_ISSUANCE_S 300
 #define ACME_MAX_CONTACTS 10
 #define ACME_MAX_CONTACT_LEN 320
 #define ACME_MAX_URL 1024

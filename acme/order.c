@@ -116,6 +116,66 @@ set_order_status(struct catena_store *st, int64_t id, const char *status,
                             p, 3, NULL, err);
 }
 
+/*
+ * settle_processing ends an order that a finalize left processing. The
+ * claim commits with the serial's reservation and "valid" with the
+ * certificate, so a finalize that stopped in between (the process died,
+ * say) leaves the order processing with a serial whose row is still
+ * RESERVED, and nothing will finish it. Once that row is older than
+ * ACME_STUCK_ISSUANCE_S the order becomes invalid (RFC 8555 7.1.6:
+ * processing -> invalid), which also frees a certificate it replaced for
+ * another order. A row that is ISSUED (an order from before the claim and
+ * the certificate committed together) makes it valid.
+ */
+static enum catena_rc
+settle_processing(struct catena_store *st, struct acme_order *o, int64_t now,
+                  struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(o->serial)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+    const char *ns = NULL;
+    char *text = NULL;
+
+    rc = catena_store_exec(st,
+                           "SELECT status, created_at FROM certificates "
+                           "WHERE serial = $1",
+                           p, 1, &rows, err);
+    if (rc != CATENA_OK || (row = catena_rows_get(rows, 0)) == NULL) {
+        catena_rows_free(rows);
+        return rc;
+    }
+    if (catena_row_int(row, 0) == CATENA_CERT_ISSUED) {
+        ns = "valid";
+    } else if ((catena_row_int(row, 0) == CATENA_CERT_RESERVED ||
+                catena_row_int(row, 0) == CATENA_CERT_FAILED) &&
+               catena_row_int(row, 1) < now - ACME_STUCK_ISSUANCE_S) {
+        json_t *prob = acme_prob_json(ACME_PROB_SERVER_INTERNAL,
+                                      "issuance did not complete", NULL);
+
+        text = prob != NULL ? json_dumps(prob, JSON_COMPACT) : NULL;
+        json_decref(prob);
+        if (text == NULL) {
+            catena_rows_free(rows);
+            return catena_err_set(err, CATENA_ERR_NOMEM, "problem");
+        }
+        ns = "invalid";
+        free(o->error);
+        o->error = strdup(text);
+    }
+    catena_rows_free(rows);
+    if (ns == NULL) {
+        return CATENA_OK;
+    }
+    rc = set_order_status(st, o->id, ns, text, err);
+    free(text);
+    if (rc == CATENA_OK) {
+        snprintf(o->status, sizeof(o->status), "%s", ns);
+    }
+    return rc;
+}
+
 /* order_read is acme_order_load; |store_change| says whether a status
  * that moved is written back. */
 static enum catena_rc
@@ -212,6 +272,11 @@ order_read(struct catena_store *st, int64_t id, int64_t now,
             }
         }
         snprintf(o->status, sizeof(o->status), "%s", ns);
+    }
+    if (strcmp(o->status, "processing") == 0 && o->serial[0] != '\0' &&
+        store_change &&
+        (rc = settle_processing(st, o, now, err)) != CATENA_OK) {
+        goto out;
     }
     *out = o;
     o = NULL;

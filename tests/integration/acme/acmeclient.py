@@ -602,6 +602,38 @@ def ari(c, db):
     print("replaced_by recorded:", rb)
     r = c.order(["ari.example.com"], replaces=cid)
     assert expect("second replacement", r, "alreadyReplaced", 409)
+    return stuck_finalize(c, db)
+
+
+def stuck_finalize(c, db):
+    """A finalize that stopped between its two commits leaves the order
+    processing with its serial reserved; reading the order settles it:
+    invalid (serverInternal) once the reservation is old, valid if the
+    certificate was recorded, and untouched while it is recent."""
+    _, o, ourl = c.issue(["stuck.example.com"])
+    serial = o["certificate"].rsplit("/", 1)[1]
+    now = int(time.time())
+
+    def set_state(cert_status, created_at):
+        con = sqlite3.connect(db, timeout=10)
+        con.execute("UPDATE certificates SET status = ?, created_at = ? "
+                    "WHERE serial = ?", (cert_status, created_at, serial))
+        con.execute("UPDATE acme_orders SET status = 'processing' WHERE "
+                    "serial = ?", (serial,))
+        con.commit()
+        con.close()
+
+    set_state(0, now)  # reserved just now: a finalize still in flight
+    got = c.post(ourl, None).json()
+    assert got["status"] == "processing", got
+    set_state(1, now)  # recorded as issued: the order is valid
+    got = c.post(ourl, None).json()
+    assert got["status"] == "valid", got
+    set_state(0, now - 3600)  # reserved an hour ago: it stopped
+    got = c.post(ourl, None).json()
+    assert got["status"] == "invalid", got
+    assert got["error"]["type"] == ERR + "serverInternal", got
+    print("stuck finalize settled:", got["status"], got["error"]["detail"])
     return True
 
 
