@@ -504,9 +504,71 @@ def corpus(c):
     ok &= good_fin
     ok &= expect("replayed finalize", c.req("POST", o["finalize"], fin),
                  "badNonce", 400)
+    ok &= finalize_cases(c)
     # Server still up.
     r = c.req("GET", c.directory)
     ok &= r.status == 200
+    return ok
+
+
+def finalize_cases(c):
+    """Two finalize requests for one order at once: one issues, the other
+    gets orderNotReady. A key revoked for keyCompromise by its own key is
+    blocked: a CSR with it is badCSR and its order becomes invalid."""
+    ok = True
+    r = c.order(["race.example.com"])
+    ourl, o = r.headers["Location"], r.json()
+    c.solve_http01(o)
+    ckey = ec.generate_private_key(ec.SECP256R1())
+    bodies = [json.dumps(c.sign(o["finalize"], {
+        "csr": b64(c.csr(["race.example.com"], ckey))})).encode()
+        for _ in range(2)]
+    barrier = threading.Barrier(2)
+    got = [None, None]
+
+    def send(i):
+        barrier.wait()
+        got[i] = c.req("POST", o["finalize"], bodies[i])
+    ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    got.sort(key=lambda x: x.status)
+    good = got[0].status == 200 and c.post(ourl, None).json()["status"] == \
+        "valid"
+    print(("ok   " if good else "FAIL ") +
+          f"one order finalized twice at once: {[x.status for x in got]}")
+    ok &= good
+    ok &= expect("the other finalize", got[1], "orderNotReady", 403)
+    # Revoke with the certificate's own key: the key is blocked.
+    ckey = ec.generate_private_key(ec.SECP256R1())
+    r = c.order(["blocked.example.com"])
+    ourl, o = r.headers["Location"], r.json()
+    c.solve_http01(o)
+    fin = c.post(o["finalize"], {"csr": b64(c.csr(["blocked.example.com"],
+                                                  ckey))})
+    assert fin.status == 200, (fin.status, fin.body)
+    cert = c.post(c.post(ourl, None).json()["certificate"], None).body
+    der = x509.load_pem_x509_certificate(cert).public_bytes(
+        serialization.Encoding.DER)
+    r = c.post(c.dir["revokeCert"], {"certificate": b64(der), "reason": 1},
+               key=ckey, use_jwk=True)
+    good = r.status == 200
+    print(("ok   " if good else "FAIL ") +
+          f"revoked by its own key, keyCompromise: {r.status}")
+    ok &= good
+    r = c.order(["blocked.example.com"])
+    ourl, o = r.headers["Location"], r.json()
+    c.solve_http01(o)
+    ok &= expect("CSR with a blocked key", c.post(o["finalize"], {
+        "csr": b64(c.csr(["blocked.example.com"], ckey))}), "badCSR", 400)
+    st = c.post(ourl, None).json()
+    good = st["status"] == "invalid" and \
+        st.get("error", {}).get("type") == ERR + "badCSR"
+    print(("ok   " if good else "FAIL ") +
+          f"its order afterwards: {st['status']} {st.get('error')}")
+    ok &= good
     return ok
 
 
