@@ -86,15 +86,15 @@ acme_h_renewal_info(struct acme_req *r, const char *cert_id)
 enum acme_prob
 acme_replaces_check(struct catena_store *store, int64_t account_id,
                     const char *cert_id, const char *const *names,
-                    size_t num_names, char serial_out[41], char *detail,
-                    size_t detail_len)
+                    size_t num_names, int64_t now, char serial_out[41],
+                    char *detail, size_t detail_len)
 {
     struct catena_cert_row row = {0};
     struct catena_rows *rows = NULL;
     uint8_t aki[64];
     size_t aki_len = 0;
     enum acme_prob p = ACME_PROB_MALFORMED;
-    int shared = 0;
+    int shared = 0, live = 0;
     char *copy = NULL, *cur, *next;
 
     if (acme_certid_parse(cert_id, aki, &aki_len, serial_out) != CATENA_OK) {
@@ -132,14 +132,31 @@ acme_replaces_check(struct catena_store *store, int64_t account_id,
         struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(serial_out)};
         if (catena_store_exec(store,
                               "SELECT id FROM acme_orders WHERE replaces = $1 "
-                              "AND status <> 'invalid' LIMIT 1",
+                              "AND status <> 'invalid' LIMIT 10",
                               ps, 1, &rows, NULL) != CATENA_OK) {
             p = ACME_PROB_SERVER_INTERNAL;
             snprintf(detail, detail_len, "store error");
             goto out;
         }
     }
-    if (row.replaced_by[0] != '\0' || catena_rows_get(rows, 0) != NULL) {
+    /* A stored status is brought up to date when an order is read, so an
+     * expired order (or one whose finalize stopped midway) may still say
+     * pending or processing: load each, which settles it, and only a live
+     * one counts as the replacement. */
+    for (size_t i = 0; i < catena_rows_count(rows) && !live; i++) {
+        struct acme_order *o = NULL;
+        struct catena_err err = {0};
+
+        if (acme_order_load(store, catena_row_int(catena_rows_get(rows, i), 0),
+                            now, &o, &err) != CATENA_OK) {
+            p = ACME_PROB_SERVER_INTERNAL;
+            snprintf(detail, detail_len, "store error");
+            goto out;
+        }
+        live = strcmp(o->status, "invalid") != 0;
+        acme_order_free(o);
+    }
+    if (row.replaced_by[0] != '\0' || live) {
         p = ACME_PROB_ALREADY_REPLACED;
         snprintf(detail, detail_len,
                  "the certificate has already been replaced");

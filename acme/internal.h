@@ -595,13 +595,14 @@ void acme_ari_default_window(int64_t not_before, int64_t not_after,
  * acme_replaces_check checks a newOrder "replaces" certID for account
  * |account_id| and identifiers |names| (canonical, "*." kept for
  * wildcards): writes the serial replaced into |serial_out|. Returns the
- * problem to answer or NONE.
+ * problem to answer or NONE. An order already replacing it blocks only if,
+ * read at |now|, it is not invalid.
  */
 enum acme_prob acme_replaces_check(struct catena_store *store,
                                    int64_t account_id, const char *cert_id,
                                    const char *const *names, size_t num_names,
-                                   char serial_out[41], char *detail,
-                                   size_t detail_len);
+                                   int64_t now, char serial_out[41],
+                                   char *detail, size_t detail_len);
 
 /* ---- validation pool (worker.c) ----------------------------------------- */
 

@@ -567,7 +567,7 @@ acme_h_new_order(struct acme_req *r)
         }
         replaces = json_string_value(v);
         p = acme_replaces_check(r->store, r->acct.id, replaces, names, n,
-                                replaced, detail, sizeof(detail));
+                                r->now, replaced, detail, sizeof(detail));
         if (p != ACME_PROB_NONE) {
             acme_reply_problem(r, p, detail);
             goto out;

@@ -664,6 +664,24 @@ def ari(c, db):
     print("replaced_by recorded:", rb)
     r = c.order(["ari.example.com"], replaces=cid)
     assert expect("second replacement", r, "alreadyReplaced", 409)
+    # An unfinished replacement order blocks another until it expires,
+    # even while its stored status still says pending.
+    chain3, _, _ = c.issue(["ari2.example.com"])
+    cid3, _, _ = cert_id(chain3)
+    r = c.order(["ari2.example.com"], replaces=cid3)
+    assert r.status == 201, (r.status, r.body)
+    oid = int(r.headers["Location"].rsplit("/", 1)[1])
+    r = c.order(["ari2.example.com"], replaces=cid3)
+    assert expect("replacement while one is pending", r, "alreadyReplaced",
+                  409)
+    con = sqlite3.connect(db, timeout=10)
+    con.execute("UPDATE acme_orders SET expires = ? WHERE id = ?",
+                (int(time.time()) - 10, oid))
+    con.commit()
+    con.close()
+    r = c.order(["ari2.example.com"], replaces=cid3)
+    assert r.status == 201, (r.status, r.body)
+    print("replacement after the pending one expired:", r.status)
     return stuck_finalize(c, db)
 
 
