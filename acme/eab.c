@@ -146,6 +146,51 @@ out:
 }
 
 enum catena_rc
+catena_acme_eab_remove(struct catena_store *store, const char *kid,
+                       struct catena_err *err)
+{
+    struct catena_sql_param p[] = {CATENA_SQL_P_TEXT(kid)};
+    struct catena_rows *rows = NULL;
+    const struct catena_row *row;
+    enum catena_rc rc;
+
+    if (kid == NULL || !kid_ok(kid, strlen(kid))) {
+        return catena_err_set(err, CATENA_ERR_INVALID, "not a valid kid");
+    }
+    if ((rc = acme_db_migrate(store, err)) != CATENA_OK) {
+        return rc;
+    }
+    /* Only an unbound key goes: a bound one is the record of how its
+     * account was admitted, and can no longer admit another. */
+    rc = catena_store_exec(store,
+                           "DELETE FROM acme_eab_keys WHERE kid = $1 AND "
+                           "account_id IS NULL RETURNING id",
+                           p, 1, &rows, err);
+    if (rc != CATENA_OK || catena_rows_get(rows, 0) != NULL) {
+        catena_rows_free(rows);
+        return rc;
+    }
+    catena_rows_free(rows);
+    rows = NULL;
+    rc = catena_store_exec(store,
+                           "SELECT account_id FROM acme_eab_keys WHERE "
+                           "kid = $1",
+                           p, 1, &rows, err);
+    if (rc == CATENA_OK) {
+        row = catena_rows_get(rows, 0);
+        rc = row == NULL
+                 ? catena_err_set(err, CATENA_ERR_NOT_FOUND,
+                                  "no EAB key with kid %s", kid)
+                 : catena_err_set(err, CATENA_ERR_EXISTS,
+                                  "kid %s is bound to account %lld; "
+                                  "not removed",
+                                  kid, (long long)catena_row_int(row, 0));
+    }
+    catena_rows_free(rows);
+    return rc;
+}
+
+enum catena_rc
 catena_acme_eab_list(struct catena_store *store, const char *base_url,
                      FILE *out, struct catena_err *err)
 {

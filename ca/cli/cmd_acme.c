@@ -1,7 +1,8 @@
 /*
  * cmd_acme.c - "catena acme eab": create External Account Binding keys
- * (RFC 8555 7.3.4) to hand to ACME clients, and list them with the
- * accounts they bound. Works on the store directly; no server needed.
+ * (RFC 8555 7.3.4) to hand to ACME clients, list them with the accounts
+ * they bound, and remove one not yet used. Works on the store directly;
+ * no server needed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,13 +21,15 @@ static void
 acme_usage(FILE *out)
 {
     fprintf(out,
-            "usage: catena acme eab add  --config FILE [--kid KID]\n"
-            "       catena acme eab list --config FILE\n"
+            "usage: catena acme eab add    --config FILE [--kid KID]\n"
+            "       catena acme eab list   --config FILE\n"
+            "       catena acme eab remove --config FILE --kid KID\n"
             "add   create a key for one ACME account; prints its kid and\n"
             "      the base64url HMAC key (certbot --eab-kid/--eab-hmac-key,\n"
             "      lego --eab --kid/--hmac). KID: 1-%d of A-Z a-z 0-9 . _ -,\n"
             "      not starting with - (default: 32 random hex digits)\n"
-            "list  the keys: kid, created, bound, account\n",
+            "list  the keys: kid, created, bound, account\n"
+            "remove  delete a key not yet bound to an account\n",
             CATENA_ACME_EAB_MAX_KID);
 }
 
@@ -83,7 +86,8 @@ catena_cmd_acme(int argc, char **argv)
         return 0;
     }
     if (argc < 3 || strcmp(argv[1], "eab") != 0 ||
-        (strcmp(argv[2], "add") != 0 && strcmp(argv[2], "list") != 0)) {
+        (strcmp(argv[2], "add") != 0 && strcmp(argv[2], "list") != 0 &&
+         strcmp(argv[2], "remove") != 0)) {
         acme_usage(stderr);
         return 2;
     }
@@ -98,7 +102,8 @@ catena_cmd_acme(int argc, char **argv)
         }
     }
     if (config == NULL || optind != argc - 2 ||
-        (kid != NULL && strcmp(sub, "add") != 0)) {
+        (kid != NULL && strcmp(sub, "list") == 0) ||
+        (kid == NULL && strcmp(sub, "remove") == 0)) {
         acme_usage(stderr);
         return 2;
     }
@@ -117,6 +122,15 @@ catena_cmd_acme(int argc, char **argv)
     }
     if (strcmp(sub, "add") == 0) {
         rc = eab_add(store, kid);
+        goto out;
+    }
+    if (strcmp(sub, "remove") == 0) {
+        if (catena_acme_eab_remove(store, kid, &err) != CATENA_OK) {
+            fprintf(stderr, "catena acme eab remove: %s\n", err.msg);
+            goto out;
+        }
+        printf("removed %s\n", kid);
+        rc = 0;
         goto out;
     }
     url = catena_config_get(cfg, "acme", NULL, "base_url", NULL);

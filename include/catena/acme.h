@@ -35,6 +35,16 @@ enum catena_rc catena_acme_eab_add(struct catena_store *store, const char *kid,
                                    struct catena_err *err) CATENA_WUR;
 
 /*
+ * catena_acme_eab_remove deletes the unbound EAB key |kid|, so it can bind
+ * no account. Returns CATENA_ERR_NOT_FOUND if there is none, and
+ * CATENA_ERR_EXISTS (nothing deleted) if it is bound already: a bound key
+ * admits no further account and stays as the record of its binding.
+ */
+enum catena_rc catena_acme_eab_remove(struct catena_store *store,
+                                      const char *kid,
+                                      struct catena_err *err) CATENA_WUR;
+
+/*
  * catena_acme_eab_list writes one line per EAB key to |out|: kid, time
  * created, time bound and the account it is bound to ("-" while unbound),
  * as an account URL under |base_url| if that is non-NULL, else its number.

@@ -147,6 +147,18 @@ acme_eab_client() {
     for p in $pairs; do
         acme_eab_bound "${p%%:*}"
     done
+    # "eab remove": a bound key stays; an unused one goes from the list.
+    "$CATENA" acme eab remove --config "$conf" --kid ops.team-2 \
+        >"$tmp/eab.rm" 2>&1 && fail "eab remove took a bound key"
+    grep -q "bound to account" "$tmp/eab.rm" || { cat "$tmp/eab.rm";
+        fail "eab remove of a bound key: no reason given"; }
+    acme_eab_add unused.key
+    "$CATENA" acme eab remove --config "$conf" --kid unused.key \
+        >"$tmp/eab.rm" 2>&1 || { cat "$tmp/eab.rm"; fail "eab remove"; }
+    "$CATENA" acme eab list --config "$conf" >"$tmp/eab.list" 2>&1 ||
+        fail "eab list"
+    grep -q "^unused.key " "$tmp/eab.list" && fail "removed key still listed"
+    acme_eab_bound ops.team-2
 }
 
 # acme_check_chain CHAIN.pem: verifies against root.pem and lints the leaf.

@@ -362,6 +362,39 @@ test_malformed_forms(void **state)
                      ACME_PROB_MALFORMED);
 }
 
+/* remove deletes an unbound key only: afterwards it binds nothing. */
+static void
+test_remove(void **state)
+{
+    struct fx *fx = *state;
+    struct catena_err err = {0};
+    char h[512], kid2[CATENA_ACME_EAB_MAX_KID + 1], *hmac = NULL;
+
+    assert_int_equal(catena_acme_eab_remove(fx->st, "no-such-kid", &err),
+                     CATENA_ERR_NOT_FOUND);
+    assert_int_equal(catena_acme_eab_remove(fx->st, "-bad", &err),
+                     CATENA_ERR_INVALID);
+    assert_int_equal(catena_acme_eab_remove(fx->st, fx->kid, &err),
+                     CATENA_OK);
+    assert_int_equal(check(fx, eab(hdr(h, "HS256", fx->kid, URL, ""), jwk_a,
+                                   "SHA256", fx->key, fx->key_len)),
+                     ACME_PROB_UNAUTHORIZED);
+    assert_int_equal(acme_eab_bind(fx->st, fx->kid, 42, 1700000000, &err),
+                     CATENA_ERR_UNAUTHORIZED);
+    assert_int_equal(catena_acme_eab_remove(fx->st, fx->kid, &err),
+                     CATENA_ERR_NOT_FOUND);
+    /* A bound key stays, with its binding. */
+    assert_int_equal(catena_acme_eab_add(fx->st, "bound-one", kid2, &hmac,
+                                         &err),
+                     CATENA_OK);
+    free(hmac);
+    assert_int_equal(acme_eab_bind(fx->st, "bound-one", 7, 1700000000, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_acme_eab_remove(fx->st, "bound-one", &err),
+                     CATENA_ERR_EXISTS);
+    assert_non_null(strstr(err.msg, "bound to account 7"));
+}
+
 static void
 test_bind_once(void **state)
 {
@@ -411,6 +444,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
