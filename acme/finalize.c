@@ -79,8 +79,8 @@ claim(struct fin_tx *tx, struct catena_store *store, const char *serial,
     /* After the reservation, in the same transaction: a used nonce rolls
      * it back with everything else, and fail_order answers badNonce. */
     if (r->nonce_pending) {
-        if ((rc = acme_nonce_record_tx(store, r->jws.nonce, r->nonce_expires,
-                                       &ok, err)) != CATENA_OK) {
+        if ((rc = acme_nonce_record_tx(store, r->jws.nonce, &ok, err)) !=
+            CATENA_OK) {
             return rc;
         }
         if (!ok) {

@@ -406,7 +406,7 @@ enum catena_rc acme_nonce_check(const struct acme_nonce_key *key,
  * on another node, or before a restart).
  */
 enum catena_rc acme_nonce_record(struct catena_store *store,
-                                 const char *nonce, int64_t expires, int *ok,
+                                 const char *nonce, int *ok,
                                  struct catena_err *err) CATENA_WUR;
 
 /*
@@ -415,8 +415,7 @@ enum catena_rc acme_nonce_record(struct catena_store *store,
  * with the caller's writes or not at all.
  */
 enum catena_rc acme_nonce_record_tx(struct catena_store *store,
-                                    const char *nonce, int64_t expires,
-                                    int *ok,
+                                    const char *nonce, int *ok,
                                     struct catena_err *err) CATENA_WUR;
 
 /*
@@ -478,7 +477,6 @@ struct acme_req {
      * committed (see there), its expiry, and whether the open request
      * transaction holds its use. */
     int nonce_pending;
-    int64_t nonce_expires;
     int nonce_in_tx;
     int parked;         /* answered later: see acme_chall_park */
 };

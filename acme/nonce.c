@@ -377,13 +377,11 @@ out:
 }
 
 enum catena_rc
-acme_nonce_record(struct catena_store *store, const char *nonce,
-                  int64_t expires, int *ok, struct catena_err *err)
+acme_nonce_record(struct catena_store *store, const char *nonce, int *ok,
+                  struct catena_err *err)
 {
     struct nonce_waiter w = {0};
 
-    /* The expiry is the first bytes of the nonce itself. */
-    (void)expires;
     *ok = 0;
     w.nonce = nonce;
     record_use(store, &w);
@@ -396,11 +394,10 @@ acme_nonce_record(struct catena_store *store, const char *nonce,
 
 enum catena_rc
 acme_nonce_record_tx(struct catena_store *store, const char *nonce,
-                     int64_t expires, int *ok, struct catena_err *err)
+                     int *ok, struct catena_err *err)
 {
     /* No sweep here: a failed statement would doom the caller's
      * transaction. The grouped path sweeps often enough. */
-    (void)expires;
     return insert_used(store, nonce, ok, err);
 }
 
@@ -414,5 +411,5 @@ acme_nonce_use(struct catena_store *store, const struct acme_nonce_key *key,
     if (rc != CATENA_OK || !*ok) {
         return rc;
     }
-    return acme_nonce_record(store, nonce, expires, ok, err);
+    return acme_nonce_record(store, nonce, ok, err);
 }

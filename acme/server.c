@@ -166,10 +166,8 @@ post_verify(struct acme_req *r, int allow_jwk, int allow_kid, int defer)
     }
     if (ok && defer) {
         r->nonce_pending = 1;
-        r->nonce_expires = expires;
-    } else if (ok &&
-               acme_nonce_record(r->store, r->jws.nonce, expires, &ok,
-                                 &err) != CATENA_OK) {
+    } else if (ok && acme_nonce_record(r->store, r->jws.nonce, &ok, &err) !=
+                         CATENA_OK) {
         CATENA_ERROR("acme: nonce record: %s", err.msg);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
         return -1;
@@ -267,8 +265,7 @@ acme_req_tx_begin(struct acme_req *r)
     }
     /* First in the transaction: a used nonce is found before anything is
      * written, and its use commits with the writes or not at all. */
-    if (acme_nonce_record_tx(r->store, r->jws.nonce, r->nonce_expires, &ok,
-                             &err) != CATENA_OK) {
+    if (acme_nonce_record_tx(r->store, r->jws.nonce, &ok, &err) != CATENA_OK) {
         CATENA_ERROR("acme: nonce record: %s", err.msg);
         acme_tx_rollback(r->store);
         acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
@@ -331,8 +328,7 @@ record_pending(struct acme_req *r, enum acme_prob *p)
     int ok = 0;
 
     r->nonce_pending = 0;
-    if (acme_nonce_record(r->store, r->jws.nonce, r->nonce_expires, &ok,
-                          &err) != CATENA_OK) {
+    if (acme_nonce_record(r->store, r->jws.nonce, &ok, &err) != CATENA_OK) {
         CATENA_ERROR("acme: nonce record: %s", err.msg);
         *p = ACME_PROB_SERVER_INTERNAL;
         return -1;
