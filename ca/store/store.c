@@ -276,6 +276,15 @@ store_stop_rc(int stop, struct catena_err *err)
 
 /* ---- transactions ------------------------------------------------------- */
 
+/* write_gate enters or leaves the driver's writer gate, if it has one. */
+static void
+write_gate(struct catena_store *store, int enter)
+{
+    if (store->ops->write_gate != NULL) {
+        store->ops->write_gate(enter);
+    }
+}
+
 enum catena_rc
 catena_store_begin(struct catena_store *store, struct catena_err *err)
 {
@@ -291,14 +300,10 @@ catena_store_begin(struct catena_store *store, struct catena_err *err)
         return CATENA_OK;
     }
     store_read_end(store);
-    if (store->ops->write_gate != NULL) {
-        store->ops->write_gate(1);
-    }
+    write_gate(store, 1);
     rc = store->ops->exec(store, store->ops->begin_sql, NULL, 0, NULL, err);
     if (rc != CATENA_OK) {
-        if (store->ops->write_gate != NULL) {
-            store->ops->write_gate(0);
-        }
+        write_gate(store, 0);
         return rc;
     }
     store->depth = 1;
@@ -336,9 +341,7 @@ catena_store_commit(struct catena_store *store, struct catena_err *err)
         return rc;
     }
     store->depth = 0;
-    if (store->ops->write_gate != NULL) {
-        store->ops->write_gate(0);
-    }
+    write_gate(store, 0);
     return CATENA_OK;
 }
 
@@ -358,9 +361,7 @@ catena_store_rollback(struct catena_store *store)
     if (--store->depth == 0) {
         store->doomed = 0;
         store->rolled_back = 0;
-        if (store->ops->write_gate != NULL) {
-            store->ops->write_gate(0);
-        }
+        write_gate(store, 0);
     }
 }
 
