@@ -71,22 +71,31 @@ connect_port(int port)
     return fd;
 }
 
+/* read_all reads |fd| to its end into |buf| (NUL-terminated) and closes
+ * it. */
+static void
+read_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    ssize_t k;
+
+    while (got < len - 1 && (k = read(fd, buf + got, len - 1 - got)) > 0) {
+        got += (size_t)k;
+    }
+    buf[got] = '\0';
+    close(fd);
+}
+
 /* roundtrip sends |req| (|len| bytes) and returns the status; the whole
  * response lands in |resp|. */
 static int
 roundtrip(int port, const char *req, size_t len, char *resp, size_t cap)
 {
     int fd = connect_port(port);
-    size_t got = 0;
-    ssize_t n;
     int status = 0;
 
     assert_int_equal(write(fd, req, len), (ssize_t)len);
-    while (got < cap - 1 && (n = read(fd, resp + got, cap - 1 - got)) > 0) {
-        got += (size_t)n;
-    }
-    resp[got] = '\0';
-    close(fd);
+    read_all(fd, resp, cap);
     if (strncmp(resp, "HTTP/1.1 ", 9) == 0) {
         status = (resp[9] - '0') * 100 + (resp[10] - '0') * 10 +
                  (resp[11] - '0');
@@ -323,6 +332,26 @@ unparker(void *arg)
     return NULL;
 }
 
+/* park_request connects to |port|, sends |req| (for a parking route) and
+ * returns the socket once the request is parked. */
+static int
+park_request(int port, const char *req)
+{
+    int fd;
+
+    pthread_mutex_lock(&park_mu);
+    park_ticket = NULL;
+    pthread_mutex_unlock(&park_mu);
+    fd = connect_port(port);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    pthread_mutex_lock(&park_mu);
+    while (park_ticket == NULL) {
+        pthread_cond_wait(&park_cv, &park_mu);
+    }
+    pthread_mutex_unlock(&park_mu);
+    return fd;
+}
+
 static void
 test_park(void **state)
 {
@@ -334,8 +363,6 @@ test_park(void **state)
     pthread_t th;
     char resp[4096];
     int fd, port;
-    ssize_t got = 0, k;
-    static const char parkreq[] = GET("/park");
 
     (void)state;
     assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
@@ -348,40 +375,19 @@ test_park(void **state)
     assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
     port = catena_http_server_port(srv);
     assert_int_equal(pthread_create(&th, NULL, unparker, NULL), 0);
-    fd = connect_port(port);
-    assert_int_equal(write(fd, parkreq, strlen(parkreq)),
-                     (ssize_t)strlen(parkreq));
-    pthread_mutex_lock(&park_mu);
-    while (park_ticket == NULL) {
-        pthread_cond_wait(&park_cv, &park_mu);
-    }
-    pthread_mutex_unlock(&park_mu);
+    fd = park_request(port, GET("/park"));
     /* Parked: other requests are served meanwhile by the same thread,
      * and the one that lets the unparker go is one of them. */
     assert_int_equal(roundtrip(port, GET("/release"), strlen(GET("/release")),
                                resp, sizeof(resp)),
                      200);
-    while ((k = read(fd, resp + got, sizeof(resp) - 1 - (size_t)got)) > 0) {
-        got += k;
-    }
-    resp[got] = '\0';
-    close(fd);
+    read_all(fd, resp, sizeof(resp));
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
     assert_non_null(strstr(resp, "\r\n\r\nparked-state"));
     /* The peer goes away while parked: the state is freed once, by the
      * handler or by the listener, and nothing else breaks. */
-    pthread_mutex_lock(&park_mu);
-    park_ticket = NULL;
-    pthread_mutex_unlock(&park_mu);
-    fd = connect_port(port);
-    assert_int_equal(write(fd, GET("/park-own"), strlen(GET("/park-own"))),
-                     (ssize_t)strlen(GET("/park-own")));
-    pthread_mutex_lock(&park_mu);
-    while (park_ticket == NULL) {
-        pthread_cond_wait(&park_cv, &park_mu);
-    }
-    pthread_mutex_unlock(&park_mu);
+    fd = park_request(port, GET("/park-own"));
     close(fd);
     catena_http_unpark(park_ticket);
     assert_int_equal(roundtrip(port, GET("/release"), strlen(GET("/release")),
@@ -404,7 +410,6 @@ test_unpark_then_stop(void **state)
         struct catena_http_server *srv = NULL;
         struct catena_err err;
         char resp[4096];
-        ssize_t got = 0, k;
         int fd;
 
         assert_int_equal(catena_http_server_new(&o, &srv, &err), CATENA_OK);
@@ -412,25 +417,10 @@ test_unpark_then_stop(void **state)
                                            NULL, &err),
                          CATENA_OK);
         assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
-        pthread_mutex_lock(&park_mu);
-        park_ticket = NULL;
-        pthread_mutex_unlock(&park_mu);
-        fd = connect_port(catena_http_server_port(srv));
-        assert_int_equal(write(fd, GET("/park"), strlen(GET("/park"))),
-                         (ssize_t)strlen(GET("/park")));
-        pthread_mutex_lock(&park_mu);
-        while (park_ticket == NULL) {
-            pthread_cond_wait(&park_cv, &park_mu);
-        }
-        pthread_mutex_unlock(&park_mu);
+        fd = park_request(catena_http_server_port(srv), GET("/park"));
         catena_http_unpark(park_ticket);
         catena_http_server_free(srv);
-        while ((k = read(fd, resp + got, sizeof(resp) - 1 - (size_t)got)) >
-               0) {
-            got += k;
-        }
-        resp[got] = '\0';
-        close(fd);
+        read_all(fd, resp, sizeof(resp));
         assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
         assert_non_null(strstr(resp, "\r\n\r\nparked-state"));
     }
