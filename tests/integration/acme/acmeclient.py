@@ -326,17 +326,7 @@ def eab(c, pairs):
         "termsOfServiceAgreed": True,
         "externalAccountBinding": eab_jws(url, kid3, key3, jwk_of(x.key))},
         use_jwk=True)).encode() for x in racers]
-    barrier = threading.Barrier(len(racers))
-    results = [None] * len(racers)
-
-    def run(i):
-        barrier.wait()
-        results[i] = racers[i].req("POST", url, bodies[i])
-    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    results = at_once([(x, "POST", url, b) for x, b in zip(racers, bodies)])
     codes = sorted(r.status for r in results)
     good = codes == [201] + [403] * (len(racers) - 1) and all(
         r.json().get("type") == ERR + "unauthorized"
@@ -523,17 +513,7 @@ def finalize_cases(c):
     bodies = [json.dumps(c.sign(o["finalize"], {
         "csr": b64(c.csr(["race.example.com"], ckey))})).encode()
         for _ in range(2)]
-    barrier = threading.Barrier(2)
-    got = [None, None]
-
-    def send(i):
-        barrier.wait()
-        got[i] = c.req("POST", o["finalize"], bodies[i])
-    ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    got = at_once([(c, "POST", o["finalize"], b) for b in bodies])
     got.sort(key=lambda x: x.status)
     good = got[0].status == 200 and c.post(ourl, None).json()["status"] == \
         "valid"
@@ -596,16 +576,7 @@ def replays(c, url, good):
     ok &= expect("replayed challenge", c.req("POST", ch["url"], body),
                  "badNonce", 400)
     body = json.dumps(c.sign(url, good)).encode()
-    got = [None, None]
-
-    def send(i):
-        got[i] = c.req("POST", url, body)
-
-    ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    got = at_once([(c, "POST", url, body)] * 2)
     got.sort(key=lambda x: x.status)
     good_race = got[0].status == 201
     print(("ok   " if good_race else "FAIL ") +
@@ -613,6 +584,24 @@ def replays(c, url, good):
     ok &= good_race
     ok &= expect("the other one", got[1], "badNonce", 400)
     return ok
+
+
+def at_once(reqs):
+    """Sends each (client, method, url, body) of |reqs| from its own thread,
+    all released together; returns the responses in the same order."""
+    barrier = threading.Barrier(len(reqs))
+    got = [None] * len(reqs)
+
+    def send(i):
+        cl, method, url, body = reqs[i]
+        barrier.wait()
+        got[i] = cl.req(method, url, body)
+    ts = [threading.Thread(target=send, args=(i,)) for i in range(len(reqs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return got
 
 
 def cert_id(pem):
