@@ -1157,6 +1157,7 @@ static int
 h01_start(struct responder *h, int port)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
+    size_t num;
     int one = 1;
 
     h->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1170,17 +1171,19 @@ h01_start(struct responder *h, int port)
         listen(h->fd, 512) != 0) {
         return -1;
     }
-    h->num_threads = h->num_clients < 4 ? 4 : h->num_clients;
-    if (h->num_threads > 64) {
-        h->num_threads = 64;
+    num = h->num_clients < 4 ? 4 : h->num_clients;
+    if (num > 64) {
+        num = 64;
     }
-    h->threads = calloc(h->num_threads, sizeof(*h->threads));
+    /* num_threads counts only threads that run: h01_stop joins that many
+     * whatever failed here. */
+    h->threads = calloc(num, sizeof(*h->threads));
     if (h->threads == NULL) {
         return -1;
     }
-    for (size_t i = 0; i < h->num_threads; i++) {
-        if (pthread_create(&h->threads[i], NULL, h01_main, h) != 0) {
-            h->num_threads = i;
+    for (; h->num_threads < num; h->num_threads++) {
+        if (pthread_create(&h->threads[h->num_threads], NULL, h01_main, h) !=
+            0) {
             return -1;
         }
     }
