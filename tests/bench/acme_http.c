@@ -32,8 +32,6 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-/* Longest URL taken from the server. */
-#define URL_MAX 4096
 /* Interim (1xx) responses skipped before the final one. */
 #define MAX_INTERIM 4
 /* Trailer field lines after the last chunk. */
@@ -209,8 +207,8 @@ url_parse(struct call *k, const char *url, struct url *u)
     const char *colon;
     long port = 443;
 
-    if (len > URL_MAX) {
-        return fail(k, "URL over %d bytes", URL_MAX);
+    if (len > AHTTP_URL_MAX) {
+        return fail(k, "URL over %d bytes", AHTTP_URL_MAX);
     }
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f) {
@@ -950,7 +948,10 @@ ahttp_request(struct ahttp *h, struct ahttp_resp *r, enum ahttp_method m,
             }
         }
     }
+    /* At most 256 bytes of the URL, the server's choice, so that the
+     * reason after it fits. */
     snprintf(msg, sizeof(msg), "%s", err);
-    snprintf(err, err_len, "%s: %s", url, msg);
+    snprintf(err, err_len, "%.256s%s: %s", url, strlen(url) > 256 ? "..." : "",
+             msg);
     return -1;
 }

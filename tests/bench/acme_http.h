@@ -22,6 +22,8 @@
 #define AHTTP_LINE_MAX 1024
 /* Largest response body kept; certificate chains are a few KiB. */
 #define AHTTP_BODY_MAX ((size_t)1024 * 1024)
+/* Longest URL taken (they come from the server: directory, Location). */
+#define AHTTP_URL_MAX 4096
 /* Header values kept (Replay-Nonce, Location). */
 #define AHTTP_VALUE_MAX 2048
 /* Seconds one request may take, a reconnection included. */

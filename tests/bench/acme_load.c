@@ -54,7 +54,8 @@
 #include <openssl/x509v3.h>
 
 #include "acme_http.h"
-/* acme_b64u_encode: the server's own base64url (RFC 4648 section 5). */
+/* acme_b64u_encode and acme_jwk_thumbprint: the server's own base64url
+ * (RFC 4648 section 5) and JWK thumbprint (RFC 7638). */
 #include "internal.h"
 
 /* Polls of one authorization or order before the order counts as failed. */
@@ -100,8 +101,7 @@ struct client {
     struct ahttp http;
     EVP_PKEY *key;
     EVP_PKEY_CTX *sign_ctx;
-    char jwk_x[48];
-    char jwk_y[48];
+    json_t *jwk;
     char thumb[48];
     char nonce[AHTTP_VALUE_MAX];
     char *kid;
@@ -323,8 +323,9 @@ p256_new(void)
     return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
-/* key_jwk fills the client's JWK coordinates and its RFC 7638 thumbprint:
- * SHA-256 of the required members in lexicographic order, no spaces. */
+/* key_jwk sets the client's public JWK (RFC 7518 section 6.2), for the
+ * newAccount JWS, and its RFC 7638 thumbprint, for the http-01 key
+ * authorizations, computed by the server's own acme_jwk_thumbprint. */
 static int
 key_jwk(struct client *c)
 {
@@ -332,24 +333,20 @@ key_jwk(struct client *c)
     BIGNUM *by = NULL;
     unsigned char x[32];
     unsigned char y[32];
-    unsigned char md[32];
-    char canon[160];
+    char jx[48];
+    char jy[48];
     int rc = -1;
-    int n;
 
     if (EVP_PKEY_get_bn_param(c->key, OSSL_PKEY_PARAM_EC_PUB_X, &bx) != 1 ||
         EVP_PKEY_get_bn_param(c->key, OSSL_PKEY_PARAM_EC_PUB_Y, &by) != 1 ||
         BN_bn2binpad(bx, x, 32) != 32 || BN_bn2binpad(by, y, 32) != 32 ||
-        b64url_to(x, 32, c->jwk_x, sizeof(c->jwk_x)) != 0 ||
-        b64url_to(y, 32, c->jwk_y, sizeof(c->jwk_y)) != 0) {
+        b64url_to(x, 32, jx, sizeof(jx)) != 0 ||
+        b64url_to(y, 32, jy, sizeof(jy)) != 0) {
         goto out;
     }
-    n = snprintf(canon, sizeof(canon),
-                 "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-                 c->jwk_x, c->jwk_y);
-    if (n < 0 || (size_t)n >= sizeof(canon) ||
-        EVP_Digest(canon, (size_t)n, md, NULL, EVP_sha256(), NULL) != 1 ||
-        b64url_to(md, 32, c->thumb, sizeof(c->thumb)) != 0) {
+    c->jwk = json_pack("{s:s, s:s, s:s, s:s}", "crv", "P-256", "kty", "EC", "x",
+                       jx, "y", jy);
+    if (c->jwk == NULL || acme_jwk_thumbprint(c->jwk, c->thumb) != 0) {
         goto out;
     }
     rc = 0;
@@ -541,10 +538,8 @@ post(struct client *c, const char *url, const json_t *payload, int use_jwk)
             }
         }
         if (use_jwk) {
-            hdr =
-                json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "alg",
-                          "ES256", "nonce", c->nonce, "url", url, "jwk", "crv",
-                          "P-256", "kty", "EC", "x", c->jwk_x, "y", c->jwk_y);
+            hdr = json_pack("{s:s, s:s, s:s, s:O}", "alg", "ES256", "nonce",
+                            c->nonce, "url", url, "jwk", c->jwk);
         } else {
             hdr = json_pack("{s:s, s:s, s:s, s:s}", "alg", "ES256", "nonce",
                             c->nonce, "url", url, "kid", c->kid);
@@ -1157,6 +1152,7 @@ static int
 h01_start(struct responder *h, int port)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
+    size_t num;
     int one = 1;
 
     h->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1170,17 +1166,19 @@ h01_start(struct responder *h, int port)
         listen(h->fd, 512) != 0) {
         return -1;
     }
-    h->num_threads = h->num_clients < 4 ? 4 : h->num_clients;
-    if (h->num_threads > 64) {
-        h->num_threads = 64;
+    num = h->num_clients < 4 ? 4 : h->num_clients;
+    if (num > 64) {
+        num = 64;
     }
-    h->threads = calloc(h->num_threads, sizeof(*h->threads));
+    /* num_threads counts only threads that run: h01_stop joins that many
+     * whatever failed here. */
+    h->threads = calloc(num, sizeof(*h->threads));
     if (h->threads == NULL) {
         return -1;
     }
-    for (size_t i = 0; i < h->num_threads; i++) {
-        if (pthread_create(&h->threads[i], NULL, h01_main, h) != 0) {
-            h->num_threads = i;
+    for (; h->num_threads < num; h->num_threads++) {
+        if (pthread_create(&h->threads[h->num_threads], NULL, h01_main, h) !=
+            0) {
             return -1;
         }
     }
@@ -1418,6 +1416,7 @@ client_free(struct client *c)
     ahttp_resp_free(&c->r);
     EVP_PKEY_CTX_free(c->sign_ctx);
     EVP_PKEY_free(c->key);
+    json_decref(c->jwk);
     free(c->kid);
     free(c->url_new_nonce);
     free(c->url_new_account);

@@ -28,14 +28,20 @@ case "$CLIENTS" in
 *" "*)
     out=$(mktemp)
     for n in $CLIENTS; do
-        sh "$0" "$CATENA" "$n" "$SECONDS_RUN" | tee -a "$out" || exit 1
+        # Not piped into tee: sh has no pipefail, and a failed run must
+        # end the list instead of adding a ratio of partial figures.
+        rc=0
+        sh "$0" "$CATENA" "$n" "$SECONDS_RUN" >"$out.run" || rc=$?
+        cat "$out.run"
+        cat "$out.run" >>"$out"
+        [ "$rc" = 0 ] || { rm -f "$out" "$out.run"; exit "$rc"; }
         echo
     done
     echo "ratio catena/pebble by clients (orders/s each):"
     awk '/^ACME complete orders/ { n = $4 }
          /^catena / { c = $3 } /^pebble / { p = $3 }
          /^ratio catena/ { printf "  %3d clients: %s  (%s / %s)\n", n, $3, c, p }' "$out"
-    rm -f "$out"
+    rm -f "$out" "$out.run"
     exit 0
     ;;
 esac

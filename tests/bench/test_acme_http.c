@@ -705,6 +705,37 @@ test_url_rejected(void **state)
     ahttp_close(&cl.h);
 }
 
+/* A URL of the longest length is used; one byte more is refused before
+ * anything is sent. */
+static void
+test_url_length(void **state)
+{
+    static const struct step steps[] = {{OK_A, 0, KEEP}};
+    char *u = malloc(AHTTP_URL_MAX + 2);
+    const char *path;
+    int n;
+
+    (void)state;
+    assert_non_null(u);
+    start(ID_LOCALHOST, steps, 1, 0);
+    n = snprintf(u, AHTTP_URL_MAX + 2, "https://localhost:%d/", srv.port);
+    memset(u + n, 'p', AHTTP_URL_MAX + 1 - (size_t)n);
+    u[AHTTP_URL_MAX + 1] = '\0';
+    assert_int_equal(req(AHTTP_GET, u, NULL), -1);
+    assert_non_null(strstr(cl.err, "URL over 4096 bytes"));
+    assert_int_equal(cl.h.num_connects, 0);
+    u[AHTTP_URL_MAX] = '\0';
+    assert_int_equal(req(AHTTP_GET, u, NULL), 0);
+    assert_string_equal(cl.r.body, "a");
+    /* The whole path, "/" and the padding, reached the request line. */
+    path = u + n - 1;
+    assert_memory_equal(srv.last, "GET ", 4);
+    assert_memory_equal(srv.last + 4, path, strlen(path));
+    assert_memory_equal(srv.last + 4 + strlen(path), " HTTP/1.1\r\n", 11);
+    stop();
+    free(u);
+}
+
 /* build returns |pre|, |pad_len| times |pad|, then |post|, in a buffer
  * the caller frees; *len is its length. */
 static char *
@@ -877,6 +908,7 @@ main(void)
         cmocka_unit_test(test_origin_change),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_url_rejected),
+        cmocka_unit_test(test_url_length),
         cmocka_unit_test(test_malformed),
     };
 
