@@ -378,7 +378,7 @@ udp_exchange(struct catena_dns *d, const uint8_t *wire, size_t wire_len,
  * over TCP (RFC 7766) through ldns.
  */
 static enum catena_rc
-exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
+exchange(struct catena_dns *d, ldns_pkt *query, const char *name,
          ldns_pkt **ans, struct catena_err *err)
 {
     uint8_t *wire = NULL;
@@ -399,7 +399,7 @@ exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
     ldns_pkt_free(*ans);
     *ans = NULL;
     ldns_resolver_set_usevc(d->res, true);
-    st = ldns_resolver_send_pkt(ans, d->res, (ldns_pkt *)(uintptr_t)query);
+    st = ldns_resolver_send_pkt(ans, d->res, query);
     ldns_resolver_set_usevc(d->res, false);
     if (st != LDNS_STATUS_OK || *ans == NULL) {
         ldns_pkt_free(*ans);
@@ -454,21 +454,13 @@ send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
         rc = catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
         goto out;
     }
-    /* Recursion desired, no EDNS, no DO bit: what the resolver settings
-     * of resolver_new asked of ldns. The packet owns its copy of the name
-     * once made. */
-    {
-        ldns_rdf *owner = ldns_rdf_clone(qname);
-
-        query = owner != NULL ? ldns_pkt_query_new(owner, type,
-                                                   LDNS_RR_CLASS_IN, LDNS_RD)
-                              : NULL;
-        if (query == NULL) {
-            ldns_rdf_deep_free(owner);
-            rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s",
-                                name);
-            goto out;
-        }
+    /* The resolver's settings (resolver_new: no EDNS, no DO bit) shape
+     * the query; only its id is ours. */
+    if (ldns_resolver_prepare_query_pkt(&query, d->res, qname, type,
+                                        LDNS_RR_CLASS_IN,
+                                        LDNS_RD) != LDNS_STATUS_OK) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s", name);
+        goto out;
     }
     ldns_pkt_set_id(query, id);
     if ((rc = exchange(d, query, name, &ans, err)) != CATENA_OK) {
