@@ -309,10 +309,8 @@ static int
 wait_readable(int fd, unsigned ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    struct timespec t0, t1;
-    long left = (long)ms;
+    int64_t deadline = mono_ms() + ms, left = ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         int n = poll(&p, 1, (int)left);
         if (n > 0) {
@@ -321,9 +319,7 @@ wait_readable(int fd, unsigned ms)
         if (n == 0 || errno != EINTR) {
             return 0;
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        left = (long)ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
-                           (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        left = deadline - mono_ms();
         if (left <= 0) {
             return 0;
         }
