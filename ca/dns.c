@@ -129,8 +129,8 @@ bad:
 }
 
 /* resolver_new builds the ldns resolver for |spec| (see caa.h) with
- * |timeout_ms| per query and a single try. CATENA_ERR_CONFIG for a bad
- * spec. */
+ * |timeout_ms| (not 0) per query and a single try. CATENA_ERR_CONFIG for
+ * a bad spec. */
 static enum catena_rc
 resolver_new(const char *spec, unsigned timeout_ms, ldns_resolver **out,
              struct catena_err *err)
@@ -144,9 +144,6 @@ resolver_new(const char *spec, unsigned timeout_ms, ldns_resolver **out,
     unsigned char addr[16];
 
     *out = NULL;
-    if (timeout_ms == 0) {
-        timeout_ms = DEFAULT_TIMEOUT_MS;
-    }
     if (spec == NULL) {
         if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
             return catena_err_set(err, CATENA_ERR_DNS,
@@ -259,11 +256,11 @@ catena_dns_open(const char *spec, unsigned timeout_ms,
     if (d == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "DNS client");
     }
-    if ((rc = resolver_new(spec, timeout_ms, &d->res, err)) != CATENA_OK) {
+    d->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    if ((rc = resolver_new(spec, d->timeout_ms, &d->res, err)) != CATENA_OK) {
         catena_dns_close(d);
         return rc;
     }
-    d->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
     d->num_ns = ldns_resolver_nameserver_count(d->res);
     if (d->num_ns > MAX_NS) {
         d->num_ns = MAX_NS;
