@@ -1001,26 +1001,21 @@ cache_ns_key(struct catena_dns *d)
     }
 }
 
-/* cache_key writes the key of (|d|'s nameservers, |name| lower-cased,
- * |type|) into |key|; 0 when there is none (the cache is then unused). */
+/* cache_key writes the key of (|d|'s nameservers, |name|, |type|) into
+ * |key|; 0 when there is none (the cache is then unused). |name| is
+ * canonical (catena_dns_query), so equal names give equal keys. */
 static int
 cache_key(const struct catena_dns *d, const char *name, ldns_rr_type type,
           char key[CACHE_KEY_MAX])
 {
-    size_t nl = strlen(name), off = strlen(d->cache_ns);
     int n;
 
-    if (off == 0 || nl > CATENA_DNS_MAX_NAME) {
+    if (d->cache_ns[0] == '\0') {
         return 0;
     }
-    memcpy(key, d->cache_ns, off);
-    key[off++] = '|';
-    for (size_t i = 0; i < nl; i++) {
-        char c = name[i];
-        key[off++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    n = snprintf(key + off, CACHE_KEY_MAX - off, "|%u", (unsigned)type);
-    return n > 0 && (size_t)n < CACHE_KEY_MAX - off;
+    n = snprintf(key, CACHE_KEY_MAX, "%s|%s|%u", d->cache_ns, name,
+                 (unsigned)type);
+    return n > 0 && (size_t)n < CACHE_KEY_MAX;
 }
 
 /* key_hash is FNV-1a over |key|. */
