@@ -129,8 +129,8 @@ bad:
 }
 
 /* resolver_new builds the ldns resolver for |spec| (see caa.h) with
- * |timeout_ms| per query and a single try. CATENA_ERR_CONFIG for a bad
- * spec. */
+ * |timeout_ms| (not 0) per query and a single try. CATENA_ERR_CONFIG for
+ * a bad spec. */
 static enum catena_rc
 resolver_new(const char *spec, unsigned timeout_ms, ldns_resolver **out,
              struct catena_err *err)
@@ -144,9 +144,6 @@ resolver_new(const char *spec, unsigned timeout_ms, ldns_resolver **out,
     unsigned char addr[16];
 
     *out = NULL;
-    if (timeout_ms == 0) {
-        timeout_ms = DEFAULT_TIMEOUT_MS;
-    }
     if (spec == NULL) {
         if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
             return catena_err_set(err, CATENA_ERR_DNS,
@@ -259,11 +256,11 @@ catena_dns_open(const char *spec, unsigned timeout_ms,
     if (d == NULL) {
         return catena_err_set(err, CATENA_ERR_NOMEM, "DNS client");
     }
-    if ((rc = resolver_new(spec, timeout_ms, &d->res, err)) != CATENA_OK) {
+    d->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    if ((rc = resolver_new(spec, d->timeout_ms, &d->res, err)) != CATENA_OK) {
         catena_dns_close(d);
         return rc;
     }
-    d->timeout_ms = timeout_ms != 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
     d->num_ns = ldns_resolver_nameserver_count(d->res);
     if (d->num_ns > MAX_NS) {
         d->num_ns = MAX_NS;
@@ -309,10 +306,8 @@ static int
 wait_readable(int fd, unsigned ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    struct timespec t0, t1;
-    long left = (long)ms;
+    int64_t deadline = mono_ms() + ms, left = ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         int n = poll(&p, 1, (int)left);
         if (n > 0) {
@@ -321,9 +316,7 @@ wait_readable(int fd, unsigned ms)
         if (n == 0 || errno != EINTR) {
             return 0;
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        left = (long)ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
-                           (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        left = deadline - mono_ms();
         if (left <= 0) {
             return 0;
         }
@@ -378,7 +371,7 @@ udp_exchange(struct catena_dns *d, const uint8_t *wire, size_t wire_len,
  * over TCP (RFC 7766) through ldns.
  */
 static enum catena_rc
-exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
+exchange(struct catena_dns *d, ldns_pkt *query, const char *name,
          ldns_pkt **ans, struct catena_err *err)
 {
     uint8_t *wire = NULL;
@@ -399,7 +392,7 @@ exchange(struct catena_dns *d, const ldns_pkt *query, const char *name,
     ldns_pkt_free(*ans);
     *ans = NULL;
     ldns_resolver_set_usevc(d->res, true);
-    st = ldns_resolver_send_pkt(ans, d->res, (ldns_pkt *)(uintptr_t)query);
+    st = ldns_resolver_send_pkt(ans, d->res, query);
     ldns_resolver_set_usevc(d->res, false);
     if (st != LDNS_STATUS_OK || *ans == NULL) {
         ldns_pkt_free(*ans);
@@ -454,21 +447,13 @@ send_one(struct catena_dns *d, const char *name, ldns_rr_type type,
         rc = catena_err_set(err, CATENA_ERR_CRYPTO, "RAND_bytes failed");
         goto out;
     }
-    /* Recursion desired, no EDNS, no DO bit: what the resolver settings
-     * of resolver_new asked of ldns. The packet owns its copy of the name
-     * once made. */
-    {
-        ldns_rdf *owner = ldns_rdf_clone(qname);
-
-        query = owner != NULL ? ldns_pkt_query_new(owner, type,
-                                                   LDNS_RR_CLASS_IN, LDNS_RD)
-                              : NULL;
-        if (query == NULL) {
-            ldns_rdf_deep_free(owner);
-            rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s",
-                                name);
-            goto out;
-        }
+    /* The resolver's settings (resolver_new: no EDNS, no DO bit) shape
+     * the query; only its id is ours. */
+    if (ldns_resolver_prepare_query_pkt(&query, d->res, qname, type,
+                                        LDNS_RR_CLASS_IN,
+                                        LDNS_RD) != LDNS_STATUS_OK) {
+        rc = catena_err_set(err, CATENA_ERR_NOMEM, "DNS query for %s", name);
+        goto out;
     }
     ldns_pkt_set_id(query, id);
     if ((rc = exchange(d, query, name, &ans, err)) != CATENA_OK) {
@@ -1016,26 +1001,21 @@ cache_ns_key(struct catena_dns *d)
     }
 }
 
-/* cache_key writes the key of (|d|'s nameservers, |name| lower-cased,
- * |type|) into |key|; 0 when there is none (the cache is then unused). */
+/* cache_key writes the key of (|d|'s nameservers, |name|, |type|) into
+ * |key|; 0 when there is none (the cache is then unused). |name| is
+ * canonical (catena_dns_query), so equal names give equal keys. */
 static int
 cache_key(const struct catena_dns *d, const char *name, ldns_rr_type type,
           char key[CACHE_KEY_MAX])
 {
-    size_t nl = strlen(name), off = strlen(d->cache_ns);
     int n;
 
-    if (off == 0 || nl > CATENA_DNS_MAX_NAME) {
+    if (d->cache_ns[0] == '\0') {
         return 0;
     }
-    memcpy(key, d->cache_ns, off);
-    key[off++] = '|';
-    for (size_t i = 0; i < nl; i++) {
-        char c = name[i];
-        key[off++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    n = snprintf(key + off, CACHE_KEY_MAX - off, "|%u", (unsigned)type);
-    return n > 0 && (size_t)n < CACHE_KEY_MAX - off;
+    n = snprintf(key, CACHE_KEY_MAX, "%s|%s|%u", d->cache_ns, name,
+                 (unsigned)type);
+    return n > 0 && (size_t)n < CACHE_KEY_MAX;
 }
 
 /* key_hash is FNV-1a over |key|. */

@@ -50,8 +50,14 @@ struct rule {
     uint32_t cname_ttl;
     const char *soa;
     uint32_t soa_ttl, soa_min;
-    int drop; /* no answer at all */
+    int soa_short;        /* the SOA's RDATA ends after RNAME */
+    unsigned num_padding; /* CAA iodef records of PADDING_LEN bytes each */
+    int drop;             /* no answer at all */
 };
+
+/* One padding record's value: five of them pass the cache's 4 KiB cap on
+ * an entry, while each stays under the CAA parser's value limit. */
+#define PADDING_LEN 900
 
 struct server {
     int fd;
@@ -77,20 +83,23 @@ rule_matches(const char *pat, const char *name)
     return strcmp(pat, name) == 0;
 }
 
-/* push_text parses one presentation-format record into |section|. */
-static void
+/* push_text parses one presentation-format record into |section|;
+ * returns it (owned by |p|), or NULL. */
+static ldns_rr *
 push_text(ldns_pkt *p, ldns_pkt_section section, const char *fmt, ...)
 {
-    char line[512];
+    char line[PADDING_LEN + 512];
     ldns_rr *rr = NULL;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    if (ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) == LDNS_STATUS_OK) {
-        ldns_pkt_push_rr(p, section, rr);
+    if (ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) != LDNS_STATUS_OK) {
+        return NULL;
     }
+    ldns_pkt_push_rr(p, section, rr);
+    return rr;
 }
 
 /* build_answer fills reply |rp| for |name| from the first matching rule;
@@ -122,10 +131,25 @@ build_answer(struct server *s, const char *name, ldns_pkt *rp)
                   r->caa_owner != NULL ? r->caa_owner : name, r->caa_ttl,
                   r->caa);
     }
+    for (unsigned i = 0; i < r->num_padding; i++) {
+        char pad[PADDING_LEN + 1];
+
+        memset(pad, 'a', PADDING_LEN);
+        pad[PADDING_LEN] = '\0';
+        push_text(rp, LDNS_SECTION_ANSWER, "%s. 3600 IN CAA 0 iodef \"%s\"",
+                  name, pad);
+    }
     if (r->soa != NULL) {
-        push_text(rp, LDNS_SECTION_AUTHORITY,
-                  "%s. %u IN SOA ns.%s. hostmaster.%s. 1 7200 900 86400 %u",
-                  r->soa, r->soa_ttl, r->soa, r->soa, r->soa_min);
+        ldns_rr *soa =
+            push_text(rp, LDNS_SECTION_AUTHORITY,
+                      "%s. %u IN SOA ns.%s. hostmaster.%s. 1 7200 900 86400 %u",
+                      r->soa, r->soa_ttl, r->soa, r->soa, r->soa_min);
+
+        /* On the wire the RDATA then stops after RNAME: a malformed SOA
+         * that ldns still parses, with two fields. */
+        while (soa != NULL && r->soa_short && ldns_rr_rd_count(soa) > 2) {
+            ldns_rdf_deep_free(ldns_rr_pop_rdf(soa));
+        }
     }
     return 1;
 }
@@ -280,6 +304,24 @@ expect_asked_again(struct server *s, const char *name, unsigned first,
     n = server_queries(s);
     assert_int_equal(check(s, name), CATENA_OK);
     assert_int_equal(server_queries(s) - n, again);
+}
+
+/*
+ * expect_not_kept checks each of |names| twice and asserts that both
+ * checks asked the server (for the name alone: its parents are kept).
+ */
+static void
+expect_not_kept(struct server *s, const char *const *names, size_t num)
+{
+    for (size_t i = 0; i < num; i++) {
+        unsigned before = server_queries(s);
+
+        assert_int_equal(check(s, names[i]), CATENA_OK);
+        assert_int_equal(check(s, names[i]), CATENA_OK);
+        print_message("  %s: %u queries for two checks\n", names[i],
+                      server_queries(s) - before);
+        assert_int_equal(server_queries(s) - before, 2);
+    }
 }
 
 /* Each test starts from an empty cache with the default cap. */
@@ -441,15 +483,56 @@ test_negative_not_cached(void **state)
     server_set(&s, rules, 7);
     assert_int_equal(check(&s, "example.com"), CATENA_OK);
     assert_int_equal(server_queries(&s), 2);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        unsigned before = server_queries(&s);
+    expect_not_kept(&s, names, sizeof(names) / sizeof(names[0]));
+    server_stop(&s);
+}
 
-        assert_int_equal(check(&s, names[i]), CATENA_OK);
-        assert_int_equal(check(&s, names[i]), CATENA_OK);
-        print_message("  %s: %u queries for two checks\n", names[i],
-                      server_queries(&s) - before);
-        assert_int_equal(server_queries(&s) - before, 2);
-    }
+/*
+ * Malformed or out-of-range parts of an answer that still parses are
+ * never kept: an SOA whose RDATA stops after RNAME (no MINIMUM); TTLs
+ * with the top bit set, which RFC 2181 8 reads as 0, on an SOA and on a
+ * CAA record; and a positive answer over the 4 KiB cap on an entry.
+ */
+static void
+test_malformed_not_cached(void **state)
+{
+    struct server s;
+    const struct rule rules[] = {
+        {.qname = "short.example.com",
+         .soa = "example.com",
+         .soa_ttl = 60,
+         .soa_min = 60,
+         .soa_short = 1},
+        {.qname = "soattl.example.com",
+         .soa = "example.com",
+         .soa_ttl = 0x80000000u,
+         .soa_min = 60},
+        {.qname = "caattl.example.com",
+         .caa = "catena.test",
+         .caa_ttl = 0x80000000u},
+        {.qname = "big.example.com",
+         .caa = "catena.test",
+         .caa_ttl = 60,
+         .num_padding = 5},
+        {.qname = "example.com",
+         .soa = "example.com",
+         .soa_ttl = 60,
+         .soa_min = 60},
+        {.qname = "com", .soa = "com", .soa_ttl = 60, .soa_min = 60},
+    };
+    static const char *const names[] = {
+        "short.example.com",
+        "soattl.example.com",
+        "caattl.example.com",
+        "big.example.com",
+    };
+
+    (void)state;
+    server_start(&s);
+    server_set(&s, rules, 6);
+    assert_int_equal(check(&s, "example.com"), CATENA_OK);
+    assert_int_equal(server_queries(&s), 2);
+    expect_not_kept(&s, names, sizeof(names) / sizeof(names[0]));
     server_stop(&s);
 }
 
@@ -830,6 +913,7 @@ main(void)
         cmocka_unit_test_setup(test_negative_with_soa, setup),
         cmocka_unit_test_setup(test_negative_soa_minimum, setup),
         cmocka_unit_test_setup(test_negative_not_cached, setup),
+        cmocka_unit_test_setup(test_malformed_not_cached, setup),
         cmocka_unit_test_setup(test_failures_not_cached, setup),
         cmocka_unit_test_setup(test_cname_ttl, setup),
         cmocka_unit_test_setup(test_cap, setup),
