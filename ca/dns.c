@@ -1002,8 +1002,10 @@ cache_ns_key(struct catena_dns *d)
 }
 
 /* cache_key writes the key of (|d|'s nameservers, |name|, |type|) into
- * |key|; 0 when there is none (the cache is then unused). |name| is
- * canonical (catena_dns_query), so equal names give equal keys. */
+ * |key|; 0 when there is none (the cache is then unused). |name| is taken
+ * as spelled: the CAA check (caa.c) asks with lower-cased names, and a
+ * name spelled otherwise only misses the cache, never gets another
+ * name's answer. */
 static int
 cache_key(const struct catena_dns *d, const char *name, ldns_rr_type type,
           char key[CACHE_KEY_MAX])
