@@ -136,9 +136,10 @@ struct store_ops {
      * Optional: called with 1 before the outermost BEGIN and with 0 once
      * that transaction ended (commit, rollback, or a BEGIN that failed).
      * SQLite queues this process's writers on a mutex here, for the
-     * span of each write transaction only.
+     * span of each write transaction only, and hands |store| the
+     * process's writer connection for that span.
      */
-    void (*write_gate)(int enter);
+    void (*write_gate)(struct catena_store *store, int enter);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -1,7 +1,8 @@
 /*
- * sqlite.c - the SQLite driver: one sqlite3 handle per struct catena_store,
- * WAL with synchronous=NORMAL, a busy timeout, foreign keys, and every
- * statement prepared once and kept for the life of the connection.
+ * sqlite.c - the SQLite driver: one sqlite3 handle per struct catena_store
+ * for reads, one per process and file for writes, WAL with
+ * synchronous=NORMAL, a busy timeout, foreign keys, and every statement
+ * prepared once and kept for the life of the connection.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -18,18 +19,57 @@
 /* How long a writer waits for another connection's write lock. */
 #define SQLITE_BUSY_MS 10000
 
+struct sq_conn {
+    sqlite3 *db;
+    struct store_cache cache;
+};
+
+/*
+ * The writer connection: one per process and database file, shared by
+ * every handle on that file and used only under the writer gate, for the
+ * span of a write transaction or of a write outside one. Why: each commit
+ * on one connection empties every other connection's page cache, so with
+ * a connection per thread each write transaction began by reading its
+ * pages again (about a hundred preads per ACME order). Writes are
+ * serialised by the gate anyway, so sharing one connection for them adds
+ * no waiting, and its cache stays warm: only this process writes, through
+ * it, except for the occasional CLI. Reads stay on each handle's own
+ * connection, concurrent.
+ */
+struct sq_writer {
+    struct sq_writer *next;
+    char *path;                /* realpath of the file */
+    int refs;                  /* handles connected to the file */
+    struct sq_conn conn;       /* db opened at the first write */
+    int open_failed;           /* then writes stay on their own connections */
+    struct catena_store *owner; /* the handle writing on it, under the gate */
+    int owner_depth;            /* that handle's gate entries (BEGIN
+                                   IMMEDIATE is itself a gated write) */
+};
+
+static pthread_mutex_t sq_writers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_writer *sq_writers;
+
+/* A handle's driver state (store->drv). */
+struct sq_handle {
+    struct sq_conn own;
+    struct sq_writer *writer; /* NULL if the file's path could not be resolved */
+    struct sq_conn *active;   /* &own, or the writer's while this handle owns it */
+};
+
 /*
  * The writer gate. SQLite admits one writer at a time, and a writer that
  * finds the lock taken sleeps in the busy handler (1, 2, 5, 10 ... 100
- * ms), so this process's connections (a thread each) queue on a mutex
+ * ms), so this process's handles (a thread each) queue on a mutex
  * instead, for the span of each write transaction (store.c calls
  * sq_write_gate around BEGIN IMMEDIATE ... COMMIT) and of each write
  * outside one. Nothing that waits on anything else (the signer, the
  * network) runs inside a write transaction, so the queue moves. Other
  * processes still meet the busy handler. Recursive: one thread writing
- * on two connections then gets SQLITE_BUSY after the timeout rather than
- * hanging. One gate per process, not per file: a process opens one
- * database.
+ * on two handles then gets SQLITE_BUSY after the timeout rather than
+ * hanging (the second handle cannot have the writer connection while the
+ * first holds it, and writes on its own). One gate for all files: a
+ * process normally opens one database.
  */
 static pthread_mutex_t sq_gate;
 static pthread_once_t sq_gate_once = PTHREAD_ONCE_INIT;
@@ -45,21 +85,32 @@ sq_gate_init(void)
     pthread_mutexattr_destroy(&a);
 }
 
+static int writer_ready(struct sq_writer *w);
+
 static void
-sq_write_gate(int enter)
+sq_write_gate(struct catena_store *store, int enter)
 {
+    struct sq_handle *h = store->drv;
+    struct sq_writer *w = h->writer;
+
     pthread_once(&sq_gate_once, sq_gate_init);
     if (enter) {
         pthread_mutex_lock(&sq_gate);
+        if (w != NULL && w->owner == store) {
+            w->owner_depth++;
+        } else if (w != NULL && w->owner == NULL && writer_ready(w)) {
+            w->owner = store;
+            w->owner_depth = 1;
+            h->active = &w->conn;
+        }
     } else {
+        if (w != NULL && w->owner == store && --w->owner_depth == 0) {
+            w->owner = NULL;
+            h->active = &h->own;
+        }
         pthread_mutex_unlock(&sq_gate);
     }
 }
-
-struct sq_conn {
-    sqlite3 *db;
-    struct store_cache cache;
-};
 
 /*
  * A prepared statement and where each $N of the common dialect landed:
@@ -251,6 +302,61 @@ bind_all(struct sq_conn *c, struct sq_prep *p,
     return CATENA_OK;
 }
 
+/* prepare_bound: get_stmt and bind_all, the statement put back on failure. */
+static enum catena_rc
+prepare_bound(struct sq_conn *c, const char *sql,
+              const struct catena_sql_param *params, size_t num_params,
+              struct sq_prep **out, int *temp, struct catena_err *err)
+{
+    enum catena_rc rc;
+
+    if ((rc = get_stmt(c, sql, out, temp, err)) != CATENA_OK) {
+        return rc;
+    }
+    if ((rc = bind_all(c, *out, params, num_params, err)) != CATENA_OK) {
+        put_stmt(*out, *temp);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/*
+ * gate_statement: a write outside a transaction is a transaction of its
+ * own, run under the gate. (store.c gates transactions; their BEGIN
+ * IMMEDIATE, not read-only to SQLite, enters again, which only nests.)
+ * It ends any read snapshot first and, when the gate hands this handle
+ * the writer connection, moves the statement there. |*gated| says
+ * whether it entered the gate; on failure it has left it again and put
+ * the statement back.
+ */
+static enum catena_rc
+gate_statement(struct catena_store *store, struct sq_conn **c,
+               const char *sql, const struct catena_sql_param *params,
+               size_t num_params, struct sq_prep **p, int *temp, int *gated,
+               struct catena_err *err)
+{
+    struct sq_handle *h = store->drv;
+    enum catena_rc rc;
+
+    *gated = store->depth == 0 && !sqlite3_stmt_readonly((*p)->stmt);
+    if (!*gated) {
+        return CATENA_OK;
+    }
+    store_read_end(store);
+    sq_write_gate(store, 1);
+    if (h->active == *c) {
+        return CATENA_OK;
+    }
+    put_stmt(*p, *temp);
+    *c = h->active;
+    rc = prepare_bound(*c, sql, params, num_params, p, temp, err);
+    if (rc != CATENA_OK) {
+        sq_write_gate(store, 0);
+        *gated = 0;
+    }
+    return rc;
+}
+
 static enum catena_rc
 copy_row(struct catena_rows *rows, sqlite3_stmt *stmt, struct catena_err *err)
 {
@@ -320,31 +426,24 @@ sq_exec(struct catena_store *store, const char *sql,
         const struct catena_sql_param *params, size_t num_params,
         struct catena_rows **rows_out, struct catena_err *err)
 {
-    struct sq_conn *c = store->drv;
+    struct sq_conn *c = ((struct sq_handle *)store->drv)->active;
     struct catena_rows *rows = NULL;
     struct sq_prep *p = NULL;
     int temp = 0, src, gated;
     enum catena_rc rc;
 
-    if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
+    if ((rc = prepare_bound(c, sql, params, num_params, &p, &temp, err)) !=
+            CATENA_OK ||
+        (rc = gate_statement(store, &c, sql, params, num_params, &p, &temp,
+                             &gated, err)) != CATENA_OK) {
         return rc;
-    }
-    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
-        goto out;
     }
     if (rows_out != NULL) {
         rows = store_rows_new(sqlite3_column_count(p->stmt));
         if (rows == NULL) {
             rc = catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-            goto out;
+            goto done;
         }
-    }
-    /* A write outside a transaction is a transaction of its own. (BEGIN
-     * and COMMIT count as read-only; store.c gates those.) */
-    gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
-    if (gated) {
-        store_read_end(store);
-        sq_write_gate(1);
     }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
         if (rows != NULL && (rc = copy_row(rows, p->stmt, err)) != CATENA_OK) {
@@ -354,21 +453,18 @@ sq_exec(struct catena_store *store, const char *sql,
     if (rc == CATENA_OK && src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
     }
+done:
     if (gated) {
         /* Reset first: the statement's implicit transaction ends only
          * then if it stopped early. */
         sqlite3_reset(p->stmt);
-        sq_write_gate(0);
+        sq_write_gate(store, 0);
     }
-    if (rc != CATENA_OK) {
-        goto out;
-    }
-    if (rows != NULL) {
+    if (rc == CATENA_OK && rows != NULL) {
         store_rows_finish(rows);
         *rows_out = rows;
         rows = NULL;
     }
-out:
     catena_rows_free(rows);
     put_stmt(p, temp);
     return rc;
@@ -379,27 +475,22 @@ sq_foreach(struct catena_store *store, const char *sql,
            const struct catena_sql_param *params, size_t num_params,
            catena_store_row_cb cb, void *ctx, struct catena_err *err)
 {
-    struct sq_conn *c = store->drv;
+    struct sq_conn *c = ((struct sq_handle *)store->drv)->active;
     struct sq_prep *p = NULL;
     struct catena_row row;
     int temp = 0, src, stop = 0, gated;
     enum catena_rc rc;
 
-    if ((rc = get_stmt(c, sql, &p, &temp, err)) != CATENA_OK) {
+    if ((rc = prepare_bound(c, sql, params, num_params, &p, &temp, err)) !=
+            CATENA_OK ||
+        (rc = gate_statement(store, &c, sql, params, num_params, &p, &temp,
+                             &gated, err)) != CATENA_OK) {
         return rc;
-    }
-    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
-        goto out;
     }
     p->busy = 1;
     row.cells = NULL;
     row.stmt = p->stmt;
     row.num_cols = sqlite3_column_count(p->stmt);
-    gated = store->depth == 0 && !sqlite3_stmt_readonly(p->stmt);
-    if (gated) {
-        store_read_end(store);
-        sq_write_gate(1);
-    }
     while ((src = sqlite3_step(p->stmt)) == SQLITE_ROW) {
         if ((stop = cb(ctx, &row)) != 0) {
             break;
@@ -412,9 +503,8 @@ sq_foreach(struct catena_store *store, const char *sql,
     }
     if (gated) {
         sqlite3_reset(p->stmt);
-        sq_write_gate(0);
+        sq_write_gate(store, 0);
     }
-out:
     put_stmt(p, temp);
     return rc;
 }
@@ -422,7 +512,7 @@ out:
 static enum catena_rc
 sq_script(struct catena_store *store, const char *sql, struct catena_err *err)
 {
-    struct sq_conn *c = store->drv;
+    struct sq_conn *c = ((struct sq_handle *)store->drv)->active;
     char *msg = NULL;
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
 
@@ -445,16 +535,60 @@ sq_xact_lock(struct catena_store *store, int key, struct catena_err *err)
 }
 
 static void
-sq_disconnect(struct catena_store *store)
+conn_close(struct sq_conn *c)
 {
-    struct sq_conn *c = store->drv;
-
-    if (c == NULL) {
-        return;
-    }
     store_cache_clear(&c->cache, sq_prep_free);
     sqlite3_close_v2(c->db);
-    free(c);
+    c->db = NULL;
+}
+
+/*
+ * writer_release drops |store|'s reference to its file's writer
+ * connection, closing it with the last. A handle closed inside its write
+ * transaction leaves the connection rolled back and free.
+ */
+static void
+writer_release(struct catena_store *store, struct sq_writer *w)
+{
+    struct sq_writer **pp;
+
+    pthread_once(&sq_gate_once, sq_gate_init);
+    pthread_mutex_lock(&sq_gate);
+    if (w->owner == store) {
+        (void)sqlite3_exec(w->conn.db, "ROLLBACK", NULL, NULL, NULL);
+        w->owner = NULL;
+        w->owner_depth = 0;
+    }
+    pthread_mutex_unlock(&sq_gate);
+    pthread_mutex_lock(&sq_writers_mu);
+    if (--w->refs > 0) {
+        pthread_mutex_unlock(&sq_writers_mu);
+        return;
+    }
+    for (pp = &sq_writers; *pp != w; pp = &(*pp)->next) {
+    }
+    *pp = w->next;
+    pthread_mutex_unlock(&sq_writers_mu);
+    if (w->conn.db != NULL) {
+        conn_close(&w->conn);
+    }
+    free(w->path);
+    free(w);
+}
+
+static void
+sq_disconnect(struct catena_store *store)
+{
+    struct sq_handle *h = store->drv;
+
+    if (h == NULL) {
+        return;
+    }
+    if (h->writer != NULL) {
+        writer_release(store, h->writer);
+    }
+    conn_close(&h->own);
+    free(h);
     store->drv = NULL;
 }
 
@@ -600,37 +734,29 @@ ckpt_running(void)
     return r;
 }
 
+/*
+ * conn_open opens |path| with this driver's settings. One thread uses a
+ * connection at a time (a handle per thread, store.h; the writer under
+ * the gate), so SQLite's own mutexes on it are not needed.
+ */
 static enum catena_rc
-sq_connect(struct catena_store *store, const char *url,
-           struct catena_err *err)
+conn_open(struct sq_conn *c, const char *path, struct catena_err *err)
 {
-    const char *path = url + strlen("sqlite:");
-    struct sq_conn *c;
-    enum catena_rc rc;
+    char pragmas[160];
     int src;
 
-    if (path[0] == '\0') {
-        return catena_err_set(err, CATENA_ERR_CONFIG,
-                              "sqlite: store URL has no path");
-    }
-    pthread_once(&sq_once, sq_global_config);
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
-    }
-    store->drv = c;
-    /* One connection per thread (store.h), so SQLite's own mutexes on the
-     * handle are not needed. */
     src = sqlite3_open_v2(path, &c->db,
                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                               SQLITE_OPEN_NOMUTEX,
                           NULL);
     if (src != SQLITE_OK) {
-        rc = catena_err_set(err, CATENA_ERR_STORE, "cannot open %s: %s",
-                            path,
-                            c->db != NULL ? sqlite3_errmsg(c->db)
-                                          : sqlite3_errstr(src));
-        goto fail;
+        enum catena_rc rc = catena_err_set(
+            err, CATENA_ERR_STORE, "cannot open %s: %s", path,
+            c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(src));
+
+        sqlite3_close_v2(c->db);
+        c->db = NULL;
+        return rc;
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, SQLITE_BUSY_MS);
@@ -648,27 +774,107 @@ sq_connect(struct catena_store *store, const char *url,
         }
         sqlite3_sleep(10);
     }
-    if (src != SQLITE_OK) {
-        rc = sq_error(c->db, src, "journal_mode", err);
-        goto fail;
-    }
-    {
-        char pragmas[160];
-
+    if (src == SQLITE_OK) {
         snprintf(pragmas, sizeof(pragmas),
                  "PRAGMA synchronous = NORMAL;"
                  "PRAGMA foreign_keys = ON;"
                  "PRAGMA wal_autocheckpoint = %d",
                  ckpt_running() ? AUTOCKPT_BACKSTOP_PAGES : AUTOCKPT_PAGES);
-        rc = sq_script(store, pragmas, err);
+        src = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
     }
-    if (rc != CATENA_OK) {
-        goto fail;
+    if (src != SQLITE_OK) {
+        enum catena_rc rc = sq_error(c->db, src, "open settings", err);
+
+        conn_close(c);
+        return rc;
     }
     return CATENA_OK;
-fail:
-    sq_disconnect(store);
-    return rc;
+}
+
+/*
+ * writer_ready opens |w|'s connection at its first use; called under the
+ * gate, which is what guards the connection. If it cannot be opened,
+ * writes stay on each handle's own connection, as correct and slower.
+ */
+static int
+writer_ready(struct sq_writer *w)
+{
+    struct catena_err err;
+
+    if (w->conn.db != NULL) {
+        return 1;
+    }
+    if (w->open_failed) {
+        return 0;
+    }
+    catena_err_clear(&err);
+    if (conn_open(&w->conn, w->path, &err) != CATENA_OK) {
+        CATENA_WARN("store: no shared writer connection, writing on each "
+                    "thread's own: %s",
+                    err.msg);
+        w->open_failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* writer_attach finds or makes the writer entry for the file at |path|. */
+static struct sq_writer *
+writer_attach(const char *path)
+{
+    char *real = realpath(path, NULL);
+    struct sq_writer *w;
+
+    if (real == NULL) {
+        return NULL;
+    }
+    pthread_mutex_lock(&sq_writers_mu);
+    for (w = sq_writers; w != NULL; w = w->next) {
+        if (strcmp(w->path, real) == 0) {
+            break;
+        }
+    }
+    if (w == NULL && (w = calloc(1, sizeof(*w))) != NULL) {
+        w->path = real;
+        real = NULL;
+        w->next = sq_writers;
+        sq_writers = w;
+    }
+    if (w != NULL) {
+        w->refs++;
+    }
+    pthread_mutex_unlock(&sq_writers_mu);
+    free(real);
+    return w;
+}
+
+static enum catena_rc
+sq_connect(struct catena_store *store, const char *url,
+           struct catena_err *err)
+{
+    const char *path = url + strlen("sqlite:");
+    struct sq_handle *h;
+    enum catena_rc rc;
+
+    if (path[0] == '\0') {
+        return catena_err_set(err, CATENA_ERR_CONFIG,
+                              "sqlite: store URL has no path");
+    }
+    pthread_once(&sq_once, sq_global_config);
+    h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return catena_err_set(err, CATENA_ERR_NOMEM, "out of memory");
+    }
+    h->active = &h->own;
+    if ((rc = conn_open(&h->own, path, err)) != CATENA_OK) {
+        free(h);
+        return rc;
+    }
+    /* After the open: the file exists now, so its real path does. Without
+     * one, this handle writes on its own connection. */
+    h->writer = writer_attach(path);
+    store->drv = h;
+    return CATENA_OK;
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -137,6 +137,10 @@ catena_store_close(struct catena_store *store)
     if (store == NULL) {
         return;
     }
+    /* A transaction left open would keep the writer gate taken. */
+    while (store->depth > 0) {
+        catena_store_rollback(store);
+    }
     store->ops->disconnect(store);
     free(store);
 }
@@ -281,7 +285,7 @@ static void
 write_gate(struct catena_store *store, int enter)
 {
     if (store->ops->write_gate != NULL) {
-        store->ops->write_gate(enter);
+        store->ops->write_gate(store, enter);
     }
 }
 

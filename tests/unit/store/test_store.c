@@ -555,6 +555,133 @@ test_read_snapshot(void **state)
     catena_store_close(s);
 }
 
+/*
+ * Writes from every handle on a file go through one shared connection
+ * (SQLite) while the handle is inside its write transaction. What must
+ * still hold: a handle not in that transaction reads its own snapshot and
+ * never sees another's uncommitted rows; two files open in one process
+ * keep their rows apart; a handle closed inside its transaction rolls it
+ * back and frees the writer at once (not after a busy timeout).
+ */
+struct bump_arg {
+    struct catena_store *s;
+    enum catena_rc rc;
+    int done;
+};
+
+static void *
+bump_thread(void *v)
+{
+    struct bump_arg *a = v;
+    struct catena_err err;
+
+    a->rc = catena_store_exec(a->s, "UPDATE u SET v = v + 10", NULL, 0, NULL,
+                              &err);
+    __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void
+test_writer_isolation(void **state)
+{
+    const char *url = fresh_url();
+    struct catena_store *a = open_ok(url), *b = open_ok(url);
+    struct catena_err err;
+    static const char ins[] = "INSERT INTO u (k, v) VALUES ($1, $2)";
+    struct catena_sql_param x[] = {CATENA_SQL_P_TEXT("x"), CATENA_SQL_P_INT(1)};
+    struct catena_sql_param y[] = {CATENA_SQL_P_TEXT("y"), CATENA_SQL_P_INT(2)};
+    struct catena_sql_param z[] = {CATENA_SQL_P_TEXT("z"), CATENA_SQL_P_INT(3)};
+
+    (void)state;
+    migrate_test(a);
+    migrate_test(b);
+    assert_int_equal(catena_store_begin(a, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(a, ins, x, 2, NULL, &err), CATENA_OK);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 1);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM u"), 0);
+    assert_int_equal(catena_store_commit(a, &err), CATENA_OK);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM u"), 1);
+    /* b's own write transaction, then a reads the result. */
+    assert_int_equal(catena_store_begin(b, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(b, ins, y, 2, NULL, &err), CATENA_OK);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 1);
+    assert_int_equal(catena_store_commit(b, &err), CATENA_OK);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 2);
+    /* Closed mid-transaction: rolled back, and the next writer gets on. */
+    assert_int_equal(catena_store_begin(a, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(a, ins, z, 2, NULL, &err), CATENA_OK);
+    catena_store_close(a);
+    {
+        /* From another thread: a gate left taken would hold it up. */
+        struct bump_arg arg = {.s = b, .rc = CATENA_ERR_INTERNAL};
+        pthread_t t;
+        time_t t0 = time(NULL);
+
+        assert_int_equal(pthread_create(&t, NULL, bump_thread, &arg), 0);
+        while (!__atomic_load_n(&arg.done, __ATOMIC_ACQUIRE) &&
+               time(NULL) - t0 < 5) {
+            usleep(10 * 1000);
+        }
+        assert_true(__atomic_load_n(&arg.done, __ATOMIC_ACQUIRE));
+        pthread_join(t, NULL);
+        assert_int_equal(arg.rc, CATENA_OK);
+    }
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM u"), 2);
+    assert_int_equal(count(b, "SELECT SUM(v) FROM u"), 23);
+    catena_store_close(b);
+}
+
+static void
+test_writer_two_files(void **state)
+{
+    struct catena_store *a, *b, *a2;
+    struct catena_err err;
+    char url_a[4300];
+    static const char ins[] = "INSERT INTO u (k, v) VALUES ($1, $2)";
+    struct catena_sql_param x[] = {CATENA_SQL_P_TEXT("x"), CATENA_SQL_P_INT(1)};
+    struct catena_sql_param y[] = {CATENA_SQL_P_TEXT("y"), CATENA_SQL_P_INT(2)};
+    struct catena_sql_param z[] = {CATENA_SQL_P_TEXT("z"), CATENA_SQL_P_INT(3)};
+
+    (void)state;
+    if (g_pg) {
+        skip();
+    }
+    snprintf(url_a, sizeof(url_a), "%s", fresh_url());
+    a = open_ok(url_a);
+    b = open_ok(fresh_url());
+    migrate_test(a);
+    migrate_test(b);
+    /* Interleaved: a's transaction open while b writes outside one. */
+    assert_int_equal(catena_store_begin(a, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(a, ins, x, 2, NULL, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(b, ins, y, 2, NULL, &err), CATENA_OK);
+    assert_int_equal(catena_store_commit(a, &err), CATENA_OK);
+    assert_int_equal(catena_store_begin(b, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(b, ins, z, 2, NULL, &err), CATENA_OK);
+    assert_int_equal(catena_store_commit(b, &err), CATENA_OK);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 1);
+    assert_int_equal(count(a, "SELECT SUM(v) FROM u"), 1);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM u"), 2);
+    assert_int_equal(count(b, "SELECT SUM(v) FROM u"), 5);
+    /* A fresh handle on a's file, reached through a relative path,
+     * writes to that file. */
+    catena_store_close(b);
+    {
+        char rel[4300], cwd[4096];
+
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(chdir(g_dir), 0);
+        snprintf(rel, sizeof(rel), "sqlite:./%s", strrchr(url_a, '/') + 1);
+        a2 = open_ok(rel);
+        assert_int_equal(catena_store_exec(a2, ins, y, 2, NULL, &err),
+                         CATENA_OK);
+        assert_int_equal(chdir(cwd), 0);
+    }
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 2);
+    catena_store_close(a2);
+    catena_store_close(a);
+}
+
 static int64_t
 autockpt(struct catena_store *s)
 {
@@ -1242,6 +1369,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test(test_read_snapshot),
+        cmocka_unit_test(test_writer_isolation),
+        cmocka_unit_test(test_writer_two_files),
         cmocka_unit_test(test_checkpointer),
         cmocka_unit_test_setup_teardown(test_foreach_100k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issuers, setup, teardown),
