@@ -12,8 +12,11 @@
 # measured window, and each server's peak RSS from /usr/bin/time -v.
 # usage: bench_acme.sh CATENA [CLIENTS] [SECONDS]
 # CLIENTS may be a list ("1 2 4 8"): one run per count, then the ratio at
-# each. With few clients both CAs are bound by latency (Pebble answers a
-# challenge and a finalize "processing", so its clients wait and poll;
+# each. ROUNDS=R (default 1) repeats each count R times, each round a
+# fresh Catena run followed by a fresh Pebble run, and adds the median of
+# the rounds: on a machine shared with other work one run's rate moves by
+# 15-25 %. With few clients both CAs are bound by latency (Pebble answers
+# a challenge and a finalize "processing", so its clients wait and poll;
 # Catena answers both with the outcome); with more, by CPU, which the
 # driver, both servers and the DNS server share.
 # The driver is the acme_load built beside CATENA (BUILD/tests/bench/
@@ -24,27 +27,49 @@ CATENA=$1
 CLIENTS=${2:-8}
 SECONDS_RUN=${3:-20}
 CAS=${BENCH_CAS:-catena pebble}
-case "$CLIENTS" in
-*" "*)
+ROUNDS=${ROUNDS:-1}
+case "$ROUNDS" in
+'' | *[!0-9]* | 0) echo "ROUNDS must be a positive number"; exit 2 ;;
+esac
+if [ "$ROUNDS" -gt 1 ] || [ "$CLIENTS" != "${CLIENTS#* }" ]; then
     out=$(mktemp)
     for n in $CLIENTS; do
-        # Not piped into tee: sh has no pipefail, and a failed run must
-        # end the list instead of adding a ratio of partial figures.
-        rc=0
-        sh "$0" "$CATENA" "$n" "$SECONDS_RUN" >"$out.run" || rc=$?
-        cat "$out.run"
-        cat "$out.run" >>"$out"
-        [ "$rc" = 0 ] || { rm -f "$out" "$out.run"; exit "$rc"; }
-        echo
+        r=1
+        while [ "$r" -le "$ROUNDS" ]; do
+            # Not piped into tee: sh has no pipefail, and a failed run must
+            # end the list instead of adding a ratio of partial figures.
+            rc=0
+            ROUNDS=1 sh "$0" "$CATENA" "$n" "$SECONDS_RUN" >"$out.run" || rc=$?
+            [ "$ROUNDS" -gt 1 ] && echo "round $r of $ROUNDS:"
+            cat "$out.run"
+            cat "$out.run" >>"$out"
+            [ "$rc" = 0 ] || { rm -f "$out" "$out.run"; exit "$rc"; }
+            echo
+            r=$((r + 1))
+        done
     done
     echo "ratio catena/pebble by clients (orders/s each):"
     awk '/^ACME complete orders/ { n = $4 }
          /^catena / { c = $3 } /^pebble / { p = $3 }
          /^ratio catena/ { printf "  %3d clients: %s  (%s / %s)\n", n, $3, c, p }' "$out"
+    if [ "$ROUNDS" -gt 1 ]; then
+        echo "median of $ROUNDS rounds by clients (ratio; orders/s each):"
+        awk '/^ACME complete orders/ { n = $4 }
+             /^catena / { c[n] = c[n] " " $3 } /^pebble / { p[n] = p[n] " " $3 }
+             /^ratio catena/ { r[n] = r[n] " " $3; if (!(n in seen)) { seen[n] = 1; order[++k] = n } }
+             function median(list,   a, m, i, j, t) {
+                 m = split(list, a, " ")
+                 for (i = 2; i <= m; i++)
+                     for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+                 return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+             }
+             END { for (i = 1; i <= k; i++) { n = order[i]
+                       printf "  %3d clients: %.2f  (%s / %s; ratios:%s)\n", n,
+                              median(r[n]), median(c[n]), median(p[n]), r[n] } }' "$out"
+    fi
     rm -f "$out" "$out.run"
     exit 0
-    ;;
-esac
+fi
 DRIVER=${ACME_LOAD:-$(dirname "$CATENA")/tests/bench/acme_load}
 [ -x "$DRIVER" ] || { echo "no driver at $DRIVER (build the acme_load target)"; exit 1; }
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
