@@ -626,6 +626,30 @@ static struct {
     int stop;
 } sq_ckpt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
+/*
+ * writers_set_autockpt gives the open writer connections |pages| as their
+ * own checkpoint threshold: they do all of this process's writes, and
+ * were mostly opened (at the store's migrations) before the checkpointer
+ * started or after it stopped.
+ */
+static void
+writers_set_autockpt(int pages)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d", pages);
+    pthread_once(&sq_gate_once, sq_gate_init);
+    pthread_mutex_lock(&sq_gate);
+    pthread_mutex_lock(&sq_writers_mu);
+    for (struct sq_writer *w = sq_writers; w != NULL; w = w->next) {
+        if (w->conn.db != NULL && w->owner == NULL) {
+            (void)sqlite3_exec(w->conn.db, sql, NULL, NULL, NULL);
+        }
+    }
+    pthread_mutex_unlock(&sq_writers_mu);
+    pthread_mutex_unlock(&sq_gate);
+}
+
 static void *
 ckpt_main(void *arg)
 {
@@ -701,6 +725,7 @@ catena_store_checkpointer_start(const char *url, struct catena_err *err)
     }
     sq_ckpt.running = 1;
     pthread_mutex_unlock(&sq_ckpt.mu);
+    writers_set_autockpt(AUTOCKPT_BACKSTOP_PAGES);
     return CATENA_OK;
 }
 
@@ -721,6 +746,7 @@ catena_store_checkpointer_stop(void)
     sq_ckpt.db = NULL;
     sq_ckpt.running = 0;
     pthread_mutex_unlock(&sq_ckpt.mu);
+    writers_set_autockpt(AUTOCKPT_PAGES);
 }
 
 static int

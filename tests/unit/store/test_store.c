@@ -700,6 +700,7 @@ test_checkpointer(void **state)
     static uint8_t blob[2000];
     struct stat st;
     off_t start_size;
+    int64_t in_writer;
     int copied = 0;
 
     (void)state;
@@ -720,6 +721,15 @@ test_checkpointer(void **state)
     after = open_ok(url);
     assert_int_equal(autockpt(before), 10000);
     assert_int_equal(autockpt(after), 40000);
+    /* Inside a write transaction statements run on the shared writer
+     * connection, opened above by the migration: it takes the backstop
+     * too, and its normal threshold back when the checkpointer stops.
+     * (Asserted after the commit: a failure must not leave the writer
+     * gate taken for the cases that follow.) */
+    assert_int_equal(catena_store_begin(before, &err), CATENA_OK);
+    in_writer = autockpt(before);
+    assert_int_equal(catena_store_commit(before, &err), CATENA_OK);
+    assert_int_equal(in_writer, 40000);
     memset(blob, 0x5a, sizeof(blob));
     assert_int_equal(catena_store_begin(after, &err), CATENA_OK);
     for (int i = 0; i < 500; i++) {
@@ -745,6 +755,10 @@ test_checkpointer(void **state)
     assert_true(copied);
     catena_store_checkpointer_stop();
     catena_store_checkpointer_stop(); /* stopping twice is harmless */
+    assert_int_equal(catena_store_begin(before, &err), CATENA_OK);
+    in_writer = autockpt(before);
+    assert_int_equal(catena_store_commit(before, &err), CATENA_OK);
+    assert_int_equal(in_writer, 10000);
     assert_int_equal(count(after, "SELECT COUNT(*) FROM t"), 500);
     catena_store_close(after);
     catena_store_close(before);
