@@ -793,6 +793,66 @@ walk_cb(void *ctx, const struct catena_row *row)
     return 0;
 }
 
+/* A materialised result whose text and blobs fill many arena blocks of
+ * growing size, with one blob larger than any block: every value comes
+ * back intact. */
+static void
+test_exec_many_values(void **state)
+{
+    struct catena_store *s = *state;
+    struct catena_rows *rows = NULL;
+    struct catena_err err;
+    static uint8_t big[200000];
+    char text[3001];
+    const int n = 3000;
+
+    migrate_test(s);
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = (uint8_t)(i * 7 + 3);
+    }
+    assert_int_equal(catena_store_begin(s, &err), CATENA_OK);
+    for (int i = 0; i < n; i++) {
+        size_t len = (size_t)(i * 37) % sizeof(text);
+        struct catena_sql_param p[] = {
+            CATENA_SQL_P_INT(i), CATENA_SQL_P_TEXT(text),
+            CATENA_SQL_P_BLOB(big, i == n / 2 ? sizeof(big) : (size_t)i % 500)};
+
+        memset(text, 'a' + i % 26, len);
+        text[len] = '\0';
+        assert_int_equal(catena_store_exec(s,
+                                           "INSERT INTO t (i, s, b) VALUES "
+                                           "($1, $2, $3)",
+                                           p, 3, NULL, &err),
+                         CATENA_OK);
+    }
+    assert_int_equal(catena_store_commit(s, &err), CATENA_OK);
+    assert_int_equal(catena_store_exec(s, "SELECT i, s, b FROM t ORDER BY i",
+                                       NULL, 0, &rows, &err),
+                     CATENA_OK);
+    assert_int_equal(catena_rows_count(rows), n);
+    for (int i = 0; i < n; i++) {
+        const struct catena_row *r = catena_rows_get(rows, (size_t)i);
+        size_t len = (size_t)(i * 37) % sizeof(text), blen = 0;
+        size_t want_blen = i == n / 2 ? sizeof(big) : (size_t)i % 500;
+        const char *t = catena_row_text(r, 1);
+        const uint8_t *b = catena_row_blob(r, 2, &blen);
+
+        assert_int_equal(catena_row_int(r, 0), i);
+        assert_non_null(t);
+        assert_int_equal(strlen(t), len);
+        for (size_t k = 0; k < len; k++) {
+            if (t[k] != 'a' + i % 26) {
+                fail_msg("row %d: text byte %zu", i, k);
+            }
+        }
+        assert_int_equal(blen, want_blen);
+        if (blen > 0 && memcmp(b, big, blen) != 0) {
+            fail_msg("row %d: blob differs", i);
+        }
+    }
+    catena_rows_free(rows);
+}
+
 static void
 test_foreach_100k(void **state)
 {
@@ -1386,6 +1446,8 @@ main(void)
         cmocka_unit_test(test_writer_isolation),
         cmocka_unit_test(test_writer_two_files),
         cmocka_unit_test(test_checkpointer),
+        cmocka_unit_test_setup_teardown(test_exec_many_values, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_foreach_100k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issuers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cert_lifecycle, setup, teardown),
