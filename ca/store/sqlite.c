@@ -454,19 +454,19 @@ sq_exec(struct catena_store *store, const char *sql,
         rc = sq_error(c->db, src, "step", err);
     }
 done:
-    if (gated) {
-        /* Reset first: the statement's implicit transaction ends only
-         * then if it stopped early. */
-        sqlite3_reset(p->stmt);
-        sq_write_gate(store, 0);
-    }
     if (rc == CATENA_OK && rows != NULL) {
         store_rows_finish(rows);
         *rows_out = rows;
         rows = NULL;
     }
     catena_rows_free(rows);
+    /* Put back (reset: a statement that stopped early ends its implicit
+     * transaction only then) before leaving the gate: a gated statement
+     * is the writer connection's, and the next holder may run it. */
     put_stmt(p, temp);
+    if (gated) {
+        sq_write_gate(store, 0);
+    }
     return rc;
 }
 
@@ -501,11 +501,10 @@ sq_foreach(struct catena_store *store, const char *sql,
     } else if (src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
     }
+    put_stmt(p, temp); /* before the gate: see sq_exec */
     if (gated) {
-        sqlite3_reset(p->stmt);
         sq_write_gate(store, 0);
     }
-    put_stmt(p, temp);
     return rc;
 }
 

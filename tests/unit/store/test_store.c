@@ -631,6 +631,85 @@ test_writer_isolation(void **state)
     catena_store_close(b);
 }
 
+struct single_arg {
+    const char *url;
+    int thread;
+    int failures;
+    char msg[600];
+};
+
+#define SINGLE_WRITES 1500
+
+static void *
+single_writes_thread(void *v)
+{
+    struct single_arg *a = v;
+    struct catena_store *s = NULL;
+    struct catena_err err;
+
+    catena_err_clear(&err);
+    if (catena_store_open(a->url, &s, &err) != CATENA_OK) {
+        a->failures = SINGLE_WRITES;
+        snprintf(a->msg, sizeof(a->msg), "open: %s", err.msg);
+        return NULL;
+    }
+    for (int i = 0; i < SINGLE_WRITES; i++) {
+        char k[32];
+        struct catena_sql_param p[] = {
+            CATENA_SQL_P_TEXT(k), CATENA_SQL_P_INT(a->thread * 100000 + i)};
+
+        snprintf(k, sizeof(k), "t%d-%d", a->thread, i);
+        if (catena_store_exec(s, "INSERT INTO u (k, v) VALUES ($1, $2)", p, 2,
+                              NULL, &err) != CATENA_OK) {
+            if (a->failures++ == 0) {
+                snprintf(a->msg, sizeof(a->msg), "%s", err.msg);
+            }
+        }
+    }
+    catena_store_close(s);
+    return NULL;
+}
+
+/* Writes outside a transaction from several threads at once, each on its
+ * own handle: each one runs on the shared writer connection under the
+ * gate, and its statement must be put back before the gate is left, or
+ * the next holder finds its bindings cleared (NULL values). */
+static void
+test_writer_concurrent_single_writes(void **state)
+{
+    const char *url = fresh_url();
+    struct catena_store *s = open_ok(url);
+    struct single_arg a[4];
+    pthread_t t[4];
+
+    (void)state;
+    migrate_test(s);
+    for (int i = 0; i < 4; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        a[i].url = url;
+        a[i].thread = i + 1;
+        assert_int_equal(pthread_create(&t[i], NULL, single_writes_thread,
+                                        &a[i]),
+                         0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (a[i].failures != 0) {
+            fail_msg("thread %d: %d failed writes, first: %s", i,
+                     a[i].failures, a[i].msg);
+        }
+    }
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM u"), 4 * SINGLE_WRITES);
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM u WHERE k IS NULL OR "
+                              "v IS NULL"),
+                     0);
+    /* Every value is its own row's: v = thread * 100000 + i for "t<thread>-<i>". */
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM u WHERE k <> 't' || "
+                              "(v / 100000) || '-' || (v % 100000)"),
+                     0);
+    catena_store_close(s);
+}
+
 static void
 test_writer_two_files(void **state)
 {
@@ -1445,6 +1524,7 @@ main(void)
         cmocka_unit_test(test_read_snapshot),
         cmocka_unit_test(test_writer_isolation),
         cmocka_unit_test(test_writer_two_files),
+        cmocka_unit_test(test_writer_concurrent_single_writes),
         cmocka_unit_test(test_checkpointer),
         cmocka_unit_test_setup_teardown(test_exec_many_values, setup,
                                         teardown),
