@@ -302,46 +302,32 @@ bind_all(struct sq_conn *c, struct sq_prep *p,
     return CATENA_OK;
 }
 
-/* prepare_bound: get_stmt and bind_all, the statement put back on failure. */
-static enum catena_rc
-prepare_bound(struct sq_conn *c, const char *sql,
-              const struct catena_sql_param *params, size_t num_params,
-              struct sq_prep **out, int *temp, struct catena_err *err)
-{
-    enum catena_rc rc;
-
-    if ((rc = get_stmt(c, sql, out, temp, err)) != CATENA_OK) {
-        return rc;
-    }
-    if ((rc = bind_all(c, *out, params, num_params, err)) != CATENA_OK) {
-        put_stmt(*out, *temp);
-        *out = NULL;
-    }
-    return rc;
-}
-
 /*
- * gate_statement: a write outside a transaction is a transaction of its
- * own, run under the gate. (store.c gates transactions; their BEGIN
- * IMMEDIATE, not read-only to SQLite, enters again, which only nests.)
- * It ends any read snapshot first and, when the gate hands this handle
- * the writer connection, moves the statement there. |*gated| says
- * whether it entered the gate; on failure it has left it again and put
- * the statement back.
+ * stmt_for runs get_stmt for |sql| and decides where the statement runs.
+ * A write outside a transaction is a transaction of its own, run under
+ * the gate. (store.c gates transactions; their BEGIN IMMEDIATE, not
+ * read-only to SQLite, enters again, which only nests.) For one it ends
+ * any read snapshot first and, when the gate hands this handle the writer
+ * connection, takes the statement from there instead. Nothing is bound
+ * yet. |*gated| says whether it entered the gate; on failure it has left
+ * it again and holds no statement.
  */
 static enum catena_rc
-gate_statement(struct catena_store *store, struct sq_conn **c,
-               const char *sql, const struct catena_sql_param *params,
-               size_t num_params, struct sq_prep **p, int *temp, int *gated,
-               struct catena_err *err)
+stmt_for(struct catena_store *store, const char *sql, struct sq_conn **c,
+         struct sq_prep **p, int *temp, int *gated, struct catena_err *err)
 {
     struct sq_handle *h = store->drv;
     enum catena_rc rc;
 
-    *gated = store->depth == 0 && !sqlite3_stmt_readonly((*p)->stmt);
-    if (!*gated) {
+    *c = h->active;
+    *gated = 0;
+    if ((rc = get_stmt(*c, sql, p, temp, err)) != CATENA_OK) {
+        return rc;
+    }
+    if (store->depth > 0 || sqlite3_stmt_readonly((*p)->stmt)) {
         return CATENA_OK;
     }
+    *gated = 1;
     store_read_end(store);
     sq_write_gate(store, 1);
     if (h->active == *c) {
@@ -349,12 +335,24 @@ gate_statement(struct catena_store *store, struct sq_conn **c,
     }
     put_stmt(*p, *temp);
     *c = h->active;
-    rc = prepare_bound(*c, sql, params, num_params, p, temp, err);
-    if (rc != CATENA_OK) {
+    if ((rc = get_stmt(*c, sql, p, temp, err)) != CATENA_OK) {
         sq_write_gate(store, 0);
         *gated = 0;
     }
     return rc;
+}
+
+/* stmt_done puts |p| back and then leaves the gate if |gated|. In that
+ * order: a gated statement is the writer connection's, and the next
+ * holder may run it. (put_stmt's reset also ends the implicit
+ * transaction of a statement that stopped early.) */
+static void
+stmt_done(struct catena_store *store, struct sq_prep *p, int temp, int gated)
+{
+    put_stmt(p, temp);
+    if (gated) {
+        sq_write_gate(store, 0);
+    }
 }
 
 static enum catena_rc
@@ -426,17 +424,17 @@ sq_exec(struct catena_store *store, const char *sql,
         const struct catena_sql_param *params, size_t num_params,
         struct catena_rows **rows_out, struct catena_err *err)
 {
-    struct sq_conn *c = ((struct sq_handle *)store->drv)->active;
+    struct sq_conn *c;
     struct catena_rows *rows = NULL;
     struct sq_prep *p = NULL;
     int temp = 0, src, gated;
     enum catena_rc rc;
 
-    if ((rc = prepare_bound(c, sql, params, num_params, &p, &temp, err)) !=
-            CATENA_OK ||
-        (rc = gate_statement(store, &c, sql, params, num_params, &p, &temp,
-                             &gated, err)) != CATENA_OK) {
+    if ((rc = stmt_for(store, sql, &c, &p, &temp, &gated, err)) != CATENA_OK) {
         return rc;
+    }
+    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
+        goto done;
     }
     if (rows_out != NULL) {
         rows = store_rows_new(sqlite3_column_count(p->stmt));
@@ -460,13 +458,7 @@ done:
         rows = NULL;
     }
     catena_rows_free(rows);
-    /* Put back (reset: a statement that stopped early ends its implicit
-     * transaction only then) before leaving the gate: a gated statement
-     * is the writer connection's, and the next holder may run it. */
-    put_stmt(p, temp);
-    if (gated) {
-        sq_write_gate(store, 0);
-    }
+    stmt_done(store, p, temp, gated);
     return rc;
 }
 
@@ -475,16 +467,17 @@ sq_foreach(struct catena_store *store, const char *sql,
            const struct catena_sql_param *params, size_t num_params,
            catena_store_row_cb cb, void *ctx, struct catena_err *err)
 {
-    struct sq_conn *c = ((struct sq_handle *)store->drv)->active;
+    struct sq_conn *c;
     struct sq_prep *p = NULL;
     struct catena_row row;
     int temp = 0, src, stop = 0, gated;
     enum catena_rc rc;
 
-    if ((rc = prepare_bound(c, sql, params, num_params, &p, &temp, err)) !=
-            CATENA_OK ||
-        (rc = gate_statement(store, &c, sql, params, num_params, &p, &temp,
-                             &gated, err)) != CATENA_OK) {
+    if ((rc = stmt_for(store, sql, &c, &p, &temp, &gated, err)) != CATENA_OK) {
+        return rc;
+    }
+    if ((rc = bind_all(c, p, params, num_params, err)) != CATENA_OK) {
+        stmt_done(store, p, temp, gated);
         return rc;
     }
     p->busy = 1;
@@ -501,10 +494,7 @@ sq_foreach(struct catena_store *store, const char *sql,
     } else if (src != SQLITE_DONE) {
         rc = sq_error(c->db, src, "step", err);
     }
-    put_stmt(p, temp); /* before the gate: see sq_exec */
-    if (gated) {
-        sq_write_gate(store, 0);
-    }
+    stmt_done(store, p, temp, gated);
     return rc;
 }
 
@@ -542,23 +532,15 @@ conn_close(struct sq_conn *c)
 }
 
 /*
- * writer_release drops |store|'s reference to its file's writer
- * connection, closing it with the last. A handle closed inside its write
- * transaction leaves the connection rolled back and free.
+ * writer_release drops a handle's reference to its file's writer
+ * connection, closing it with the last. The handle does not own it:
+ * catena_store_close has ended any transaction first.
  */
 static void
-writer_release(struct catena_store *store, struct sq_writer *w)
+writer_release(struct sq_writer *w)
 {
     struct sq_writer **pp;
 
-    pthread_once(&sq_gate_once, sq_gate_init);
-    pthread_mutex_lock(&sq_gate);
-    if (w->owner == store) {
-        (void)sqlite3_exec(w->conn.db, "ROLLBACK", NULL, NULL, NULL);
-        w->owner = NULL;
-        w->owner_depth = 0;
-    }
-    pthread_mutex_unlock(&sq_gate);
     pthread_mutex_lock(&sq_writers_mu);
     if (--w->refs > 0) {
         pthread_mutex_unlock(&sq_writers_mu);
@@ -584,7 +566,7 @@ sq_disconnect(struct catena_store *store)
         return;
     }
     if (h->writer != NULL) {
-        writer_release(store, h->writer);
+        writer_release(h->writer);
     }
     conn_close(&h->own);
     free(h);
