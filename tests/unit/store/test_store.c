@@ -57,18 +57,62 @@ fresh_url(void)
     return g_url;
 }
 
+/*
+ * Handles the test thread opened and has not closed yet. A failed assertion
+ * leaves its case at once, skipping the case's own closes; a handle left
+ * inside a write transaction would then keep the process's writer gate, and
+ * the next case that writes from another thread would wait for it until
+ * ctest's timeout. close_leftovers, every case's teardown, closes them
+ * (closing rolls back), so a failure stays one failed case.
+ */
+#define MAX_OPEN 8
+static struct catena_store *g_open[MAX_OPEN];
+
 static struct catena_store *
 open_ok(const char *url)
 {
     struct catena_store *s = NULL;
     struct catena_err err;
+    size_t i;
 
     catena_err_clear(&err);
     if (catena_store_open(url, &s, &err) != CATENA_OK) {
         fail_msg("open: %s", err.msg);
     }
     assert_non_null(s);
+    for (i = 0; i < MAX_OPEN && g_open[i] != NULL; i++) {
+    }
+    if (i == MAX_OPEN) {
+        catena_store_close(s);
+        fail_msg("more than %d handles open in one case", MAX_OPEN);
+    }
+    g_open[i] = s;
     return s;
+}
+
+/* close_ok closes a handle open_ok returned. */
+static void
+close_ok(struct catena_store *s)
+{
+    for (size_t i = 0; i < MAX_OPEN; i++) {
+        if (g_open[i] == s) {
+            g_open[i] = NULL;
+        }
+    }
+    catena_store_close(s);
+}
+
+static int
+close_leftovers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < MAX_OPEN; i++) {
+        if (g_open[i] != NULL) {
+            catena_store_close(g_open[i]);
+            g_open[i] = NULL;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -83,8 +127,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    catena_store_close(*state);
-    return 0;
+    return close_leftovers(state);
 }
 
 static int64_t
@@ -140,7 +183,7 @@ test_open_idempotent(void **state)
     assert_int_equal(count(s2, "SELECT COUNT(*) FROM schema_migrations "
                                "WHERE module = 'core'"),
                      2);
-    catena_store_close(s2);
+    close_ok(s2);
     catena_store_close(NULL);
 
     /* Bad URLs fail with a NULL output and never echo the URL. */
@@ -308,7 +351,7 @@ test_concurrent_open(void **state)
     s = open_ok(url);
     /* Each migration applied once: the core's two and the test's one. */
     assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations"), 3);
-    catena_store_close(s);
+    close_ok(s);
 }
 
 /* ---- statements ------------------------------------------------------ */
@@ -551,8 +594,8 @@ test_read_snapshot(void **state)
     catena_store_read_end(s);
     catena_store_read_end(NULL);
     assert_int_equal(count(o, "SELECT COUNT(*) FROM u"), 3);
-    catena_store_close(o);
-    catena_store_close(s);
+    close_ok(o);
+    close_ok(s);
 }
 
 /*
@@ -661,11 +704,11 @@ test_writer_isolation(void **state)
     /* Closed mid-transaction: rolled back, and the next writer gets on. */
     assert_int_equal(catena_store_begin(a, &err), CATENA_OK);
     assert_int_equal(catena_store_exec(a, ins, z, 2, NULL, &err), CATENA_OK);
-    catena_store_close(a);
+    close_ok(a);
     bump_elsewhere(b);
     assert_int_equal(count(b, "SELECT COUNT(*) FROM u"), 2);
     assert_int_equal(count(b, "SELECT SUM(v) FROM u"), 23);
-    catena_store_close(b);
+    close_ok(b);
 }
 
 struct single_arg {
@@ -744,7 +787,7 @@ test_writer_concurrent_single_writes(void **state)
     assert_int_equal(count(s, "SELECT COUNT(*) FROM u WHERE k <> 't' || "
                               "(v / 100000) || '-' || (v % 100000)"),
                      0);
-    catena_store_close(s);
+    close_ok(s);
 }
 
 static void
@@ -781,7 +824,7 @@ test_writer_two_files(void **state)
     assert_int_equal(count(b, "SELECT SUM(v) FROM u"), 5);
     /* A fresh handle on a's file, reached through a relative path,
      * writes to that file. */
-    catena_store_close(b);
+    close_ok(b);
     {
         char rel[4300], cwd[4096];
 
@@ -794,8 +837,8 @@ test_writer_two_files(void **state)
         assert_int_equal(chdir(cwd), 0);
     }
     assert_int_equal(count(a, "SELECT COUNT(*) FROM u"), 2);
-    catena_store_close(a2);
-    catena_store_close(a);
+    close_ok(a2);
+    close_ok(a);
 }
 
 static int64_t
@@ -876,8 +919,8 @@ test_checkpointer(void **state)
     assert_int_equal(catena_store_commit(before, &err), CATENA_OK);
     assert_int_equal(in_writer, 10000);
     assert_int_equal(count(after, "SELECT COUNT(*) FROM t"), 500);
-    catena_store_close(after);
-    catena_store_close(before);
+    close_ok(after);
+    close_ok(before);
 }
 
 struct walk {
@@ -1554,17 +1597,17 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_module_migrations, setup,
                                         teardown),
-        cmocka_unit_test(test_concurrent_open),
+        cmocka_unit_test_teardown(test_concurrent_open, close_leftovers),
         cmocka_unit_test_setup_teardown(test_exec_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-        cmocka_unit_test(test_read_snapshot),
+        cmocka_unit_test_teardown(test_read_snapshot, close_leftovers),
         cmocka_unit_test_setup_teardown(test_writer_bad_params, setup,
                                         teardown),
-        cmocka_unit_test(test_writer_isolation),
-        cmocka_unit_test(test_writer_two_files),
-        cmocka_unit_test(test_writer_concurrent_single_writes),
-        cmocka_unit_test(test_checkpointer),
+        cmocka_unit_test_teardown(test_writer_isolation, close_leftovers),
+        cmocka_unit_test_teardown(test_writer_two_files, close_leftovers),
+        cmocka_unit_test_teardown(test_writer_concurrent_single_writes, close_leftovers),
+        cmocka_unit_test_teardown(test_checkpointer, close_leftovers),
         cmocka_unit_test_setup_teardown(test_exec_many_values, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_foreach_100k, setup, teardown),
