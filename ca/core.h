@@ -204,7 +204,7 @@ struct catena_revoke_outcome {
 };
 
 /*
- * catena_ca_revoke_in_tx is catena_ca_revoke inside the caller's
+ * catena_ca_revoke_in_tx is catena_ca_revoke_ex inside the caller's
  * transaction and without telling listeners: the caller commits, then
  * calls catena_ca_notify_revoke for each outcome that changed. Refusals
  * (unknown serial, never issued, reason not allowed) happen before any
@@ -213,6 +213,7 @@ struct catena_revoke_outcome {
 enum catena_rc catena_ca_revoke_in_tx(struct catena_ca *ca,
                                       struct catena_store *store,
                                       const char *serial, int reason,
+                                      unsigned flags,
                                       struct catena_revoke_outcome *out,
                                       struct catena_err *err) CATENA_WUR;
 

@@ -97,7 +97,7 @@ catena_ca_find_cert(struct catena_store *store, const char *serial_in,
 
 enum catena_rc
 catena_ca_revoke_in_tx(struct catena_ca *ca, struct catena_store *store,
-                       const char *serial_in, int reason,
+                       const char *serial_in, int reason, unsigned flags,
                        struct catena_revoke_outcome *out,
                        struct catena_err *err)
 {
@@ -139,6 +139,9 @@ catena_ca_revoke_in_tx(struct catena_ca *ca, struct catena_store *store,
     if (rc == CATENA_OK && reason == CATENA_REASON_KEY_COMPROMISE) {
         rc = catena_store_key_block(store, row.spki_sha256, "keyCompromise",
                                     err);
+    } else if (rc == CATENA_OK && (flags & CATENA_REVOKE_BLOCK_KEY)) {
+        rc = catena_store_key_block(store, row.spki_sha256,
+                                    "revocation signed with the key", err);
     }
     if (rc == CATENA_OK && out->changed) {
         rc = audit_revoke(store, out->serial, out->issuer, row.profile,
@@ -153,19 +156,34 @@ enum catena_rc
 catena_ca_revoke(struct catena_ca *ca, struct catena_store *store,
                  const char *serial_in, int reason, struct catena_err *err)
 {
+    return catena_ca_revoke_ex(ca, store, serial_in, reason, 0, NULL, err);
+}
+
+enum catena_rc
+catena_ca_revoke_ex(struct catena_ca *ca, struct catena_store *store,
+                    const char *serial_in, int reason, unsigned flags,
+                    int *changed, struct catena_err *err)
+{
     struct catena_revoke_outcome o;
     enum catena_rc rc;
 
+    if (changed != NULL) {
+        *changed = 0;
+    }
     if ((rc = catena_store_begin(store, err)) != CATENA_OK) {
         return rc;
     }
-    rc = catena_ca_revoke_in_tx(ca, store, serial_in, reason, &o, err);
+    rc = catena_ca_revoke_in_tx(ca, store, serial_in, reason, flags, &o,
+                                err);
     if (rc == CATENA_OK) {
         rc = catena_store_commit(store, err);
     }
     if (rc != CATENA_OK) {
         catena_store_rollback(store);
         return rc;
+    }
+    if (changed != NULL) {
+        *changed = o.changed;
     }
     if (o.changed) {
         CATENA_INFO("revoked %s (%s)", o.serial, catena_reason_name(reason));

@@ -131,7 +131,7 @@ catena_ca_mass_revoke(struct catena_ca *ca, struct catena_store *store,
         in_batch++;
         catena_err_clear(&one);
         rc = action == CATENA_MASS_REVOKE
-                 ? catena_ca_revoke_in_tx(ca, store, line, reason, &o, &one)
+                 ? catena_ca_revoke_in_tx(ca, store, line, reason, 0, &o, &one)
                  : renew_now(store, line, now, &o, &moved, &one);
         if (is_refusal(rc)) {
             if (rc == CATENA_ERR_NOT_FOUND) {

@@ -277,6 +277,10 @@ int lint_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out);
  * label when |wildcard_ok|. Returns 1, or 0 with a reason. */
 int lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok,
                    const char **why);
+/* lint_name_internal: 1 (with a reason) if the valid DNS name |p| is under
+ * a reserved or internal TLD, or has one label, or a TLD that is not
+ * alphabetic: names no public CA may certify. */
+int lint_name_internal(const uint8_t *p, size_t len, const char **why);
 /* lint_ip_reserved: 1 if the 4- or 16-octet address is not public. */
 int lint_ip_reserved(const uint8_t *ip, size_t len);
 /* lint_uri_host: the host of "scheme://host[:port]/..." or 0. */

@@ -4,12 +4,14 @@
  */
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "catena/lint.h"
 #include "internal.h"
 
 int
@@ -76,6 +78,66 @@ lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok, const char **why)
         label++;
     }
     return 1;
+}
+
+/* Reserved or internal TLDs and suffixes (RFC 2606, 6761, 6762, 7686,
+ * 8375, 9476 and common internal names). Without a root-zone snapshot in a
+ * pure linter, this is the list of names known not to be public. */
+static const char *const internal_tlds[] = {
+    "local", "localhost", "internal", "test", "example", "invalid", "lan",
+    "corp", "home", "intranet", "private", "localdomain", "alt", "onion",
+    "arpa"};
+
+int
+lint_name_internal(const uint8_t *p, size_t len, const char **why)
+{
+    size_t dot = len;
+    size_t tl;
+
+    while (dot > 0 && p[dot - 1] != '.') {
+        dot--;
+    }
+    if (dot == 0) {
+        *why = "single-label (internal) name";
+        return 1;
+    }
+    tl = len - dot;
+    for (size_t i = 0; i < sizeof(internal_tlds) / sizeof(internal_tlds[0]); i++) {
+        if (tl == strlen(internal_tlds[i]) &&
+            strncasecmp((const char *)p + dot, internal_tlds[i], tl) == 0) {
+            *why = "reserved, internal, .onion or .arpa name";
+            return 1;
+        }
+    }
+    for (size_t i = dot; i < len; i++) {
+        if (p[i] >= '0' && p[i] <= '9') {
+            *why = "TLD is not alphabetic (no such TLD)";
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+catena_lint_dns_name_public(const char *name, const char **why)
+{
+    size_t len = strlen(name);
+    const char *w = NULL;
+
+    if (!lint_dns_valid((const uint8_t *)name, len, 1, &w) ||
+        lint_name_internal((const uint8_t *)name, len, &w)) {
+        if (why != NULL) {
+            *why = w;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+int
+catena_lint_ip_public(const uint8_t *ip, size_t len)
+{
+    return !lint_ip_reserved(ip, len);
 }
 
 int

@@ -26,44 +26,6 @@ lint_rule_t1(const struct lint_in *in, char *d, size_t n)
     return PASS;
 }
 
-/* Reserved or internal TLDs and suffixes (RFC 2606, 6761, 6762, 7686,
- * 8375, 9476 and common internal names). Without a root-zone snapshot in a
- * pure linter, this is the list of names known not to be public. */
-static const char *const internal_tlds[] = {
-    "local", "localhost", "internal", "test", "example", "invalid", "lan",
-    "corp", "home", "intranet", "private", "localdomain", "alt", "onion",
-    "arpa"};
-
-static int
-name_is_internal(const struct der *v, const char **why)
-{
-    size_t dot = v->len;
-    size_t tl;
-
-    while (dot > 0 && v->p[dot - 1] != '.') {
-        dot--;
-    }
-    if (dot == 0) {
-        *why = "single-label (internal) name";
-        return 1;
-    }
-    tl = v->len - dot;
-    for (size_t i = 0; i < sizeof(internal_tlds) / sizeof(internal_tlds[0]); i++) {
-        if (tl == strlen(internal_tlds[i]) &&
-            strncasecmp((const char *)v->p + dot, internal_tlds[i], tl) == 0) {
-            *why = "reserved, internal, .onion or .arpa name";
-            return 1;
-        }
-    }
-    for (size_t i = dot; i < v->len; i++) {
-        if (v->p[i] >= '0' && v->p[i] <= '9') {
-            *why = "TLD is not alphabetic (no such TLD)";
-            return 1;
-        }
-    }
-    return 0;
-}
-
 enum catena_lint_result
 lint_rule_t2(const struct lint_in *in, char *d, size_t n)
 {
@@ -80,7 +42,7 @@ lint_rule_t2(const struct lint_in *in, char *d, size_t n)
         if (tag == DER_CTX(7) && lint_ip_reserved(v.p, v.len)) {
             return lint_detail(d, n, ERR, "reserved IP address");
         }
-        if (tag == DER_CTX(2) && name_is_internal(&v, &why)) {
+        if (tag == DER_CTX(2) && lint_name_internal(v.p, v.len, &why)) {
             return lint_detail(d, n, ERR, "%.*s: %s", (int)(v.len > 64 ? 64 : v.len),
                                (const char *)v.p, why);
         }

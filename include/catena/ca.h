@@ -437,6 +437,21 @@ enum catena_rc catena_ca_revoke(struct catena_ca *ca,
                                 const char *serial, int reason,
                                 struct catena_err *err) CATENA_WUR;
 
+/* Blocks the certificate's key whatever the reason: the request proved
+ * control of it (ACME revocation signed with the certificate's key). */
+#define CATENA_REVOKE_BLOCK_KEY 1u
+
+/*
+ * catena_ca_revoke_ex is catena_ca_revoke with |flags| (CATENA_REVOKE_*);
+ * |*changed| (when not NULL) is 0 when the certificate was revoked
+ * already. The key is blocked in that case too.
+ */
+enum catena_rc catena_ca_revoke_ex(struct catena_ca *ca,
+                                   struct catena_store *store,
+                                   const char *serial, int reason,
+                                   unsigned flags, int *changed,
+                                   struct catena_err *err) CATENA_WUR;
+
 /* Mass revocation (revoke_many.c). */
 enum catena_mass_action {
     CATENA_MASS_RENEW_NOW, /* ARI window into the past: "renew now" */

@@ -164,6 +164,17 @@ enum catena_rc catena_lint_ocsp(const uint8_t *der, size_t der_len,
                                 const struct catena_lint_ctx *ctx,
                                 struct catena_lint_report **out) CATENA_WUR;
 
+/*
+ * The name rules of the TLS profile, for refusing an identifier before any
+ * work is done on it (an ACME newOrder) rather than at signing.
+ * catena_lint_dns_name_public: 1 if |name| (LDH, wildcard allowed as the
+ * whole left-most label) may appear in a publicly-trusted TLS certificate;
+ * else 0 with a reason in |*why| (may be NULL). catena_lint_ip_public: 1 if
+ * the 4- or 16-octet address is public.
+ */
+int catena_lint_dns_name_public(const char *name, const char **why);
+int catena_lint_ip_public(const uint8_t *ip, size_t len);
+
 /* catena_lint_report_free frees |report|; NULL is a no-op. */
 void catena_lint_report_free(struct catena_lint_report *report);
 
