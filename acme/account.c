@@ -478,6 +478,13 @@ acme_h_key_change(struct acme_req *r)
         acme_reply_problem(r, ACME_PROB_MALFORMED, "inner JWS must use jwk");
         goto out;
     }
+    /* RFC 8555 7.3.5: the inner JWS MUST omit "nonce"; the outer one's
+     * nonce is what makes the request single-use. */
+    if (inner.nonce != NULL) {
+        acme_reply_problem(r, ACME_PROB_MALFORMED,
+                           "inner JWS must not carry a nonce");
+        goto out;
+    }
     if (strcmp(inner.url, r->jws.url) != 0) {
         acme_reply_problem(r, ACME_PROB_MALFORMED,
                            "inner JWS url differs from the outer url");

@@ -68,6 +68,14 @@ acme_h_renewal_info(struct acme_req *r, const char *cert_id)
     if (s == 0 && e == 0) {
         acme_ari_default_window(row.not_before, row.not_after, &s, &e);
     }
+    /* A revoked certificate is to be replaced now (RFC 9773 4.2: a window
+     * in the past means "renew immediately"): the window ends when it was
+     * revoked, so a client renews at its next check. */
+    if (row.status == CATENA_CERT_REVOKED && row.revoked_at > 0 &&
+        e > row.revoked_at) {
+        e = row.revoked_at;
+        s = e - 3600;
+    }
     if (e <= s) {
         e = s + 1;
     }
@@ -130,7 +138,15 @@ acme_replaces_check(struct catena_store *store, int64_t account_id,
     }
     {
         struct catena_sql_param ps[] = {CATENA_SQL_P_TEXT(serial_out)};
+        /* Serialises replacements of this certificate: SQLite's write
+         * transactions are serial anyway; on PostgreSQL (READ COMMITTED)
+         * the row lock makes a concurrent replacing order wait here, and
+         * its next statement then sees the order committed before it. */
         if (catena_store_exec(store,
+                              "UPDATE certificates SET replaced_by = "
+                              "replaced_by WHERE serial = $1",
+                              ps, 1, NULL, NULL) != CATENA_OK ||
+            catena_store_exec(store,
                               "SELECT id FROM acme_orders WHERE replaces = $1 "
                               "AND status <> 'invalid' LIMIT 10",
                               ps, 1, &rows, NULL) != CATENA_OK) {

@@ -95,16 +95,16 @@ csr_extensions(const STACK_OF(X509_ATTRIBUTE) *attrs,
     return 0;
 }
 
-/* name_in reports whether |name| is one of |names| (case-insensitive). */
-static int
-name_in(const char *name, const char *const *names, size_t n)
+/* name_index is the index of |name| in |names| (case-insensitive), or |n|
+ * when it is not there. */
+static size_t
+name_index(const char *name, const char *const *names, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (strcasecmp(name, names[i]) == 0) {
-            return 1;
-        }
+    size_t i;
+
+    for (i = 0; i < n && strcasecmp(name, names[i]) != 0; i++) {
     }
-    return 0;
+    return i;
 }
 
 int
@@ -117,7 +117,7 @@ acme_csr_names_match(const uint8_t *der, size_t len,
     STACK_OF(X509_EXTENSION) *exts = NULL;
     GENERAL_NAMES *gens = NULL;
     char seen[ACME_MAX_IDENTIFIERS] = {0};
-    int ok = 0, idx;
+    int ok = 0, idx = -1;
 
     if (num > ACME_MAX_IDENTIFIERS || len > ACME_MAX_CSR) {
         snprintf(detail, dlen, "CSR or order too large");
@@ -130,12 +130,20 @@ acme_csr_names_match(const uint8_t *der, size_t len,
         snprintf(detail, dlen, "CSR does not parse");
         goto out;
     }
-    gens = exts != NULL ? X509V3_get_d2i(exts, NID_subject_alt_name, NULL,
+    /* RFC 8555 7.4: each identifier is in the common name, in the
+     * subjectAltName, or in both; neither may name anything else. The
+     * certificate's names come from the order, so a CSR with the common
+     * name only is as good as one with a SAN. */
+    gens = exts != NULL ? X509V3_get_d2i(exts, NID_subject_alt_name, &idx,
                                          NULL)
                         : NULL;
-    if (gens == NULL || sk_GENERAL_NAME_num(gens) > CSR_MAX_NAMES) {
-        snprintf(detail, dlen, "CSR needs a subjectAltName with the order's "
-                               "identifiers");
+    if (gens == NULL && idx != -1) {
+        snprintf(detail, dlen, "CSR has a malformed or repeated "
+                               "subjectAltName");
+        goto out;
+    }
+    if (sk_GENERAL_NAME_num(gens) > CSR_MAX_NAMES) {
+        snprintf(detail, dlen, "CSR names too many identifiers");
         goto out;
     }
     for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
@@ -163,20 +171,11 @@ acme_csr_names_match(const uint8_t *der, size_t len,
             snprintf(detail, dlen, "CSR has a SAN type this CA does not issue");
             goto out;
         }
-        for (k = 0; k < num; k++) {
-            if (strcasecmp(buf, names[k]) == 0) {
-                seen[k] = 1;
-                break;
-            }
-        }
-        if (k == num) {
+        k = name_index(buf, names, num);
+        if (k < num) {
+            seen[k] = 1;
+        } else {
             snprintf(detail, dlen, "CSR names an identifier not in the order");
-            goto out;
-        }
-    }
-    for (size_t k = 0; k < num; k++) {
-        if (!seen[k]) {
-            snprintf(detail, dlen, "CSR lacks an identifier of the order");
             goto out;
         }
     }
@@ -187,12 +186,20 @@ acme_csr_names_match(const uint8_t *der, size_t len,
         const ASN1_STRING *s = X509_NAME_ENTRY_get_data(e);
         unsigned char *u = NULL;
         int ul = ASN1_STRING_to_UTF8(&u, s);
-        int hit = ul > 0 && memchr(u, 0, (size_t)ul) == NULL &&
-                  name_in((const char *)u, names, num);
+        size_t hit = ul > 0 && memchr(u, 0, (size_t)ul) == NULL
+                         ? name_index((const char *)u, names, num)
+                         : num;
         OPENSSL_free(u);
-        if (!hit) {
+        if (hit == num) {
             snprintf(detail, dlen, "CSR common name is not an identifier of "
                                    "the order");
+            goto out;
+        }
+        seen[hit] = 1;
+    }
+    for (size_t k = 0; k < num; k++) {
+        if (!seen[k]) {
+            snprintf(detail, dlen, "CSR lacks an identifier of the order");
             goto out;
         }
     }

@@ -231,7 +231,7 @@ out:
 int
 acme_h_finalize(struct acme_req *r, int64_t id)
 {
-    const struct catena_profile *prof = catena_profile_find("tls-server");
+    const struct catena_profile *prof = catena_profile_find(ACME_PROFILE);
     struct acme_order *o = NULL;
     struct catena_err err = {0};
     struct catena_issued *issued = NULL;
@@ -364,7 +364,7 @@ acme_h_finalize(struct acme_req *r, int64_t id)
         }
         tx.caa_authz[tx.num_caa_authz++] = oi->authz_id;
     }
-    ir.profile = "tls-server";
+    ir.profile = ACME_PROFILE;
     ir.csr = checked;
     ir.dns_names = dns;
     ir.num_dns_names = nd;
@@ -556,7 +556,7 @@ acme_h_revoke(struct acme_req *r)
     const unsigned char *p;
     X509 *x = NULL;
     char serial[41];
-    int reason = CATENA_REASON_UNSPECIFIED;
+    int reason = CATENA_REASON_UNSPECIFIED, changed = 0;
     enum catena_rc rc;
 
     if (acme_post_verify(r, 1, 1) != 0) {
@@ -621,12 +621,17 @@ acme_h_revoke(struct acme_req *r)
                            "the account may not revoke this certificate");
         goto out;
     }
-    if (row.status == CATENA_CERT_REVOKED) {
+    /* A request signed with the certificate's key proves control of the
+     * key, whoever holds it now: the key is blocked from further
+     * issuance, also when the certificate was revoked already. */
+    rc = catena_ca_revoke_ex(r->srv->ca, r->store, serial, reason,
+                             r->jwk_key != NULL ? CATENA_REVOKE_BLOCK_KEY : 0,
+                             &changed, &err);
+    if (rc == CATENA_OK && !changed) {
         acme_reply_problem(r, ACME_PROB_ALREADY_REVOKED,
                            "the certificate is already revoked");
         goto out;
     }
-    rc = catena_ca_revoke(r->srv->ca, r->store, serial, reason, &err);
     if (rc != CATENA_OK) {
         CATENA_WARN("acme: revoke %s: %s", serial, err.msg);
         acme_reply_rc(r, rc,

@@ -27,6 +27,8 @@ struct catena_store;
 #define ACME_MAX_CSR (16 * 1024)
 #define ACME_MAX_CERT (16 * 1024)
 #define ACME_MAX_IDENTIFIERS 100
+/* The core profile every ACME order is issued under. */
+#define ACME_PROFILE "tls-server"
 /* A finalize whose certificate row is still reserved after this long
  * stopped between its two commits (order.c settle_processing). */
 #define ACME_STUCK_ISSUANCE_S 300
@@ -594,7 +596,8 @@ void acme_ari_default_window(int64_t not_before, int64_t not_after,
  * |account_id| and identifiers |names| (canonical, "*." kept for
  * wildcards): writes the serial replaced into |serial_out|. Returns the
  * problem to answer or NONE. An order already replacing it blocks only if,
- * read at |now|, it is not invalid.
+ * read at |now|, it is not invalid. Call it inside the write transaction
+ * that inserts the replacing order: it locks the certificate's row.
  */
 enum acme_prob acme_replaces_check(struct catena_store *store,
                                    int64_t account_id, const char *cert_id,

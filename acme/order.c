@@ -12,6 +12,8 @@
 
 #include <openssl/rand.h>
 
+#include "catena/ca.h"
+#include "catena/lint.h"
 #include "catena/log.h"
 #include "catena/store.h"
 #include "internal.h"
@@ -84,6 +86,43 @@ acme_ident_canon(const char *type, const char *value,
         }
     }
     return ACME_PROB_NONE;
+}
+
+/*
+ * ident_issuable says whether the CA's ACME profile may ever certify the
+ * canonical identifier |value|: the profile's linter refuses internal and
+ * reserved names and addresses at signing, and an order for one would
+ * only fail at finalize, after the client had done all the validation
+ * work (RFC 8555 7.4: refuse what cannot be fulfilled, as
+ * rejectedIdentifier, up front).
+ */
+static int
+ident_issuable(const char *type, const char *value, char *why, size_t why_len)
+{
+    const struct catena_profile *prof = catena_profile_find(ACME_PROFILE);
+    const char *reason = NULL;
+
+    if (prof == NULL || prof->lint_profile != CATENA_LINT_PROFILE_TLS) {
+        return 1;
+    }
+    if (strcmp(type, "ip") == 0) {
+        unsigned char buf[16];
+        size_t len = inet_pton(AF_INET, value, buf) == 1 ? 4 : 16;
+
+        if ((len == 16 && inet_pton(AF_INET6, value, buf) != 1) ||
+            !catena_lint_ip_public(buf, len)) {
+            snprintf(why, why_len, "this CA does not issue for private, "
+                                   "reserved or loopback addresses");
+            return 0;
+        }
+        return 1;
+    }
+    if (!catena_lint_dns_name_public(value, &reason)) {
+        snprintf(why, why_len, "this CA does not issue for this name: %s",
+                 reason != NULL ? reason : "not a public name");
+        return 0;
+    }
+    return 1;
 }
 
 void
@@ -507,7 +546,7 @@ acme_h_new_order(struct acme_req *r)
     }
     json_array_foreach(ids, i, v) {
         const char *t = NULL, *val = NULL;
-        char c[ACME_MAX_DNS_NAME + 1];
+        char c[ACME_MAX_DNS_NAME + 1], why[160];
         int w = 0, dup = 0;
         enum acme_prob p;
 
@@ -526,6 +565,11 @@ acme_h_new_order(struct acme_req *r)
                               ? "identifier type not supported"
                               : "identifier is not a valid name or address",
                           t, val));
+            continue;
+        }
+        if (!ident_issuable(t, c, why, sizeof(why))) {
+            json_array_append_new(
+                subs, acme_prob_subproblem(ACME_PROB_REJECTED_ID, why, t, val));
             continue;
         }
         for (size_t k = 0; k < n; k++) {
@@ -559,24 +603,28 @@ acme_h_new_order(struct acme_req *r)
     }
     v = json_object_get(pl, "replaces");
     if (v != NULL) {
-        enum acme_prob p;
         if (!json_is_string(v) || json_string_length(v) >= 200) {
             acme_reply_problem(r, ACME_PROB_MALFORMED,
                                "replaces must be an ARI certID");
             goto out;
         }
         replaces = json_string_value(v);
-        p = acme_replaces_check(r->store, r->acct.id, replaces, names, n,
-                                r->now, replaced, detail, sizeof(detail));
-        if (p != ACME_PROB_NONE) {
-            acme_reply_problem(r, p, detail);
-            goto out;
-        }
     }
     if (acme_req_tx_begin(r) != 0) {
         goto out;
     }
     in_tx = 1;
+    if (replaces != NULL) {
+        /* In the transaction that inserts the order: two orders replacing
+         * one certificate at once must not both find it unreplaced. */
+        enum acme_prob p = acme_replaces_check(r->store, r->acct.id, replaces,
+                                               names, n, r->now, replaced,
+                                               detail, sizeof(detail));
+        if (p != ACME_PROB_NONE) {
+            acme_reply_problem(r, p, detail);
+            goto out;
+        }
+    }
     {
         struct catena_sql_param p[] = {
             CATENA_SQL_P_INT(r->acct.id),
@@ -768,6 +816,7 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
     char status[16], t[32];
     json_t *o = NULL, *arr;
     int64_t expires;
+    int final;
 
     /* The authorization with its challenges, one row per challenge. */
     if (catena_store_exec(r->store,
@@ -811,11 +860,24 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
     if (catena_row_int(row, 3) != 0) {
         json_object_set_new(o, "wildcard", json_true());
     }
-    for (size_t i = 0; i < catena_rows_count(rows); i++) {
-        const struct catena_row *c = catena_rows_get(rows, i);
-        if (!catena_row_is_null(c, 6)) {
+    /* RFC 8555 7.1.4: a valid authorization lists the challenge that was
+     * validated, an invalid one the challenge that was attempted and
+     * failed; the others, never tried, would only read as still open. */
+    final = strcmp(status, "valid") == 0 || strcmp(status, "invalid") == 0;
+    for (int pass = 0; pass < 2 && json_array_size(arr) == 0; pass++) {
+        for (size_t i = 0; i < catena_rows_count(rows); i++) {
+            const struct catena_row *c = catena_rows_get(rows, i);
+
+            if (catena_row_is_null(c, 6) ||
+                (final && pass == 0 &&
+                 strcmp(catena_row_text(c, 9), "pending") == 0)) {
+                continue;
+            }
             json_array_append_new(
                 arr, challenge_json(r, c, 6, catena_row_text(c, 9)));
+        }
+        if (!final) {
+            break;
         }
     }
     json_object_set_new(o, "challenges", arr);
@@ -826,8 +888,7 @@ authz_reply(struct acme_req *r, int64_t id, int64_t *account_out,
 int
 acme_h_authz(struct acme_req *r, int64_t id)
 {
-    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id),
-                                   CATENA_SQL_P_INT(r->acct.id)};
+    struct catena_sql_param p[2];
     struct catena_rows *rows = NULL;
     struct catena_err err = {0};
     json_t *pl, *st;
@@ -835,6 +896,9 @@ acme_h_authz(struct acme_req *r, int64_t id)
     if (acme_post_verify(r, 0, 1) != 0) {
         return 0;
     }
+    /* Bound only now: the account is known once the request verified. */
+    p[0] = CATENA_SQL_P_INT(id);
+    p[1] = CATENA_SQL_P_INT(r->acct.id);
     if (r->jws.payload_len == 0) {
         return authz_reply(r, id, NULL, NULL);
     }

@@ -3,7 +3,9 @@
 # acme/acmeclient.py: a full http-01 issuance (chain verified with openssl
 # and linted), the malformed-request corpus (each answered with its problem
 # type and status, server still up), ARI (window, moved window, replaces,
-# alreadyReplaced), challenge POSTs answered with their validation's
+# alreadyReplaced), RFC 8555 cases (authorization deactivation, revocation
+# by the certificate's key, names refused at newOrder, CN-only CSR,
+# keyChange, concurrent replacing orders), challenge POSTs answered with their validation's
 # outcome (challenge_wait, also when the server stops while one waits),
 # and External Account Binding with keys from
 # "catena acme eab add": verified when offered, then required (refusals,
@@ -27,6 +29,8 @@ $client "$directory" "$d/root.pem" "$http01_port" corpus ||
 kill -0 "$serve_pid" || fail "server died during the corpus"
 $client "$directory" "$d/root.pem" "$http01_port" ari "$db" ||
     { tail -50 "$tmp/serve.log"; fail "ARI"; }
+$client "$directory" "$d/root.pem" "$http01_port" conformance ||
+    { tail -50 "$tmp/serve.log"; fail "RFC 8555 conformance cases"; }
 
 # Challenge answers that wait for their validation; the second run stops
 # the server while a challenge POST is parked, then it starts again.

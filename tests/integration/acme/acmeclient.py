@@ -15,6 +15,7 @@ usage: acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT {flow,corpus,ari} [DB]
 import base64
 import hashlib
 import hmac
+import http.client
 import http.server
 import json
 import sqlite3
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from cryptography import x509
@@ -378,18 +380,22 @@ def flow(c, out):
     for k in ("identifiers", "authorizations", "finalize", "expires"):
         assert n[k] == o[k], (k, n, o)
     assert "replaces" not in n, n
-    # An authorization with its three challenges, the one used valid.
+    # A valid authorization lists the challenge that was validated
+    # (RFC 8555 7.1.4); while pending it offered all three.
     a = c.post(n["authorizations"][0], None).json()
     assert a["status"] == "valid" and "wildcard" not in a, a
     assert a["identifier"] == {"type": "dns", "value": "a.example.com"}, a
-    types = sorted(ch["type"] for ch in a["challenges"])
-    assert types == ["dns-01", "http-01", "tls-alpn-01"], a
-    for ch in a["challenges"]:
-        assert ch["url"] and ch["token"], ch
-        if ch["type"] == "http-01":
-            assert ch["status"] == "valid" and "validated" in ch, ch
-        else:
-            assert ch["status"] == "pending" and "validated" not in ch, ch
+    assert [ch["type"] for ch in a["challenges"]] == ["http-01"], a
+    ch = a["challenges"][0]
+    assert ch["url"] and ch["token"], ch
+    assert ch["status"] == "valid" and "validated" in ch, ch
+    p = c.post(c.order(["pending3.example.com"]).json()["authorizations"][0],
+               None).json()
+    assert p["status"] == "pending", p
+    assert sorted(ch["type"] for ch in p["challenges"]) == [
+        "dns-01", "http-01", "tls-alpn-01"], p
+    for ch in p["challenges"]:
+        assert ch["status"] == "pending" and "validated" not in ch, ch
     # Directory, nonce and account basics.
     assert "renewalInfo" in c.dir and "meta" in c.dir
     r = c.req("GET", c.dir["newNonce"])
@@ -782,6 +788,171 @@ def chalwait(c, stop_pid=None):
     return True
 
 
+def posted_at_once(c, url, bodies):
+    """POSTs each of |bodies| to |url| on its own connection: every
+    connection is made (TLS included) and every request written out in
+    advance, then all are sent at one barrier, so that they meet in the
+    server instead of queueing behind handshakes; returns the statuses."""
+    import socket
+    u = urllib.parse.urlsplit(url)
+    socks, reqs = [], []
+    for b in bodies:
+        raw = socket.create_connection((u.hostname, u.port), timeout=30)
+        socks.append(c.ctx.wrap_socket(raw, server_hostname=u.hostname))
+        reqs.append((f"POST {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
+                     "Content-Type: application/jose+json\r\n"
+                     f"Content-Length: {len(b)}\r\nConnection: close\r\n"
+                     "\r\n").encode() + b)
+    barrier = threading.Barrier(len(bodies))
+    got = [0] * len(bodies)
+
+    def send(i):
+        barrier.wait()
+        socks[i].sendall(reqs[i])
+        resp = http.client.HTTPResponse(socks[i])
+        resp.begin()
+        got[i] = resp.status
+        resp.read()
+    ts = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for sk in socks:
+        sk.close()
+    return got
+
+
+def conformance(c):
+    """RFC 8555 points a review found broken: authorization deactivation,
+    revocation with the certificate's key blocking the key whatever the
+    reason, names the CA never issues for refused at newOrder, a CSR naming
+    its identifier in the common name only, the inner keyChange JWS without
+    a nonce, finished authorizations listing only the challenge that
+    decided them, and concurrent orders replacing one certificate."""
+    c.account()
+    ok = True
+    # 7.5.2: the client deactivates a pending authorization; its order is
+    # invalid from then on (7.1.6).
+    r = c.order(["deact.example.com"])
+    ourl, o = r.headers["Location"], r.json()
+    r = c.post(o["authorizations"][0], {"status": "deactivated"})
+    good = r.status == 200 and r.json()["status"] == "deactivated"
+    print(("ok   " if good else "FAIL ") +
+          f"authorization deactivated: {r.status} {r.body[:120]}")
+    ok &= good
+    st = c.post(ourl, None).json()["status"]
+    print(("ok   " if st == "invalid" else "FAIL ") +
+          f"its order afterwards: {st}")
+    ok &= st == "invalid"
+    ok &= expect("deactivating it again", c.post(
+        o["authorizations"][0], {"status": "deactivated"}), "malformed", 400)
+    # 7.1.4: a valid authorization lists the challenge that was validated.
+    r = c.order(["onechall.example.com"])
+    o = r.json()
+    c.solve_http01(o)
+    a = c.post(o["authorizations"][0], None).json()
+    kinds = [(x["type"], x["status"]) for x in a["challenges"]]
+    good = a["status"] == "valid" and kinds == [("http-01", "valid")]
+    print(("ok   " if good else "FAIL ") +
+          f"challenges of a valid authorization: {kinds}")
+    ok &= good
+    # Names and addresses no certificate of this CA may carry: refused up
+    # front, not after validation.
+    for t, v in (("dns", "host.corp"), ("dns", "*.intranet"),
+                 ("ip", "127.0.0.1"), ("ip", "10.1.2.3"), ("ip", "fe80::1")):
+        r = c.post(c.dir["newOrder"], {"identifiers": [{"type": t,
+                                                        "value": v}]})
+        ok &= expect(f"newOrder for {v}", r, "rejectedIdentifier", 400)
+        sub = r.json().get("subproblems", [{}])[0]
+        good = sub.get("identifier") == {"type": t, "value": v}
+        print(("ok   " if good else "FAIL ") + f"  its subproblem: {sub}")
+        ok &= good
+    # 7.4: the identifier in the common name only.
+    r = c.order(["cnonly.example.com"])
+    ourl, o = r.headers["Location"], r.json()
+    c.solve_http01(o)
+    ckey = ec.generate_private_key(ec.SECP256R1())
+    b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "cnonly.example.com")]))
+    csr = b.sign(ckey, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER)
+    r = c.post(o["finalize"], {"csr": b64(csr)})
+    good = r.status == 200 and r.json()["status"] == "valid"
+    print(("ok   " if good else "FAIL ") + f"CSR with the CN only: {r.status}")
+    ok &= good
+    pem = c.post(c.post(ourl, None).json()["certificate"], None).body
+    cert = x509.load_pem_x509_certificate(pem)
+    san = cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    print(("ok   " if san == ["cnonly.example.com"] else "FAIL ") +
+          f"  its certificate's SAN: {san}")
+    ok &= san == ["cnonly.example.com"]
+    # Revoked with its own key and no reason: the key is blocked all the
+    # same (a reason of keyCompromise is finalize_cases' case).
+    der = cert.public_bytes(serialization.Encoding.DER)
+    r = c.post(c.dir["revokeCert"], {"certificate": b64(der)}, key=ckey,
+               use_jwk=True)
+    print(("ok   " if r.status == 200 else "FAIL ") +
+          f"revoked by its own key, no reason: {r.status}")
+    ok &= r.status == 200
+    # Revoked: ARI says "renew now", a window wholly in the past.
+    cid, _, _ = cert_id(pem.decode())
+    w = c.req("GET", c.dir["renewalInfo"] + "/" + cid).json()[
+        "suggestedWindow"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    good = w["start"] < w["end"] <= now
+    print(("ok   " if good else "FAIL ") +
+          f"  ARI window of the revoked certificate: {w} (now {now})")
+    ok &= good
+    r = c.order(["cnonly.example.com"])
+    o = r.json()
+    c.solve_http01(o)
+    ok &= expect("CSR with the key revoked by itself", c.post(o["finalize"], {
+        "csr": b64(c.csr(["cnonly.example.com"], ckey))}), "badCSR", 400)
+    # 7.3.5: the inner JWS of keyChange must not carry a nonce; without
+    # one the key rolls over, and the old key no longer works.
+    new = ec.generate_private_key(ec.SECP256R1())
+    url = c.dir["keyChange"]
+    inner_payload = {"account": c.kid, "oldKey": jwk_of(c.key)}
+    inner = c.sign(url, inner_payload, key=new, use_jwk=True)
+    ok &= expect("keyChange inner JWS with a nonce",
+                 c.post(url, None, raw_payload=b64(json.dumps(inner).encode())),
+                 "malformed", 400)
+    inner = c.sign(url, inner_payload, key=new, use_jwk=True,
+                   hdr_drop=("nonce",))
+    r = c.post(url, None, raw_payload=b64(json.dumps(inner).encode()))
+    print(("ok   " if r.status == 200 else "FAIL ") +
+          f"keyChange: {r.status} {r.body[:120]}")
+    ok &= r.status == 200
+    old = c.key
+    c.key = new
+    r = c.post(c.kid, None)
+    print(("ok   " if r.status == 200 else "FAIL ") +
+          f"account read with the new key: {r.status}")
+    ok &= r.status == 200
+    r = c.post(c.kid, None, key=old)
+    good = r.status in (400, 401, 403) and "problem" in r.headers.get(
+        "Content-Type", "")
+    print(("ok   " if good else "FAIL ") +
+          f"request signed with the old key: {r.status} {r.body[:120]}")
+    ok &= good
+    # RFC 9773 5: of orders replacing one certificate sent at once, one is
+    # created and the others get alreadyReplaced.
+    chain, _, _ = c.issue(["race-ari.example.com"])
+    cid, _, _ = cert_id(chain)
+    p = {"identifiers": [{"type": "dns", "value": "race-ari.example.com"}],
+         "replaces": cid}
+    bodies = [json.dumps(c.sign(c.dir["newOrder"], p)).encode()
+              for _ in range(8)]
+    got = sorted(posted_at_once(c, c.dir["newOrder"], bodies))
+    good = got == [201] + [409] * 7
+    print(("ok   " if good else "FAIL ") +
+          f"eight orders replacing one certificate at once: {got}")
+    ok &= good
+    return ok
+
+
 def main():
     directory, root, port, cmd = sys.argv[1:5]
     srv = start_responder(int(port))
@@ -796,6 +967,8 @@ def main():
             ok = corpus(c)
         elif cmd == "ari":
             ok = ari(c, sys.argv[5])
+        elif cmd == "conformance":
+            ok = conformance(c)
         elif cmd == "eab":
             ok = eab(c, sys.argv[5:9])
         elif cmd == "eab-optional":

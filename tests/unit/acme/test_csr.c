@@ -163,8 +163,27 @@ test_names_refused(void **state)
                        1));
     assert_false(check(NULL, "DNS:a.example.com,URI:https://a.example.com/",
                        one, 1));
-    /* No subjectAltName at all. */
-    assert_false(check("a.example.com", NULL, one, 1));
+    /* No name at all. */
+    assert_false(check(NULL, NULL, one, 1));
+    /* The common name alone names one identifier, not two. */
+    assert_false(check("a.example.com", NULL, two, 2));
+    /* Neither the CN nor the SAN may name what the order does not. */
+    assert_false(check("x.example.com", NULL, one, 1));
+    assert_false(check("b.example.com", "DNS:a.example.com", two, 1));
+}
+
+/* RFC 8555 7.4: an identifier may be in the common name, the
+ * subjectAltName, or both. */
+static void
+test_common_name_counts(void **state)
+{
+    static const char *const one[] = {"a.example.com"};
+    static const char *const two[] = {"a.example.com", "b.example.com"};
+    (void)state;
+    assert_true(check("a.example.com", NULL, one, 1));
+    assert_true(check("A.Example.com", NULL, one, 1));
+    /* One identifier in the CN, the other in the SAN. */
+    assert_true(check("b.example.com", "DNS:a.example.com", two, 2));
 }
 
 static void
@@ -239,6 +258,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact),
         cmocka_unit_test(test_names_refused),
+        cmocka_unit_test(test_common_name_counts),
         cmocka_unit_test(test_two_extension_requests),
         cmocka_unit_test(test_malformed),
     };
