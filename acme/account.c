@@ -9,6 +9,7 @@
  * itself is the operator's to see ("catena acme eab list").
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,30 +347,68 @@ out:
     return 0;
 }
 
+/* Orders per page of an account's orders list; the rest is reached through
+ * Link rel="next" (RFC 8555 7.1.2.1). */
+#define ORDERS_PAGE 100
+
+/*
+ * orders_list answers with account |id|'s orders, newest first, from the
+ * one before order |before| on (0: from the newest). Invalid orders are
+ * left out (7.1.2.1: SHOULD NOT include them); so are orders whose stored
+ * state is stale but that are invalid by now (expired before becoming
+ * valid).
+ */
 static int
-orders_list(struct acme_req *r, int64_t id)
+orders_list(struct acme_req *r, int64_t id, int64_t before)
 {
-    struct catena_sql_param p[] = {CATENA_SQL_P_INT(id)};
+    struct catena_sql_param p[] = {
+        CATENA_SQL_P_INT(id), CATENA_SQL_P_INT(before > 0 ? before : INT64_MAX),
+        CATENA_SQL_P_INT(r->now), CATENA_SQL_P_INT(ORDERS_PAGE + 1)};
     struct catena_rows *rows = NULL;
     struct catena_err err = {0};
     json_t *arr = json_array();
-    char u[ACME_MAX_URL + 32];
+    char u[ACME_MAX_URL + 64], link[ACME_MAX_URL + 96];
+    size_t n;
 
-    /* Bounded so that a busy account cannot make one answer huge. */
     if (catena_store_exec(r->store,
                           "SELECT id FROM acme_orders WHERE account_id = $1 "
-                          "ORDER BY id DESC LIMIT 1000",
-                          p, 1, &rows, &err) != CATENA_OK) {
+                          "AND id < $2 AND (status = 'valid' OR "
+                          "(status <> 'invalid' AND expires > $3)) "
+                          "ORDER BY id DESC LIMIT $4",
+                          p, 4, &rows, &err) != CATENA_OK) {
         json_decref(arr);
         return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
     }
-    for (size_t i = 0; i < catena_rows_count(rows); i++) {
+    n = catena_rows_count(rows);
+    for (size_t i = 0; i < n && i < ORDERS_PAGE; i++) {
         acme_url(r->srv, u, sizeof(u), "/order/%lld",
                  (long long)catena_row_int(catena_rows_get(rows, i), 0));
         json_array_append_new(arr, json_string(u));
     }
+    if (n > ORDERS_PAGE) {
+        int64_t last =
+            catena_row_int(catena_rows_get(rows, ORDERS_PAGE - 1), 0);
+
+        acme_url(r->srv, u, sizeof(u), "/acct/%lld/orders/%lld",
+                 (long long)id, (long long)last);
+        snprintf(link, sizeof(link), "<%s>;rel=\"next\"", u);
+        acme_header(r, "Link", link);
+    }
     catena_rows_free(rows);
     return acme_reply_json(r, 200, json_pack("{s:o}", "orders", arr));
+}
+
+int
+acme_h_account_orders(struct acme_req *r, int64_t id, int64_t before)
+{
+    if (acme_post_verify(r, 0, 1) != 0) {
+        return 0;
+    }
+    if (r->acct.id != id) {
+        return acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
+                                  "kid does not match the account URL");
+    }
+    return orders_list(r, id, before);
 }
 
 int
@@ -388,7 +427,7 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
                                   "kid does not match the account URL");
     }
     if (list) {
-        return orders_list(r, id);
+        return orders_list(r, id, 0);
     }
     if (r->jws.payload_len == 0) {
         return account_reply(r, 200, id, r->acct.status, r->acct.contact);
@@ -398,6 +437,11 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
         return 0;
     }
     v = json_object_get(pl, "status");
+    /* The status it has already (only a valid account gets this far) is
+     * no change: clients that send the account object back whole say it. */
+    if (json_is_string(v) && strcmp(json_string_value(v), "valid") == 0) {
+        v = NULL;
+    }
     if (v != NULL) {
         struct catena_sql_param ps[] = {CATENA_SQL_P_INT(id)};
         if (!json_is_string(v) ||

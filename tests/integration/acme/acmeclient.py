@@ -832,6 +832,17 @@ def conformance(c):
     decided them, and concurrent orders replacing one certificate."""
     c.account()
     ok = True
+    # An account update that repeats the status the account has is no
+    # change; any other status but "deactivated" is refused.
+    r = c.post(c.kid, {"status": "valid",
+                       "contact": ["mailto:other@example.com"]})
+    good = r.status == 200 and r.json()["status"] == "valid" and \
+        r.json()["contact"] == ["mailto:other@example.com"]
+    print(("ok   " if good else "FAIL ") +
+          f"account update restating status valid: {r.status}")
+    ok &= good
+    ok &= expect("account update to status revoked",
+                 c.post(c.kid, {"status": "revoked"}), "malformed", 400)
     # 7.5.2: the client deactivates a pending authorization; its order is
     # invalid from then on (7.1.6).
     r = c.order(["deact.example.com"])
