@@ -354,9 +354,11 @@ out:
 /*
  * orders_list answers with account |id|'s orders, newest first, from the
  * one before order |before| on (0: from the newest). Invalid orders are
- * left out (7.1.2.1: SHOULD NOT include them); so are orders whose stored
- * state is stale but that are invalid by now (expired before becoming
- * valid).
+ * left out (7.1.2.1: SHOULD NOT include them), also those whose stored
+ * status is not brought up to date yet (that happens when an order is
+ * read): pending or ready ones that expired, or that have an
+ * authorization that is neither pending nor valid, or has expired, as
+ * acme_order_load would find (7.1.6).
  */
 static int
 orders_list(struct acme_req *r, int64_t id, int64_t before)
@@ -371,10 +373,15 @@ orders_list(struct acme_req *r, int64_t id, int64_t before)
     size_t n;
 
     if (catena_store_exec(r->store,
-                          "SELECT id FROM acme_orders WHERE account_id = $1 "
-                          "AND id < $2 AND (status = 'valid' OR "
-                          "(status <> 'invalid' AND expires > $3)) "
-                          "ORDER BY id DESC LIMIT $4",
+                          "SELECT o.id FROM acme_orders o WHERE "
+                          "o.account_id = $1 AND o.id < $2 AND (o.status IN "
+                          "('valid', 'processing') OR (o.status IN "
+                          "('pending', 'ready') AND o.expires >= $3 AND NOT "
+                          "EXISTS (SELECT 1 FROM acme_order_idents i JOIN "
+                          "acme_authzs a ON a.id = i.authz_id WHERE "
+                          "i.order_id = o.id AND (a.status NOT IN "
+                          "('pending', 'valid') OR a.expires < $3)))) "
+                          "ORDER BY o.id DESC LIMIT $4",
                           p, 4, &rows, &err) != CATENA_OK) {
         json_decref(arr);
         return acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");

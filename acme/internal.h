@@ -550,6 +550,9 @@ json_t *acme_payload_object(struct acme_req *r);
 /* Handlers (account.c, order.c, finalize.c, ari.c). */
 int acme_h_new_account(struct acme_req *r);
 int acme_h_account(struct acme_req *r, int64_t id, int orders_list);
+/* acme_h_account_orders: a later page of the account's orders list, the
+ * orders older than order |before| (the next link of the page before). */
+int acme_h_account_orders(struct acme_req *r, int64_t id, int64_t before);
 int acme_h_key_change(struct acme_req *r);
 int acme_h_new_order(struct acme_req *r);
 int acme_h_order(struct acme_req *r, int64_t id);

@@ -467,12 +467,19 @@ route(struct acme_req *r)
             if (parse_id(p + 6, &id) == 0) {
                 return acme_h_account(r, id, 0);
             }
-        } else if (strcmp(rest, "/orders") == 0 &&
+        } else if (strncmp(rest, "/orders", 7) == 0 &&
                    (size_t)(rest - (p + 6)) < sizeof(idbuf)) {
+            int64_t before = 0;
+
             memcpy(idbuf, p + 6, (size_t)(rest - (p + 6)));
             idbuf[rest - (p + 6)] = '\0';
-            if (parse_id(idbuf, &id) == 0) {
+            /* "/orders", or "/orders/<id>": the page after order <id>. */
+            if (parse_id(idbuf, &id) == 0 && rest[7] == '\0') {
                 return acme_h_account(r, id, 1);
+            }
+            if (parse_id(idbuf, &id) == 0 && rest[7] == '/' &&
+                parse_id(rest + 8, &before) == 0) {
+                return acme_h_account_orders(r, id, before);
             }
         }
     } else if (strncmp(p, "/order/", 7) == 0) {

@@ -948,6 +948,31 @@ def conformance(c):
     print(("ok   " if good else "FAIL ") +
           f"request signed with the old key: {r.status} {r.body[:120]}")
     ok &= good
+    # 7.1.2.1: the orders list leaves invalid orders out and pages with
+    # Link rel="next".
+    lc = Client(c.directory, c.ctx_file)
+    lc.ctx_file = c.ctx_file
+    lc.account()
+    made = []
+    for i in range(103):
+        r = lc.order([f"page{i}.example.com"])
+        made.append(r.headers["Location"])
+    dead = lc.order(["dead.example.com"])
+    lc.post(dead.json()["authorizations"][0], {"status": "deactivated"})
+    pages, listed, url = 0, [], lc.kid + "/orders"
+    while url and pages < 5:
+        r = lc.post(url, None)
+        pages += 1
+        listed += r.json()["orders"]
+        nxt = [v for v in (r.headers.get_all("Link") or [])
+               if 'rel="next"' in v]
+        url = nxt[0].split(">")[0].lstrip("<") if nxt else None
+    good = pages == 2 and sorted(listed) == sorted(made) and \
+        dead.headers["Location"] not in listed
+    print(("ok   " if good else "FAIL ") +
+          f"orders list: {len(listed)} orders in {pages} pages, "
+          f"the invalid one {'left out' if dead.headers['Location'] not in listed else 'listed'}")
+    ok &= good
     # RFC 9773 5: of orders replacing one certificate sent at once, one is
     # created and the others get alreadyReplaced.
     chain, _, _ = c.issue(["race-ari.example.com"])
