@@ -6,7 +6,8 @@
 # newAccount requests racing for one kid really overlap, so the race shows
 # whether a key binds once. Before that, the malformed-request corpus: its
 # replays (a newOrder sent twice at once, whose nonce use commits with the
-# order) overlap here too.
+# order) overlap here too, and so do the conformance cases' replacing
+# orders.
 CATENA=$1
 [ -x /usr/bin/python3 ] || exit 77
 command -v psql >/dev/null || { echo "no psql"; exit 77; }
@@ -26,6 +27,11 @@ acme_serve
 grep -q "^store = postgresql" "$conf" || fail "store is not PostgreSQL"
 $client "$directory" "$d/root.pem" "$http01_port" corpus ||
     { tail -50 "$tmp/serve.log"; fail "malformed corpus"; }
+# The RFC 8555 cases, among them eight orders replacing one certificate at
+# once: on PostgreSQL they overlap, and only the row lock taken in the
+# order's transaction lets exactly one through.
+$client "$directory" "$d/root.pem" "$http01_port" conformance ||
+    { tail -50 "$tmp/serve.log"; fail "RFC 8555 conformance cases"; }
 acme_require_eab
 acme_eab_client
 echo "acme corpus and EAB on PostgreSQL: passed"
