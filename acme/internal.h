@@ -90,6 +90,8 @@ enum acme_prob {
     ACME_PROB_METHOD,            /* malformed, 405 */
     ACME_PROB_UNSUPPORTED_MEDIA, /* malformed, 415 */
     ACME_PROB_CONFLICT,          /* malformed, 409 */
+    ACME_PROB_TOO_LARGE,         /* malformed, 413: body over the cap */
+    ACME_PROB_DEACTIVATED,       /* unauthorized, 401 (RFC 8555 7.3.6) */
     ACME_PROB__MAX
 };
 

@@ -45,6 +45,10 @@ static const struct prob_info prob_table[ACME_PROB__MAX] = {
     [ACME_PROB_METHOD] = {"malformed", 405},
     [ACME_PROB_UNSUPPORTED_MEDIA] = {"malformed", 415},
     [ACME_PROB_CONFLICT] = {"malformed", 409},
+    [ACME_PROB_TOO_LARGE] = {"malformed", 413},
+    /* A deactivated account's request is 401 (RFC 8555 7.3.6), while the
+     * other unauthorized cases are 403. */
+    [ACME_PROB_DEACTIVATED] = {"unauthorized", 401},
 };
 
 /* The full URNs, spelled out so that acme_prob_type returns static text. */
@@ -84,6 +88,8 @@ static const char *const prob_urn[ACME_PROB__MAX] = {
     [ACME_PROB_METHOD] = "urn:ietf:params:acme:error:malformed",
     [ACME_PROB_UNSUPPORTED_MEDIA] = "urn:ietf:params:acme:error:malformed",
     [ACME_PROB_CONFLICT] = "urn:ietf:params:acme:error:malformed",
+    [ACME_PROB_TOO_LARGE] = "urn:ietf:params:acme:error:malformed",
+    [ACME_PROB_DEACTIVATED] = "urn:ietf:params:acme:error:unauthorized",
 };
 
 const char *

@@ -211,8 +211,12 @@ post_verify(struct acme_req *r, int allow_jwk, int allow_kid, int defer)
             return -1;
         }
         if (strcmp(r->acct.status, "valid") != 0) {
-            acme_reply_problem(r, ACME_PROB_UNAUTHORIZED,
-                               "account is deactivated");
+            int deact = strcmp(r->acct.status, "deactivated") == 0;
+
+            /* RFC 8555 7.3.6: 401 for a deactivated account. */
+            acme_reply_problem(
+                r, deact ? ACME_PROB_DEACTIVATED : ACME_PROB_UNAUTHORIZED,
+                deact ? "account is deactivated" : "account is not valid");
             return -1;
         }
         key = r->acct.key;
@@ -418,97 +422,202 @@ h_new_nonce(struct acme_req *r)
     return 0;
 }
 
+/* reply_method refuses the method of |r| on a resource that accepts
+ * |allow| (RFC 9110 15.5.6: a 405 says which methods in Allow). */
+static int
+reply_method(struct acme_req *r, const char *allow, const char *detail)
+{
+    acme_header(r, "Allow", allow);
+    return acme_reply_problem(r, ACME_PROB_METHOD, detail);
+}
+
+/* The resources that only take POST (and POST-as-GET, RFC 8555 6.3). */
+enum post_res {
+    RES_NONE,
+    RES_NEW_ACCOUNT,
+    RES_NEW_ORDER,
+    RES_REVOKE,
+    RES_KEY_CHANGE,
+    RES_ACCOUNT,
+    RES_ACCOUNT_ORDERS,
+    RES_ACCOUNT_ORDERS_PAGE,
+    RES_ORDER,
+    RES_FINALIZE,
+    RES_AUTHZ,
+    RES_CHALL,
+    RES_CERT,
+};
+
+/* by_id reads "<id>" (giving |alone|) or "<id><tail>" (giving |with_tail|;
+ * |tail| may be NULL for none) in |s|; RES_NONE for anything else. */
+static enum post_res
+by_id(const char *s, const char *tail, enum post_res alone,
+      enum post_res with_tail, int64_t *id)
+{
+    const char *slash = strchr(s, '/');
+    char idbuf[24];
+
+    if (slash == NULL) {
+        return parse_id(s, id) == 0 ? alone : RES_NONE;
+    }
+    if (tail == NULL || strcmp(slash, tail) != 0 ||
+        (size_t)(slash - s) >= sizeof(idbuf)) {
+        return RES_NONE;
+    }
+    memcpy(idbuf, s, (size_t)(slash - s));
+    idbuf[slash - s] = '\0';
+    return parse_id(idbuf, id) == 0 ? with_tail : RES_NONE;
+}
+
+/* orders_page reads "/acct/<id>/orders/<before>", a later page of an
+ * account's orders list (the Link rel="next" of the page before). */
+static enum post_res
+orders_page(const char *p, int64_t *id, int64_t *before)
+{
+    const char *tail = strstr(p, "/orders/");
+    char idbuf[24];
+    size_t n;
+
+    if (strncmp(p, "/acct/", 6) != 0 || tail == NULL) {
+        return RES_NONE;
+    }
+    n = (size_t)(tail - (p + 6));
+    if (n == 0 || n >= sizeof(idbuf)) {
+        return RES_NONE;
+    }
+    memcpy(idbuf, p + 6, n);
+    idbuf[n] = '\0';
+    return parse_id(idbuf, id) == 0 && parse_id(tail + 8, before) == 0
+               ? RES_ACCOUNT_ORDERS_PAGE
+               : RES_NONE;
+}
+
+/* post_resource names the POST resource at |p| (path below the base),
+ * with its id in |*id| (and a second one, where it has one, in |*id2|);
+ * RES_NONE if there is none. */
+static enum post_res
+post_resource(const char *p, int64_t *id, int64_t *id2)
+{
+    static const struct {
+        const char *path;
+        enum post_res res;
+    } fixed[] = {
+        {"/new-account", RES_NEW_ACCOUNT},
+        {"/new-order", RES_NEW_ORDER},
+        {"/revoke-cert", RES_REVOKE},
+        {"/key-change", RES_KEY_CHANGE},
+    };
+    static const struct {
+        const char *prefix, *tail;
+        enum post_res alone, with_tail;
+    } ided[] = {
+        {"/acct/", "/orders", RES_ACCOUNT, RES_ACCOUNT_ORDERS},
+        {"/order/", "/finalize", RES_ORDER, RES_FINALIZE},
+        {"/authz/", NULL, RES_AUTHZ, RES_NONE},
+        {"/chall/", NULL, RES_CHALL, RES_NONE},
+    };
+
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        if (strcmp(p, fixed[i].path) == 0) {
+            return fixed[i].res;
+        }
+    }
+    if (orders_page(p, id, id2) == RES_ACCOUNT_ORDERS_PAGE) {
+        return RES_ACCOUNT_ORDERS_PAGE;
+    }
+    for (size_t i = 0; i < sizeof(ided) / sizeof(ided[0]); i++) {
+        size_t n = strlen(ided[i].prefix);
+
+        if (strncmp(p, ided[i].prefix, n) == 0) {
+            return by_id(p + n, ided[i].tail, ided[i].alone, ided[i].with_tail,
+                         id);
+        }
+    }
+    /* The certificate's own id is checked by its handler. */
+    return strncmp(p, "/cert/", 6) == 0 ? RES_CERT : RES_NONE;
+}
+
 /* route decides which handler serves |r| and runs it. */
 static int
 route(struct acme_req *r)
 {
-    const char *m = r->http->method, *p = r->path, *rest;
-    int is_post = strcmp(m, "POST") == 0;
+    const char *m = r->http->method, *p = r->path;
     int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-    int64_t id = 0;
+    enum post_res res;
+    int64_t id = 0, id2 = 0;
 
     if (strcmp(p, "/directory") == 0) {
         return is_get ? h_directory(r)
-                      : acme_reply_problem(r, ACME_PROB_METHOD, "use GET");
+                      : reply_method(r, "GET, HEAD", "use GET");
     }
     if (strcmp(p, "/new-nonce") == 0) {
         return is_get ? h_new_nonce(r)
-                      : acme_reply_problem(r, ACME_PROB_METHOD,
-                                           "use HEAD or GET");
+                      : reply_method(r, "GET, HEAD", "use HEAD or GET");
     }
     if (strncmp(p, "/renewal-info/", 14) == 0) {
         return is_get ? acme_h_renewal_info(r, p + 14)
-                      : acme_reply_problem(r, ACME_PROB_METHOD, "use GET");
+                      : reply_method(r, "GET, HEAD", "use GET");
     }
-    if (!is_post) {
-        if (is_get) {
-            /* Every other resource is read with POST-as-GET (6.3). */
-            return acme_reply_problem(r, ACME_PROB_METHOD,
-                                      "use POST-as-GET");
-        }
-        return acme_reply_problem(r, ACME_PROB_METHOD, "method not allowed");
+    res = post_resource(p, &id, &id2);
+    if (res == RES_NONE) {
+        return acme_reply_problem(r, ACME_PROB_NOT_FOUND, "no such resource");
     }
-    if (strcmp(p, "/new-account") == 0) {
+    if (strcmp(m, "POST") != 0) {
+        /* Every other resource is read with POST-as-GET (6.3). */
+        return reply_method(r, "POST",
+                            is_get ? "use POST-as-GET" : "method not allowed");
+    }
+    switch (res) {
+    case RES_NEW_ACCOUNT:
         return acme_h_new_account(r);
-    }
-    if (strcmp(p, "/new-order") == 0) {
+    case RES_NEW_ORDER:
         return acme_h_new_order(r);
-    }
-    if (strcmp(p, "/revoke-cert") == 0) {
+    case RES_REVOKE:
         return acme_h_revoke(r);
-    }
-    if (strcmp(p, "/key-change") == 0) {
+    case RES_KEY_CHANGE:
         return acme_h_key_change(r);
-    }
-    if (strncmp(p, "/acct/", 6) == 0) {
-        char idbuf[24];
-        rest = strchr(p + 6, '/');
-        if (rest == NULL) {
-            if (parse_id(p + 6, &id) == 0) {
-                return acme_h_account(r, id, 0);
-            }
-        } else if (strncmp(rest, "/orders", 7) == 0 &&
-                   (size_t)(rest - (p + 6)) < sizeof(idbuf)) {
-            int64_t before = 0;
-
-            memcpy(idbuf, p + 6, (size_t)(rest - (p + 6)));
-            idbuf[rest - (p + 6)] = '\0';
-            /* "/orders", or "/orders/<id>": the page after order <id>. */
-            if (parse_id(idbuf, &id) == 0 && rest[7] == '\0') {
-                return acme_h_account(r, id, 1);
-            }
-            if (parse_id(idbuf, &id) == 0 && rest[7] == '/' &&
-                parse_id(rest + 8, &before) == 0) {
-                return acme_h_account_orders(r, id, before);
-            }
-        }
-    } else if (strncmp(p, "/order/", 7) == 0) {
-        char idbuf[24];
-        rest = strchr(p + 7, '/');
-        if (rest == NULL) {
-            if (parse_id(p + 7, &id) == 0) {
-                return acme_h_order(r, id);
-            }
-        } else if (strcmp(rest, "/finalize") == 0 &&
-                   (size_t)(rest - (p + 7)) < sizeof(idbuf)) {
-            memcpy(idbuf, p + 7, (size_t)(rest - (p + 7)));
-            idbuf[rest - (p + 7)] = '\0';
-            if (parse_id(idbuf, &id) == 0) {
-                return acme_h_finalize(r, id);
-            }
-        }
-    } else if (strncmp(p, "/authz/", 7) == 0) {
-        if (parse_id(p + 7, &id) == 0) {
-            return acme_h_authz(r, id);
-        }
-    } else if (strncmp(p, "/chall/", 7) == 0) {
-        if (parse_id(p + 7, &id) == 0) {
-            return acme_h_challenge(r, id);
-        }
-    } else if (strncmp(p, "/cert/", 6) == 0) {
+    case RES_ACCOUNT:
+        return acme_h_account(r, id, 0);
+    case RES_ACCOUNT_ORDERS:
+        return acme_h_account(r, id, 1);
+    case RES_ACCOUNT_ORDERS_PAGE:
+        return acme_h_account_orders(r, id, id2);
+    case RES_ORDER:
+        return acme_h_order(r, id);
+    case RES_FINALIZE:
+        return acme_h_finalize(r, id);
+    case RES_AUTHZ:
+        return acme_h_authz(r, id);
+    case RES_CHALL:
+        return acme_h_challenge(r, id);
+    case RES_CERT:
         return acme_h_cert(r, p + 6);
+    case RES_NONE:
+        break;
     }
     return acme_reply_problem(r, ACME_PROB_NOT_FOUND, "no such resource");
+}
+
+/* reply_headers adds what every ACME answer carries, error answers
+ * included (RFC 8555 6.5 and 7.1): a fresh nonce (a badNonce retry needs
+ * it) and the directory link. Returns 0. */
+static int
+reply_headers(struct acme_req *r)
+{
+    struct catena_err err = {0};
+    char nonce[ACME_MAX_NONCE], link[ACME_MAX_URL + 32];
+    char hdr[ACME_MAX_URL + 48];
+
+    if (acme_nonce_new(&r->srv->nonce_key, r->srv->nonce_lifetime, nonce,
+                       &err) == CATENA_OK) {
+        acme_header(r, "Replay-Nonce", nonce);
+    } else {
+        CATENA_ERROR("acme: nonce: %s", err.msg);
+    }
+    acme_url(r->srv, link, sizeof(link), "/directory");
+    snprintf(hdr, sizeof(hdr), "<%s>;rel=\"index\"", link);
+    acme_header(r, "Link", hdr);
+    return 0;
 }
 
 /* acme_dispatch is the catena_http_handler for everything under base_path. */
@@ -522,7 +631,6 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     struct acme_srv *srv = ctx;
     struct acme_req r;
     struct catena_err err = {0};
-    char nonce[ACME_MAX_NONCE], link[ACME_MAX_URL + 32];
     size_t bl = strlen(srv->base_path);
 
     memset(&r, 0, sizeof(r));
@@ -530,17 +638,25 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
     r.http = req;
     r.resp = resp;
     r.now = acme_now();
+    if (req->over_cap) {
+        /* The listener dropped the body (and wants a 413): nothing to
+         * read from the store. */
+        acme_reply_problem(&r, ACME_PROB_TOO_LARGE,
+                           "the request body is too large");
+        return reply_headers(&r);
+    }
     r.store = acme_srv_store(srv, &err);
     if (r.store == NULL) {
         CATENA_ERROR("acme: store: %s", err.msg);
         acme_chall_wait_free(req->resumed);
-        return acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL,
-                                  "store unavailable");
+        acme_reply_problem(&r, ACME_PROB_SERVER_INTERNAL, "store unavailable");
+        return reply_headers(&r);
     }
     /* One snapshot for the request's reads until its first write (see
      * store.h): a request reads about eight times. */
     catena_store_read_begin(r.store);
-    if (strncmp(req->path, srv->base_path, bl) != 0 || strlen(req->path) > ACME_MAX_URL) {
+    if (strncmp(req->path, srv->base_path, bl) != 0 ||
+        strlen(req->path) > ACME_MAX_URL) {
         acme_reply_problem(&r, ACME_PROB_NOT_FOUND, "no such resource");
     } else {
         r.path = req->path + bl;
@@ -561,19 +677,5 @@ acme_dispatch(void *ctx, const struct catena_http_request *req,
         /* Answered when the listener calls again (req->resumed). */
         return CATENA_HTTP_PARKED;
     }
-    /* RFC 8555 6.5 and 7.1: every response carries a fresh nonce and the
-     * directory link, error answers included (a badNonce retry needs it). */
-    if (acme_nonce_new(&srv->nonce_key, srv->nonce_lifetime, nonce, &err) ==
-        CATENA_OK) {
-        acme_header(&r, "Replay-Nonce", nonce);
-    } else {
-        CATENA_ERROR("acme: nonce: %s", err.msg);
-    }
-    acme_url(srv, link, sizeof(link), "/directory");
-    {
-        char l2[ACME_MAX_URL + 48];
-        snprintf(l2, sizeof(l2), "<%s>;rel=\"index\"", link);
-        acme_header(&r, "Link", l2);
-    }
-    return 0;
+    return reply_headers(&r);
 }

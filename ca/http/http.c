@@ -2,9 +2,11 @@
  * http.c - catena_http_* over libmicrohttpd.
  *
  * MHD runs its own thread pool (internal polling threads). Each request
- * body is accumulated up to a cap (over it: 413 without reading further),
- * idle connections time out so a silent client cannot pin a worker, and
- * routes are matched by longest path prefix, then by method (404 / 405).
+ * body is accumulated up to a cap (over it: 413, which the route's handler
+ * may word; the rest of the body is read and dropped, within a bound, so
+ * that the client gets the answer), idle connections time out so a silent
+ * client cannot pin a worker, and routes are matched by longest path
+ * prefix, then by method (404 / 405 with Allow).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +37,15 @@
 #define CONN_TIMEOUT_S 10u
 #define MAX_CONNECTIONS 1024u
 #define MAX_PEM_FILE (256u * 1024u)
+/*
+ * How much of a body over the cap is still read (and dropped) before the
+ * 413: MHD closes a connection whose body it has not read, and a client
+ * still sending then gets a reset instead of the answer. Beyond this the
+ * connection is closed without one.
+ */
+#define MAX_DRAIN (1024u * 1024u)
+/* Room for the Allow header of a 405: a few method names. */
+#define ALLOW_LEN 128
 /* How long a stop waits for unparked requests to be answered. */
 #define PARKED_DRAIN_MS 5000
 
@@ -54,6 +66,7 @@ struct catena_http_server {
     char *key_pem;
     unsigned num_threads;
     size_t max_body;
+    size_t max_read;   /* max_body + MAX_DRAIN: the most read of a body */
     struct route routes[MAX_ROUTES];
     size_t num_routes;
     /* Requests parked at some point and not yet completed: a stop waits
@@ -70,7 +83,8 @@ struct req_ctx {
     size_t body_len;
     size_t body_cap;
     size_t declared;   /* Content-Length, already checked against the cap */
-    int too_big;
+    size_t received;   /* body bytes read, kept or dropped; <= max_read */
+    int too_big;       /* over the cap: the body is dropped */
     int parked;        /* catena_http_park was called in this handler call */
     int counted;       /* counted in the server's num_parked */
     struct catena_http_server *srv;
@@ -241,6 +255,9 @@ catena_http_server_new(const struct catena_http_options *opts,
         srv->num_threads = 256;
     }
     srv->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    srv->max_read = srv->max_body > SIZE_MAX - MAX_DRAIN
+                        ? SIZE_MAX
+                        : srv->max_body + MAX_DRAIN;
     if ((opts->tls_cert_file != NULL) != (opts->tls_key_file != NULL)) {
         rc = catena_err_set(err, CATENA_ERR_CONFIG,
                             "TLS needs both a certificate and a key");
@@ -270,8 +287,11 @@ out:
     return rc;
 }
 
+/* send_simple answers |status| with |text|; |allow| (may be NULL) is the
+ * Allow header a 405 must carry (RFC 9110 15.5.6). */
 static enum MHD_Result
-send_simple(struct MHD_Connection *conn, unsigned status, const char *text)
+send_simple(struct MHD_Connection *conn, unsigned status, const char *text,
+            const char *allow)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
@@ -281,53 +301,88 @@ send_simple(struct MHD_Connection *conn, unsigned status, const char *text)
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    if (allow != NULL &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
     ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
+static int
+method_ok(const struct route *r, const char *method)
+{
+    return r->method == NULL || strcmp(r->method, method) == 0 ||
+           (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+}
+
+/* allow_add appends |m| to the list |allow| unless it is there already
+ * (or would not fit). */
+static void
+allow_add(char *allow, size_t len, const char *m)
+{
+    size_t used = strlen(allow), n = strlen(m);
+
+    for (const char *p = allow; (p = strstr(p, m)) != NULL; p += n) {
+        if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0')) {
+            return;
+        }
+    }
+    if (used + n + 3 <= len) {
+        snprintf(allow + used, len - used, "%s%s", used > 0 ? ", " : "", m);
+    }
+}
+
+/*
+ * find_route returns the route for |method| on |path|: the longest
+ * matching prefix wins, then the method (a GET route serves HEAD too; of
+ * equal routes the last added). NULL if none; then |allow| (ALLOW_LEN
+ * bytes) is empty if no prefix matches (404), or lists the methods of the
+ * longest prefix (405): /acme/x with POST only is a 405, not "/" 's page.
+ */
 static const struct route *
 find_route(const struct catena_http_server *srv, const char *method,
-           const char *path, int *method_mismatch)
+           const char *path, char *allow)
 {
     const struct route *best = NULL;
-    size_t best_len = 0;
-    int any_prefix = 0;
+    size_t longest = 0;
 
-    *method_mismatch = 0;
+    allow[0] = '\0';
     for (size_t i = 0; i < srv->num_routes; i++) {
         const struct route *r = &srv->routes[i];
 
-        if (strncmp(path, r->prefix, r->prefix_len) != 0) {
-            continue;
+        if (strncmp(path, r->prefix, r->prefix_len) == 0 &&
+            r->prefix_len > longest) {
+            longest = r->prefix_len;
         }
-        if (r->prefix_len < best_len) {
-            continue;
-        }
-        if (r->method != NULL && strcmp(r->method, method) != 0 &&
-            !(strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-            if (r->prefix_len >= best_len) {
-                any_prefix = 1;
-            }
-            continue;
-        }
-        best = r;
-        best_len = r->prefix_len;
     }
-    /* A longer prefix that only failed on the method wins over a shorter
-     * one that matched: /acme/x with POST only is a 405, not "/" 's page. */
-    if (any_prefix) {
-        for (size_t i = 0; i < srv->num_routes; i++) {
-            const struct route *r = &srv->routes[i];
+    for (size_t i = 0; longest > 0 && i < srv->num_routes; i++) {
+        const struct route *r = &srv->routes[i];
 
-            if (strncmp(path, r->prefix, r->prefix_len) == 0 &&
-                r->prefix_len > best_len) {
-                *method_mismatch = 1;
-                return NULL;
+        if (r->prefix_len == longest &&
+            strncmp(path, r->prefix, r->prefix_len) == 0 &&
+            method_ok(r, method)) {
+            best = r;
+        }
+    }
+    if (best != NULL || longest == 0) {
+        return best;
+    }
+    for (size_t i = 0; i < srv->num_routes; i++) {
+        const struct route *r = &srv->routes[i];
+
+        /* A route for any method (NULL) would have matched. */
+        if (r->prefix_len == longest &&
+            strncmp(path, r->prefix, r->prefix_len) == 0) {
+            allow_add(allow, ALLOW_LEN, r->method);
+            if (strcmp(r->method, "GET") == 0) {
+                allow_add(allow, ALLOW_LEN, "HEAD");
             }
         }
     }
-    return best;
+    return NULL;
 }
 
 static void
@@ -350,14 +405,15 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
     const struct route *route;
     const union MHD_ConnectionInfo *ci;
     char addr[NI_MAXHOST] = "";
-    int mismatch = 0;
+    char allow[ALLOW_LEN];
     int hret;
     enum MHD_Result ret;
 
-    route = find_route(srv, method, url, &mismatch);
+    route = find_route(srv, method, url, allow);
     if (route == NULL) {
-        return mismatch ? send_simple(conn, 405, "method not allowed\n")
-                        : send_simple(conn, 404, "not found\n");
+        return allow[0] != '\0'
+                   ? send_simple(conn, 405, "method not allowed\n", allow)
+                   : send_simple(conn, 404, "not found\n", NULL);
     }
     ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci != NULL && ci->client_addr != NULL) {
@@ -376,6 +432,7 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
     req.path = url;
     req.body = rc->body;
     req.body_len = rc->body_len;
+    req.over_cap = rc->too_big;
     req.remote_addr = addr;
     req.conn = conn;
     req.priv = rc;
@@ -394,9 +451,15 @@ dispatch(struct catena_http_server *srv, struct MHD_Connection *conn,
         response_clear(&resp);
         return MHD_YES;
     }
+    /* A handler that did not look at over_cap has answered as if the
+     * request were empty: that answer is not sent. */
+    if (rc->too_big && (hret != 0 || resp.status != 413)) {
+        response_clear(&resp);
+        return send_simple(conn, 413, "request body too large\n", NULL);
+    }
     if (hret != 0 || resp.status < 100 || resp.status > 599) {
         response_clear(&resp);
-        return send_simple(conn, 500, "internal error\n");
+        return send_simple(conn, 500, "internal error\n", NULL);
     }
     /* MHD frees the body with free() once sent. */
     r = MHD_create_response_from_buffer(resp.body_len,
@@ -450,6 +513,18 @@ catena_http_unpark(struct catena_http_ticket *ticket)
     MHD_resume_connection((struct MHD_Connection *)ticket);
 }
 
+/* expects_continue: the client waits for "100 Continue" before sending
+ * its body (MHD sends that only to HTTP/1.1 clients). */
+static int
+expects_continue(struct MHD_Connection *conn, const char *version)
+{
+    const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_EXPECT);
+
+    return e != NULL && strcasecmp(e, "100-continue") == 0 &&
+           strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
@@ -458,11 +533,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     struct catena_http_server *srv = cls;
     struct req_ctx *rc = *con_cls;
 
-    (void)version;
     if (rc == NULL) {
         const char *cl = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t declared = 0;
+        int unreadable = 0;
 
         rc = calloc(1, sizeof(*rc));
         if (rc == NULL) {
@@ -470,19 +545,38 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         }
         rc->srv = srv;
         *con_cls = rc;
-        /* Refuse a declared oversize body before reading any of it. */
-        if (cl != NULL && (catena_parse_int64(cl, 0, INT64_MAX, &declared) != CATENA_OK ||
-                           (uint64_t)declared > srv->max_body)) {
-            rc->too_big = 1;
-            return send_simple(conn, 413, "request body too large\n");
+        /* MHD has checked the syntax; beyond INT64_MAX is over any cap. */
+        if (cl != NULL &&
+            catena_parse_int64(cl, 0, INT64_MAX, &declared) != CATENA_OK) {
+            unreadable = 1;
         }
-        rc->declared = (size_t)declared;
+        if (unreadable || (uint64_t)declared > srv->max_body) {
+            rc->too_big = 1;
+            /* Answered at once, before any of the body, if the client
+             * has sent none yet (it waits for 100-continue, which an
+             * answer now replaces) or announces more than is worth
+             * reading; MHD then closes the connection. Otherwise the
+             * body is dropped as it comes and answered at its end. */
+            if (unreadable || (uint64_t)declared > srv->max_read ||
+                expects_continue(conn, version)) {
+                return dispatch(srv, conn, url, method, rc);
+            }
+        }
+        rc->declared = rc->too_big ? 0 : (size_t)declared;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
 
         *upload_data_size = 0;
+        if (n > srv->max_read - rc->received) {
+            /* MHD cannot queue an answer in the middle of a body. */
+            CATENA_INFO("http: closing a connection sending more than %zu "
+                        "bytes of body",
+                        srv->max_read);
+            return MHD_NO;
+        }
+        rc->received += n;
         if (rc->too_big || n > srv->max_body - rc->body_len) {
             rc->too_big = 1;
             free(rc->body);
@@ -517,9 +611,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         memcpy(rc->body + rc->body_len, upload_data, n);
         rc->body_len += n;
         return MHD_YES;
-    }
-    if (rc->too_big) {
-        return send_simple(conn, 413, "request body too large\n");
     }
     return dispatch(srv, conn, url, method, rc);
 }

@@ -24,6 +24,7 @@ struct catena_http_request {
     void *conn;               /* for catena_http_request_header */
     void *resumed;            /* see catena_http_park; NULL otherwise */
     void *priv;               /* the listener's own per-request state */
+    int over_cap;             /* the body went over the cap: see below */
 };
 
 struct catena_http_header {
@@ -44,6 +45,13 @@ struct catena_http_response {
  * A handler returns 0 after filling |resp|, CATENA_HTTP_PARKED after
  * catena_http_park; anything else makes the server answer 500 without a
  * body.
+ *
+ * A request whose body is larger than the cap still reaches its route's
+ * handler, with req->over_cap set and no body, so that a service can
+ * refuse it in its own format (ACME: a problem document with its nonce).
+ * Such a call must not act on the request nor park it. Its answer is sent
+ * only if its status is 413; any other (a handler that does not look at
+ * over_cap) is replaced by the listener's plain 413.
  */
 #define CATENA_HTTP_PARKED 2
 typedef int (*catena_http_handler)(void *ctx,

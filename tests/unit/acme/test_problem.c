@@ -18,6 +18,15 @@ test_types_and_statuses(void **state)
                         "urn:ietf:params:acme:error:badNonce");
     assert_int_equal(acme_prob_status(ACME_PROB_BAD_NONCE), 400);
     assert_int_equal(acme_prob_status(ACME_PROB_UNAUTHORIZED), 403);
+    /* RFC 8555 7.3.6: a deactivated account's request is 401, of the same
+     * type as the other unauthorized cases (403); a body over the cap is
+     * a malformed request with 413. */
+    assert_int_equal(acme_prob_status(ACME_PROB_DEACTIVATED), 401);
+    assert_int_equal(acme_prob_status(ACME_PROB_TOO_LARGE), 413);
+    assert_string_equal(acme_prob_type(ACME_PROB_DEACTIVATED),
+                        acme_prob_type(ACME_PROB_UNAUTHORIZED));
+    assert_string_equal(acme_prob_type(ACME_PROB_TOO_LARGE),
+                        acme_prob_type(ACME_PROB_MALFORMED));
     assert_int_equal(acme_prob_status(ACME_PROB_ORDER_NOT_READY), 403);
     assert_int_equal(acme_prob_status(ACME_PROB_ALREADY_REPLACED), 409);
     assert_string_equal(acme_prob_type(ACME_PROB_ALREADY_REPLACED),
