@@ -273,7 +273,14 @@ acme_h_new_account(struct acme_req *r)
             acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
             goto out;
         }
-        account_reply(r, 200, id, a.status, a.contact);
+        /* 7.3.6: a request from a deactivated account is answered 401,
+         * this one included (the key is the account's). */
+        if (strcmp(a.status, "valid") != 0) {
+            acme_reply_problem(r, ACME_PROB_DEACTIVATED,
+                               "the account of this key is deactivated");
+        } else {
+            account_reply(r, 200, id, a.status, a.contact);
+        }
         acme_account_clear(&a);
         goto out;
     }

@@ -523,6 +523,9 @@ def http_layer(c):
                  "unauthorized", 401)
     ok &= expect("deactivated account, newOrder", d.order(["h.example.com"]),
                  "unauthorized", 401)
+    ok &= expect("deactivated account's key, newAccount", d.post(
+        d.dir["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True),
+        "unauthorized", 401)
     return ok
 
 
