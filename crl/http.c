@@ -60,6 +60,17 @@ plain(struct catena_http_response *resp, int status, const char *text)
                                      strlen(text));
 }
 
+/* not_allowed answers 405 with the methods the resource takes (RFC 9110
+ * 15.5.6: a 405 MUST carry Allow). */
+static int
+not_allowed(struct catena_http_response *resp, const char *allow)
+{
+    if (catena_http_response_header(resp, "Allow", allow) != 0) {
+        return -1;
+    }
+    return plain(resp, 405, "method not allowed\n");
+}
+
 /* name_ok accepts configured issuer names only: [A-Za-z0-9_-]. */
 static int
 name_ok(const char *s, size_t len)
@@ -124,7 +135,7 @@ crl_handler(void *ctx, const struct catena_http_request *req,
     int rc = 0;
 
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        return plain(resp, 405, "method not allowed\n");
+        return not_allowed(resp, "GET, HEAD");
     }
     if (slash == NULL || !name_ok(p, (size_t)(slash - p)) ||
         (dot = strchr(slash + 1, '.')) == NULL || strcmp(dot, ".crl") != 0 ||
@@ -187,7 +198,7 @@ ca_handler(void *ctx, const struct catena_http_request *req,
     size_t len = 0;
 
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        return plain(resp, 405, "method not allowed\n");
+        return not_allowed(resp, "GET, HEAD");
     }
     if (dot == NULL || strcmp(dot, ".der") != 0 ||
         !name_ok(p, (size_t)(dot - p))) {
@@ -300,7 +311,7 @@ ocsp_handler(void *ctx, const struct catena_http_request *req,
             der_len = (size_t)n;
         }
     } else {
-        return plain(resp, 405, "method not allowed\n");
+        return not_allowed(resp, "GET, HEAD, POST");
     }
     if (catena_http_request_header(req, "Content-Length") != NULL &&
         der_len > OCSP_MAX_REQUEST) {

@@ -145,6 +145,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-Modified-Since: $lm" \
 [ "$code" = 304 ] || fail "If-Modified-Since gave $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/crl/tls/99.crl")
 [ "$code" = 404 ] || fail "missing shard gave $code"
+# A method a resource does not take: 405 with Allow (RFC 9110 15.5.6).
+for m in "PUT /crl/tls/$shard.crl GET, HEAD" "DELETE /ca/tls.der GET, HEAD" \
+    "PUT /ocsp GET, HEAD, POST"; do
+    verb=${m%% *}; rest=${m#* }; path=${rest%% *}; allow=${rest#* }
+    curl -s -o /dev/null -D "$tmp/405.hdr" -X "$verb" "$base$path"
+    tr -d '\r' <"$tmp/405.hdr" | head -1 | grep -q ' 405' ||
+        fail "$verb $path: $(head -1 "$tmp/405.hdr")"
+    tr -d '\r' <"$tmp/405.hdr" | grep -qi "^allow: $allow\$" ||
+        fail "$verb $path: no 'Allow: $allow'"
+done
 curl -sf -D "$tmp/ca.hdr" -o "$tmp/tls.der" "$base/ca/tls.der" ||
     fail "GET CA"
 openssl x509 -in "$d/tls.pem" -outform DER -out "$tmp/tls.want.der"
