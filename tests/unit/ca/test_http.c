@@ -47,6 +47,25 @@ fixed(void *ctx, const struct catena_http_request *req,
                                      strlen(ctx));
 }
 
+/* capped answers an over-cap request itself, as the ACME service does
+ * (its own 413 with its own headers); other requests like echo. */
+static int
+capped(void *ctx, const struct catena_http_request *req,
+       struct catena_http_response *resp)
+{
+    static const char text[] = "own 413\n";
+
+    if (!req->over_cap) {
+        return echo(ctx, req, resp);
+    }
+    if (req->body_len != 0 ||
+        catena_http_response_header(resp, "X-Own", "yes") != 0) {
+        return -1;
+    }
+    return catena_http_response_body(resp, 413, "text/plain", text,
+                                     sizeof(text) - 1);
+}
+
 static int
 broken(void *ctx, const struct catena_http_request *req,
        struct catena_http_response *resp)
@@ -125,6 +144,9 @@ start(void)
     assert_int_equal(catena_http_route(srv, NULL, "/broken", broken, NULL,
                                        &err),
                      CATENA_OK);
+    assert_int_equal(catena_http_route(srv, "POST", "/capped", capped, NULL,
+                                       &err),
+                     CATENA_OK);
     assert_int_equal(catena_http_server_start(srv, &err), CATENA_OK);
     /* too late for routes */
     assert_int_not_equal(catena_http_route(srv, NULL, "/late", broken, NULL,
@@ -162,6 +184,8 @@ test_routes(void **state)
     assert_int_equal(roundtrip(port, GET("/echo"), strlen(GET("/echo")), resp,
                                sizeof(resp)),
                      405);
+    /* RFC 9110 15.5.6: a 405 says which methods the resource takes. */
+    assert_non_null(strstr(resp, "\r\nAllow: POST\r\n"));
     assert_int_equal(roundtrip(port, GET("/broken"), strlen(GET("/broken")),
                                resp, sizeof(resp)),
                      500);
@@ -200,6 +224,18 @@ test_body_and_cap(void **state)
                  2000, body);
     assert_int_equal(roundtrip(port, req, (size_t)n, resp, sizeof(resp)),
                      413);
+    /* echo does not look at over_cap: its 200 is replaced by the plain 413. */
+    assert_null(strstr(resp, "X-Method"));
+    /* A handler that answers an over-cap request itself is heard, after
+     * the listener read the body it did not keep (the client gets the
+     * answer rather than a reset). */
+    n = snprintf(req, sizeof(req),
+                 "POST /capped HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Content-Length: 2000\r\n\r\n%.*s", 2000, body);
+    assert_int_equal(roundtrip(port, req, (size_t)n, resp, sizeof(resp)),
+                     413);
+    assert_non_null(strstr(resp, "X-Own: yes"));
+    assert_non_null(strstr(resp, "own 413"));
     /* malformed Content-Length */
     n = snprintf(req, sizeof(req),
                  "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
