@@ -464,10 +464,32 @@ acme_h_account(struct acme_req *r, int64_t id, int list)
                                "status may only be set to deactivated");
             goto out;
         }
-        if (catena_store_exec(r->store,
-                             "UPDATE acme_accounts SET status = "
-                             "'deactivated' WHERE id = $1",
-                             ps, 1, NULL, &err) != CATENA_OK) {
+        /* RFC 8555 7.3.6: the server SHOULD cancel what the account has
+         * under way: its unfinished orders become invalid and its pending
+         * authorizations deactivated, with the account, at once. */
+        static const char *const deactivate[] = {
+            "UPDATE acme_accounts SET status = 'deactivated' WHERE id = $1",
+            "UPDATE acme_orders SET status = 'invalid' WHERE account_id = $1 "
+            "AND status IN ('pending', 'ready')",
+            "UPDATE acme_authzs SET status = 'deactivated' WHERE "
+            "account_id = $1 AND status = 'pending'",
+        };
+        enum catena_rc rc = CATENA_OK;
+
+        if (acme_req_tx_begin(r) != 0) {
+            goto out;
+        }
+        for (size_t i = 0; rc == CATENA_OK && i < 3; i++) {
+            rc = catena_store_exec(r->store, deactivate[i], ps, 1, NULL, &err);
+        }
+        if (rc != CATENA_OK) {
+            acme_req_tx_rollback(r);
+        } else {
+            rc = acme_req_tx_commit(r, &err);
+        }
+        if (rc != CATENA_OK) {
+            CATENA_ERROR("acme: deactivating account %lld: %s", (long long)id,
+                         err.msg);
             acme_reply_problem(r, ACME_PROB_SERVER_INTERNAL, "store error");
             goto out;
         }

@@ -29,7 +29,7 @@ $client "$directory" "$d/root.pem" "$http01_port" corpus ||
 kill -0 "$serve_pid" || fail "server died during the corpus"
 $client "$directory" "$d/root.pem" "$http01_port" ari "$db" ||
     { tail -50 "$tmp/serve.log"; fail "ARI"; }
-$client "$directory" "$d/root.pem" "$http01_port" conformance ||
+$client "$directory" "$d/root.pem" "$http01_port" conformance "$db" ||
     { tail -50 "$tmp/serve.log"; fail "RFC 8555 conformance cases"; }
 
 # Challenge answers that wait for their validation; the second run stops

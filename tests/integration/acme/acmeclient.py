@@ -944,7 +944,7 @@ def posted_at_once(c, url, bodies):
     return got
 
 
-def conformance(c):
+def conformance(c, db=None):
     """RFC 8555 points a review found broken: authorization deactivation,
     revocation with the certificate's key blocking the key whatever the
     reason, names the CA never issues for refused at newOrder, a CSR naming
@@ -1094,6 +1094,27 @@ def conformance(c):
           f"orders list: {len(listed)} orders in {pages} pages, "
           f"the invalid one {'left out' if dead.headers['Location'] not in listed else 'listed'}")
     ok &= good
+    # 7.3.6: deactivating an account cancels what it has under way: its
+    # pending order becomes invalid, its pending authorization deactivated
+    # (read from the store: the account itself can read nothing any more).
+    if db is not None:
+        d = Client(c.directory, c.ctx_file)
+        d.account()
+        r = d.order(["gone.example.com"])
+        oid = int(r.headers["Location"].rsplit("/", 1)[1])
+        aid = int(r.json()["authorizations"][0].rsplit("/", 1)[1])
+        r = d.post(d.kid, {"status": "deactivated"})
+        con = sqlite3.connect(db, timeout=10)
+        got = (con.execute("SELECT status FROM acme_orders WHERE id = ?",
+                           (oid,)).fetchone()[0],
+               con.execute("SELECT status FROM acme_authzs WHERE id = ?",
+                           (aid,)).fetchone()[0])
+        con.close()
+        good = r.status == 200 and got == ("invalid", "deactivated")
+        print(("ok   " if good else "FAIL ") +
+              f"account deactivated ({r.status}): its order and "
+              f"authorization {got}")
+        ok &= good
     # RFC 9773 5: of orders replacing one certificate sent at once, one is
     # created and the others get alreadyReplaced.
     chain, _, _ = c.issue(["race-ari.example.com"])
@@ -1125,7 +1146,7 @@ def main():
         elif cmd == "ari":
             ok = ari(c, sys.argv[5])
         elif cmd == "conformance":
-            ok = conformance(c)
+            ok = conformance(c, sys.argv[5] if len(sys.argv) > 5 else None)
         elif cmd == "eab":
             ok = eab(c, sys.argv[5:9])
         elif cmd == "eab-optional":
