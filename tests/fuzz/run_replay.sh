@@ -21,6 +21,10 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$tmp/k.pem" -subj / -outform DER -out "$tmp/csr-ec.der" 2>/dev/null
 openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/k2.pem" \
     -subj /CN=x -outform DER -out "$tmp/csr-rsa.der" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/k3.pem" -subj /CN=a.example.com \
+    -addext "subjectAltName=DNS:a.example.com,DNS:b.example.com,IP:198.51.101.7" \
+    -outform DER -out "$tmp/csr-san.der" 2>/dev/null
 "$CATENA" crl publish --config "$tmp/ca/catena.conf" >/dev/null 2>&1 || fail "crl publish"
 mkdir "$tmp/crls"
 "$CATENA" crl export --config "$tmp/ca/catena.conf" --dir "$tmp/crls" >/dev/null 2>&1 || fail "crl export"
