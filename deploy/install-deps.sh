@@ -20,7 +20,7 @@ libcmocka-dev
 libseccomp-dev
 strace time jq
 clang libclang-rt-14-dev
-certbot lego pebble wrk nsd
+certbot lego uacme dehydrated pebble wrk nsd
 python3 python3-grpcio python3-cryptography python3-acme python3-protobuf
 "
 

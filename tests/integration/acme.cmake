@@ -1,6 +1,7 @@
 # Integration tests of the ACME server (acme/): a real "catena serve" over
-# HTTPS with the test client, certbot and lego. Included by CMakeLists.txt.
-foreach(part client certbot lego)
+# HTTPS with the test client, certbot, lego, uacme and dehydrated
+# (acme_uacme.sh runs both). Included by CMakeLists.txt.
+foreach(part client certbot lego uacme)
     add_test(NAME integration_acme_${part}
         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/acme_${part}.sh
             $<TARGET_FILE:catena>)

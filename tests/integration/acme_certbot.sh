@@ -56,14 +56,8 @@ echo "certbot renew: ok"
 cb revoke --cert-path "$live/cert.pem" --reason keycompromise \
     --no-delete-after-revoke >"$tmp/cb4.log" 2>&1 ||
     { cat "$tmp/cb4.log"; tail -30 "$tmp/serve.log"; fail "certbot revoke"; }
-serial=$(echo "$new" | cut -d= -f2 | tr 'A-F' 'a-f')
-/usr/bin/python3 - "$db" "$serial" <<'EOP' || fail "revocation not stored"
-import sqlite3, sys
-r = sqlite3.connect(sys.argv[1]).execute(
-    "SELECT status FROM certificates WHERE serial = ? OR serial = ?",
-    (sys.argv[2], "00" + sys.argv[2])).fetchone()
-sys.exit(0 if r and r[0] == 2 else 1)
-EOP
+acme_cert_status "$(echo "$new" | cut -d= -f2)" 2 ||
+    fail "revocation not stored"
 echo "certbot revoke: ok"
 
 # External Account Binding required: a new account needs a key from

@@ -170,3 +170,16 @@ acme_check_chain() {
     "$CATENA" lint "$1.leaf" >"$1.lint" 2>&1 ||
         { cat "$1.lint"; fail "catena lint $1"; }
 }
+
+# acme_cert_status SERIAL STATUS: succeeds when the store ($db) holds the
+# certificate with hex SERIAL (as openssl prints it; a leading 00 may be
+# stored) in STATUS (1 issued, 2 revoked).
+acme_cert_status() {
+    /usr/bin/python3 - "$db" "$(echo "$1" | tr 'A-F' 'a-f')" "$2" <<'EOP'
+import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT status FROM certificates WHERE serial = ? OR serial = ?",
+    (sys.argv[2], "00" + sys.argv[2])).fetchone()
+sys.exit(0 if r and r[0] == int(sys.argv[3]) else 1)
+EOP
+}
