@@ -546,7 +546,7 @@ acme_h_new_order(struct acme_req *r)
     }
     json_array_foreach(ids, i, v) {
         const char *t = NULL, *val = NULL;
-        char c[ACME_MAX_DNS_NAME + 1], why[160];
+        char c[ACME_MAX_DNS_NAME + 1], full[ACME_MAX_DNS_NAME + 3], why[160];
         int w = 0, dup = 0;
         enum acme_prob p;
 
@@ -567,7 +567,11 @@ acme_h_new_order(struct acme_req *r)
                           t, val));
             continue;
         }
-        if (!ident_issuable(t, c, why, sizeof(why))) {
+        /* With its "*.": a wildcard directly left of a public suffix is
+         * refused where the same name without one is not. */
+        snprintf(full, sizeof(full), "%s%s", w ? "*." : "", c);
+        if (!ident_issuable(t, strcmp(t, "ip") == 0 ? c : full, why,
+                            sizeof(why))) {
             json_array_append_new(
                 subs, acme_prob_subproblem(ACME_PROB_REJECTED_ID, why, t, val));
             continue;

@@ -14,7 +14,7 @@ libsqlite3-dev sqlite3
 libcurl4-openssl-dev curl
 libnghttp2-dev
 libprotobuf-c-dev protobuf-c-compiler
-libpsl-dev
+libpsl-dev publicsuffix
 libinih-dev
 libcmocka-dev
 libseccomp-dev

@@ -278,9 +278,14 @@ int lint_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out);
 int lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok,
                    const char **why);
 /* lint_name_internal: 1 (with a reason) if the valid DNS name |p| is under
- * a reserved or internal TLD, or has one label, or a TLD that is not
- * alphabetic: names no public CA may certify. */
+ * a reserved or internal TLD, or has one label, or fails
+ * lint_name_suffix: names no public CA may certify. */
 int lint_name_internal(const uint8_t *p, size_t len, const char **why);
+/* lint_name_suffix: 1 (with a reason) if the DNS name |p| (wildcard
+ * allowed) ends in a TLD the Public Suffix List's ICANN section does not
+ * have, is itself a public suffix, or is a wildcard directly left of one
+ * (BR 3.2.2.6). A name that is not LDH is left to lint_dns_valid. */
+int lint_name_suffix(const uint8_t *p, size_t len, const char **why);
 /* lint_ip_reserved: 1 if the 4- or 16-octet address is not public. */
 int lint_ip_reserved(const uint8_t *ip, size_t len);
 /* lint_uri_host: the host of "scheme://host[:port]/..." or 0. */

@@ -2,7 +2,9 @@
  * names.c - DNS names, IP addresses, URIs, key identifiers and signature
  * verification shared by the rule files.
  */
+#include <libpsl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -109,11 +111,77 @@ lint_name_internal(const uint8_t *p, size_t len, const char **why)
             return 1;
         }
     }
-    for (size_t i = dot; i < len; i++) {
-        if (p[i] >= '0' && p[i] <= '9') {
-            *why = "TLD is not alphabetic (no such TLD)";
-            return 1;
+    /* Whether the TLD exists at all is the Public Suffix List's to say (a
+     * digit is no sign: IDN TLDs are "xn--" A-labels). */
+    return lint_name_suffix(p, len, why);
+}
+
+static const psl_ctx_t *psl_list;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+/* psl_load picks the newer of libpsl's built-in snapshot and the system's
+ * copy (Debian's publicsuffix package, updated with the distribution):
+ * BR 3.2.2.6 asks CAs to use a fresh copy. It is read once and kept for
+ * the life of the process. */
+static void
+psl_load(void)
+{
+    psl_ctx_t *latest = psl_latest(NULL);
+
+    psl_list = latest != NULL ? latest : psl_builtin();
+}
+
+int
+catena_lint_suffix_list_load(void)
+{
+    pthread_once(&psl_once, psl_load);
+    return psl_list != NULL;
+}
+
+int
+lint_name_suffix(const uint8_t *p, size_t len, const char **why)
+{
+    char name[254];
+    const char *tld;
+    size_t start = 0;
+    int wild = 0;
+
+    if (len >= 2 && p[0] == '*' && p[1] == '.') {
+        wild = 1;
+        start = 2;
+    }
+    if (len - start == 0 || len - start >= sizeof(name)) {
+        return 0; /* not a valid name: A26 says so */
+    }
+    for (size_t i = start; i < len; i++) {
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '.')) {
+            return 0; /* likewise */
         }
+        name[i - start] = (char)(p[i] | (p[i] >= 'A' && p[i] <= 'Z' ? 0x20 : 0));
+    }
+    name[len - start] = '\0';
+    if (!catena_lint_suffix_list_load()) {
+        /* Fail closed: without the list no name can be shown public. */
+        *why = "no Public Suffix List to check the name against";
+        return 1;
+    }
+    tld = strrchr(name, '.');
+    tld = tld != NULL ? tld + 1 : name;
+    /* ICANN section only (BR 3.2.2.6 advises against the private one), and
+     * without the PSL's implicit "*" rule, which would make any unknown
+     * TLD a public suffix. */
+    if (!psl_is_public_suffix2(psl_list, tld,
+                               PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) {
+        *why = "TLD not in the Public Suffix List (no such TLD)";
+        return 1;
+    }
+    if (psl_is_public_suffix2(psl_list, name,
+                              PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) {
+        *why = wild ? "wildcard immediately left of a public suffix "
+                      "(BR 3.2.2.6)"
+                    : "the name is a public suffix";
+        return 1;
     }
     return 0;
 }

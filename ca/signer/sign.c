@@ -540,6 +540,13 @@ catena_signer_keys_load(const struct catena_config *cfg,
             CATENA_OK) {
         goto out;
     }
+    /* Rule T2's Public Suffix List, likewise. */
+    if (!catena_lint_suffix_list_load()) {
+        rc = catena_err_set(err, CATENA_ERR_CONFIG,
+                            "no Public Suffix List (libpsl) to lint names "
+                            "against");
+        goto out;
+    }
     *out = keys;
     keys = NULL;
     rc = CATENA_OK;

@@ -173,6 +173,11 @@ enum catena_rc catena_lint_ocsp(const uint8_t *der, size_t der_len,
  * the 4- or 16-octet address is public.
  */
 int catena_lint_dns_name_public(const char *name, const char **why);
+/* catena_lint_suffix_list_load reads the Public Suffix List the name
+ * rules use now rather than at their first use: a process that may not
+ * open files later (the sandboxed signer) calls it first. 1 if a list is
+ * loaded; without one every name is refused. */
+int catena_lint_suffix_list_load(void);
 int catena_lint_ip_public(const uint8_t *ip, size_t len);
 
 /* catena_lint_report_free frees |report|; NULL is a no-op. */

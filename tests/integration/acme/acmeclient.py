@@ -991,7 +991,12 @@ def conformance(c, db=None):
     ok &= good
     # Names and addresses no certificate of this CA may carry: refused up
     # front, not after validation.
+    # The Public Suffix List's ICANN section decides TLDs and suffixes:
+    # no unknown TLD, no bare public suffix, no wildcard directly left of
+    # one (BR 3.2.2.6).
     for t, v in (("dns", "host.corp"), ("dns", "*.intranet"),
+                 ("dns", "www.example.ukei"), ("dns", "co.uk"),
+                 ("dns", "*.co.uk"), ("dns", "*.com"),
                  ("ip", "127.0.0.1"), ("ip", "10.1.2.3"), ("ip", "fe80::1")):
         r = c.post(c.dir["newOrder"], {"identifiers": [{"type": t,
                                                         "value": v}]})

@@ -3,7 +3,8 @@
  * certificate and CRL, then the historical bugs (reason code 7, an RSA
  * algorithm on an EC-signed CRL, a PEM CRL, a v1 CRL without number/AKI,
  * a certificate one second over its profile, a low-entropy serial) and
- * malformed input, which must be a FATAL finding and never a crash.
+ * malformed input, which must be a FATAL finding and never a crash; and
+ * the public-name rule against the Public Suffix List.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -505,6 +506,58 @@ test_registry(void **state)
     assert_int_equal(catena_lint_report_errors(NULL, CATENA_LINT_ERROR, buf, sizeof(buf)), 0);
 }
 
+/* The TLS name rule behind T2 and an ACME newOrder: the Public Suffix
+ * List's ICANN section decides what is a TLD and what is a public suffix
+ * (BR 3.2.2.6); the private section (github.io) does not. */
+static void
+test_public_names(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *why; /* NULL: public; else part of the reason */
+    } cases[] = {
+        {"example.com", NULL},
+        {"*.example.com", NULL},
+        {"WWW.Example.COM", NULL},
+        {"a.b.co.uk", NULL},
+        {"*.b.co.uk", NULL},
+        {"xn--80ak6aa92e.com", NULL},
+        {"foo.xn--p1ai", NULL},
+        {"*.github.io", NULL},
+        {"co.uk", "public suffix"},
+        {"*.co.uk", "wildcard immediately left of a public suffix"},
+        {"*.com", "wildcard immediately left of a public suffix"},
+        {"example.ck", "public suffix"}, /* the list's "*.ck" rule */
+        {"hi.com.ukei", "TLD not in the Public Suffix List"},
+        {"zlint.mcdonalds", "TLD not in the Public Suffix List"},
+        {"com", "single-label"},
+        {"host.corp", "reserved, internal"},
+        {"www.example.test", "reserved, internal"},
+        {"a.b.onion", "reserved, internal"},
+        {"a.b.c1", "TLD not in the Public Suffix List"},
+        {"192.0.2.1", "TLD not in the Public Suffix List"},
+        {"a..com", "empty label"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *why = NULL;
+        int ok = catena_lint_dns_name_public(cases[i].name, &why);
+
+        if (cases[i].why == NULL) {
+            if (!ok) {
+                fail_msg("%s refused: %s", cases[i].name, why);
+            }
+            continue;
+        }
+        if (ok || why == NULL || strstr(why, cases[i].why) == NULL) {
+            fail_msg("%s: got %d (%s), want refused with \"%s\"",
+                     cases[i].name, ok, why != NULL ? why : "-",
+                     cases[i].why);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -516,6 +569,7 @@ main(void)
         cmocka_unit_test(test_crl),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_ec_point),
+        cmocka_unit_test(test_public_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
