@@ -277,6 +277,9 @@ int lint_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out);
  * label when |wildcard_ok|. Returns 1, or 0 with a reason. */
 int lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok,
                    const char **why);
+/* lint_alabel_valid: 1 if the "xn--" label |label| decodes (RFC 3492) to
+ * a plausible U-label (idna.c says what is and is not checked). */
+int lint_alabel_valid(const uint8_t *label, size_t len);
 /* lint_name_internal: 1 (with a reason) if the valid DNS name |p| is under
  * a reserved or internal TLD, or has one label, or fails
  * lint_name_suffix: names no public CA may certify. */

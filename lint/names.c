@@ -67,6 +67,13 @@ lint_dns_valid(const uint8_t *p, size_t len, int wildcard_ok, const char **why)
                 *why = "reserved label (xx--)";
                 return 0;
             }
+            if (label >= 4 && p[i - label + 2] == '-' &&
+                p[i - label + 3] == '-' &&
+                !lint_alabel_valid(p + i - label, label)) {
+                *why = "xn-- label is not a valid A-label (Punycode, "
+                       "RFC 5891 5.4)";
+                return 0;
+            }
             label = 0;
             continue;
         }

@@ -537,6 +537,16 @@ test_public_names(void **state)
         {"a.b.c1", "TLD not in the Public Suffix List"},
         {"192.0.2.1", "TLD not in the Public Suffix List"},
         {"a..com", "empty label"},
+        /* A-labels (RFC 5891 5.4): Punycode that decodes, to non-ASCII. */
+        {"xn--bcher-kva.example.com", NULL},
+        {"XN--BCHER-KVA.example.com", NULL},
+        {"xn----7sbaabin3cbc7afgb4aiqh6v.xn--80adxhks", NULL},
+        {"xn--www-8fb.example.com", NULL},
+        {"xn--12311613412431243.com", "not a valid A-label"},
+        {"xn--abc-a.example.com", "not a valid A-label"}, /* U+0080 */
+        {"xn--a.example.com", "not a valid A-label"},
+        {"xn--zzzzzzzzzzzz.example.com", "not a valid A-label"},
+        {"xn--999999999999.example.com", "not a valid A-label"},
     };
 
     (void)state;
