@@ -590,6 +590,14 @@ enum catena_rc acme_certid_parse(const char *cert_id, uint8_t aki[64],
     CATENA_WUR;
 
 /*
+ * acme_dcv_reuse_max: the longest a domain or IP validation may be relied
+ * on for an issuance at |now| (TLS BR 4.2.1 with ballot SC-081's
+ * schedule), in seconds. A valid authorization expires no later than its
+ * validation plus this, and is reused only within it.
+ */
+int64_t acme_dcv_reuse_max(int64_t now);
+
+/*
  * acme_ari_default_window computes the window used when none is stored:
  * starting at 2/3 of the validity, one tenth of it long.
  */

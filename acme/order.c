@@ -473,10 +473,15 @@ static enum catena_rc
 reusable_authz(struct acme_req *r, const char *type, const char *value,
                int wildcard, int64_t *id_out, struct catena_err *err)
 {
+    /* Never longer than the Baseline Requirements allow, whatever the
+     * configuration says. */
+    int64_t reuse = r->srv->authz_reuse < acme_dcv_reuse_max(r->now)
+                        ? r->srv->authz_reuse
+                        : acme_dcv_reuse_max(r->now);
     struct catena_sql_param p[] = {
         CATENA_SQL_P_INT(r->acct.id), CATENA_SQL_P_TEXT(type),
         CATENA_SQL_P_TEXT(value), CATENA_SQL_P_INT(wildcard),
-        CATENA_SQL_P_INT(r->now - r->srv->authz_reuse),
+        CATENA_SQL_P_INT(r->now - reuse),
         /* Leave the client a day to finalize with it. */
         CATENA_SQL_P_INT(r->now + 86400)};
     struct catena_rows *rows = NULL;

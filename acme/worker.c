@@ -152,10 +152,14 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl,
             CATENA_SQL_P_INT(prob == ACME_PROB_NONE ? now : 0),
             errjson != NULL ? CATENA_SQL_P_TEXT(errjson) : CATENA_SQL_P_NULL(),
             CATENA_SQL_P_INT(chall_id)};
+        /* A valid authorization lasts no longer than its validation may
+         * be relied on (BR 4.2.1): then every use of it, in this order or
+         * reused by a later one, is within the limit. */
         struct catena_sql_param pa[] = {
             CATENA_SQL_P_TEXT(prob == ACME_PROB_NONE ? "valid" : "invalid"),
             CATENA_SQL_P_INT(prob == ACME_PROB_NONE ? now : 0),
-            CATENA_SQL_P_TEXT(type), CATENA_SQL_P_INT(authz_id)};
+            CATENA_SQL_P_TEXT(type), CATENA_SQL_P_INT(authz_id),
+            CATENA_SQL_P_INT(now + acme_dcv_reuse_max(now))};
         if (catena_store_exec(st,
                              "UPDATE acme_challenges SET status = $1, "
                              "validated_at = $2, error = $3 WHERE id = $4",
@@ -163,9 +167,10 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl,
             catena_store_exec(st,
                              "UPDATE acme_authzs SET status = $1, "
                              "validated_at = $2, caa_checked_at = $2, "
-                             "method = $3 WHERE id = $4 AND status = "
-                             "'pending'",
-                             pa, 4, NULL, &err) != CATENA_OK) {
+                             "method = $3, expires = CASE WHEN expires > $5 "
+                             "THEN $5 ELSE expires END WHERE id = $4 AND "
+                             "status = 'pending'",
+                             pa, 5, NULL, &err) != CATENA_OK) {
             acme_tx_rollback(st);
             goto fail;
         }

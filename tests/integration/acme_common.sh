@@ -83,6 +83,9 @@ EOC
     if [ -n "${acme_challenge_wait:-}" ]; then
         echo "challenge_wait = $acme_challenge_wait" >>"$conf"
     fi
+    if [ -n "${acme_authz_lifetime:-}" ]; then
+        echo "authz_lifetime = $acme_authz_lifetime" >>"$conf"
+    fi
     directory="https://localhost:$acme_port/directory"
     acme_start
 }

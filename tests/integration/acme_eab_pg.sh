@@ -23,6 +23,9 @@ client="/usr/bin/python3 $(dirname "$0")/acme/acmeclient.py"
 psql -q "$pgurl" -c "CREATE DATABASE $dbname" || fail "createdb"
 acme_store=$(echo "$pgurl" | sed "s|/catena?|/$dbname?|")
 acme_dns_start
+# As in acme_client.sh: the conformance cases check a valid
+# authorization's expiry against a longer lifetime.
+acme_authz_lifetime=300d
 acme_serve
 grep -q "^store = postgresql" "$conf" || fail "store is not PostgreSQL"
 $client "$directory" "$d/root.pem" "$http01_port" corpus ||

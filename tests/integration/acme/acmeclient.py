@@ -13,6 +13,7 @@ usage: acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT {flow,corpus,ari} [DB]
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT eab-optional KID:HMAC
 """
 import base64
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -982,12 +983,33 @@ def conformance(c, db=None):
     # 7.1.4: a valid authorization lists the challenge that was validated.
     r = c.order(["onechall.example.com"])
     o = r.json()
+    pending = c.post(o["authorizations"][0], None).json()
     c.solve_http01(o)
     a = c.post(o["authorizations"][0], None).json()
     kinds = [(x["type"], x["status"]) for x in a["challenges"]]
     good = a["status"] == "valid" and kinds == [("http-01", "valid")]
     print(("ok   " if good else "FAIL ") +
           f"challenges of a valid authorization: {kinds}")
+    ok &= good
+    # TLS BR 4.2.1 (ballot SC-081): a validation is relied on for at most
+    # 398 days, 200 from 2026-03-15, 100 from 2027-03-15, 10 from
+    # 2029-03-15. The server runs with authz_lifetime = 300d (acme_client.sh):
+    # the pending authorization shows that, the valid one no more than the
+    # limit past its validation.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    limit = 398
+    for start, days in (("2026-03-15", 200), ("2027-03-15", 100),
+                        ("2029-03-15", 10)):
+        if now >= datetime.datetime.fromisoformat(start + "T00:00:00+00:00"):
+            limit = days
+    def when(t):
+        return datetime.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    left_pending = (when(pending["expires"]) - now).total_seconds() / 86400
+    left_valid = (when(a["expires"]) - now).total_seconds() / 86400
+    good = left_pending > 299 and limit - 1 < left_valid <= limit
+    print(("ok   " if good else "FAIL ") +
+          f"authorization expiry: pending {left_pending:.2f} d, valid "
+          f"{left_valid:.2f} d (BR reuse limit today {limit} d)")
     ok &= good
     # Names and addresses no certificate of this CA may carry: refused up
     # front, not after validation.
@@ -997,6 +1019,7 @@ def conformance(c, db=None):
     for t, v in (("dns", "host.corp"), ("dns", "*.intranet"),
                  ("dns", "www.example.ukei"), ("dns", "co.uk"),
                  ("dns", "*.co.uk"), ("dns", "*.com"),
+                 ("dns", "xn--12311613412431243.example.com"),
                  ("ip", "127.0.0.1"), ("ip", "10.1.2.3"), ("ip", "fe80::1")):
         r = c.post(c.dir["newOrder"], {"identifiers": [{"type": t,
                                                         "value": v}]})
