@@ -232,6 +232,15 @@ acme_start(const struct catena_service_env *env, void **state,
                                     err)) != CATENA_OK) {
         goto out;
     }
+    /* TLS BR 3.2.2.8: issue within 8 hours of the CAA check (or the
+     * record's TTL if longer, which is not kept): a longer reuse would let
+     * a stale check stand in for the one the BRs require. */
+    if (srv->caa_reuse < 0 || srv->caa_reuse > 8 * 3600) {
+        rc = catena_err_set(err, CATENA_ERR_CONFIG,
+                            "acme.caa_reuse: 0..8h (TLS BR 3.2.2.8 allows "
+                            "issuance at most 8 hours after the CAA check)");
+        goto out;
+    }
     if (chall_wait < 0 || chall_wait > 10) {
         rc = catena_err_set(err, CATENA_ERR_CONFIG,
                             "acme.challenge_wait: 0..10s");

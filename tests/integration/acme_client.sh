@@ -56,4 +56,15 @@ acme_eab_client
 [ "$(grep -c '/acct/' "$tmp/eab.list")" -eq 5 ] ||
     { cat "$tmp/eab.list"; fail "EAB list: want 5 bound keys"; }
 
-echo "acme client: flow, corpus, ARI, challenge wait, EAB passed"
+# A CAA check may stand for at most 8 hours (TLS BR 3.2.2.8): a longer
+# caa_reuse is a configuration error, and serve does not start.
+kill "$serve_pid" && wait "$serve_pid" 2>/dev/null
+sed -i 's/^\[acme\]$/[acme]\ncaa_reuse = 9h/' "$conf"
+rc=0
+timeout 30 "$CATENA" serve --config "$conf" >"$tmp/caa_reuse.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] ||
+    { cat "$tmp/caa_reuse.log"; fail "serve started with caa_reuse = 9h (exit $rc)"; }
+grep -q 'caa_reuse: 0..8h' "$tmp/caa_reuse.log" ||
+    { cat "$tmp/caa_reuse.log"; fail "caa_reuse = 9h: unclear refusal"; }
+
+echo "acme client: flow, corpus, ARI, challenge wait, EAB, caa_reuse cap passed"
