@@ -16,7 +16,7 @@ import json, subprocess, sys, collections
 catena, corpus, allow_path = sys.argv[1:4]
 # The floor: agreement measured when this test was written. Raise it as
 # rules improve; never lower it without a reason in the commit.
-FLOOR = 0.63
+FLOOR = 0.635
 rules = json.loads(subprocess.run([catena, "lint", "--list", "--format", "json"],
                                   check=True, capture_output=True).stdout)
 by_zlint = collections.defaultdict(list)
