@@ -353,8 +353,8 @@ acme_h_finalize(struct acme_req *r, int64_t id)
             continue;
         }
         p = acme_caa_run(r->srv, r->acct.id, oi->value, oi->wildcard,
-                         oi->method[0] != '\0' ? oi->method : NULL, detail,
-                         sizeof(detail));
+                         oi->method[0] != '\0' ? oi->method : NULL, 1,
+                         detail, sizeof(detail));
         if (p != ACME_PROB_NONE) {
             json_t *sub = json_array();
             json_array_append_new(sub, acme_prob_subproblem(p, detail, "dns",

@@ -99,6 +99,10 @@ enum acme_prob {
  * "urn:ietf:params:acme:error:badNonce". */
 const char *acme_prob_type(enum acme_prob p);
 
+/* acme_prob_from_type maps a full URN back to its problem;
+ * ACME_PROB__MAX if it names none of ours. */
+enum acme_prob acme_prob_from_type(const char *urn);
+
 /* acme_prob_status returns the HTTP status RFC 8555 6.7 suggests. */
 int acme_prob_status(enum acme_prob p);
 
@@ -302,6 +306,8 @@ struct acme_waits {
     pthread_t timer;
 };
 
+struct acme_mpic;
+
 struct acme_srv {
     struct catena_ca *ca;
     const char *store_url;
@@ -327,6 +333,7 @@ struct acme_srv {
     int http01_port;
     int tlsalpn01_port;
     int eab_required;              /* [acme] external_account_required */
+    struct acme_mpic *mpic;        /* remote perspectives; NULL = none */
 
     struct acme_queue queue;
     pthread_t *workers;
@@ -650,12 +657,14 @@ void acme_chall_wait_free(struct acme_chall_wait *cw);
 int acme_h_challenge_resumed(struct acme_req *r, struct acme_chall_wait *cw);
 
 /*
- * acme_caa_recheck runs the CAA check for one identifier (used at
- * validation and at finalize). Returns the problem or NONE.
+ * acme_caa_run runs the CAA check for one identifier (used at validation
+ * and at finalize) and, with |corroborate| and remote perspectives
+ * configured, has them check it too (the worker asks them for the
+ * challenge and CAA in one round instead). Returns the problem or NONE.
  */
 enum acme_prob acme_caa_run(struct acme_srv *srv, int64_t account_id,
                             const char *domain, int wildcard,
-                            const char *method, char *detail,
+                            const char *method, int corroborate, char *detail,
                             size_t detail_len);
 
 /* ---- orders (order.c) ---------------------------------------------------- */

@@ -101,6 +101,19 @@ acme_prob_type(enum acme_prob p)
     return prob_urn[p];
 }
 
+enum acme_prob
+acme_prob_from_type(const char *urn)
+{
+    /* The first of the problems sharing a URN is the plain one. */
+    for (int p = ACME_PROB_MALFORMED; urn != NULL && p < ACME_PROB__MAX;
+         p++) {
+        if (strcmp(urn, prob_urn[p]) == 0) {
+            return (enum acme_prob)p;
+        }
+    }
+    return ACME_PROB__MAX;
+}
+
 int
 acme_prob_status(enum acme_prob p)
 {

@@ -15,6 +15,7 @@
 #include "catena/service.h"
 #include "catena/store.h"
 #include "internal.h"
+#include "mpic.h"
 
 static const struct catena_config_key acme_keys[] = {
     {"enabled", CATENA_CONF_BOOL, "serve ACME (default false)"},
@@ -49,13 +50,19 @@ static const struct catena_config_key acme_keys[] = {
      "this long (0..10s, default 1s; 0 = answer \"processing\" at once)"},
     {"ari_explanation_url", CATENA_CONF_STRING,
      "explanationURL in renewalInfo answers"},
+    {"perspective_ca", CATENA_CONF_PATH,
+     "PEM trust anchors of the remote perspectives' HTTPS certificates"},
+    {"perspective_secret_file", CATENA_CONF_PATH,
+     "file with the secret presented to the remote perspectives"},
+    {"perspective_timeout", CATENA_CONF_DURATION,
+     "how long to wait for all remote perspectives (1..60s, default 15s)"},
 };
 
 static const struct catena_config_schema acme_schema = {
     "acme", 0, acme_keys, sizeof(acme_keys) / sizeof(acme_keys[0])};
 
 static const struct catena_config_schema *const acme_schemas[] = {
-    &acme_schema};
+    &acme_schema, &acme_mpic_perspective_schema};
 
 /* The route handler lives in server.c. */
 int acme_dispatch(void *ctx, const struct catena_http_request *req,
@@ -87,6 +94,7 @@ srv_free(struct acme_srv *srv)
         pthread_key_delete(srv->store_key);
     }
     free(srv->caa_buf);
+    acme_mpic_free(srv->mpic);
     acme_nonce_key_clear(&srv->nonce_key);
     free(srv);
 }
@@ -247,6 +255,10 @@ acme_start(const struct catena_service_env *env, void **state,
         goto out;
     }
     srv->challenge_wait_ms = chall_wait * 1000;
+    rc = acme_mpic_load(cfg, acme_now(), &srv->mpic, err);
+    if (rc != CATENA_OK) {
+        goto out;
+    }
     if (workers < 1 || workers > 256 || threads < 1 || threads > 256) {
         rc = catena_err_set(err, CATENA_ERR_CONFIG,
                             "acme.workers and acme.threads: 1..256");

@@ -17,6 +17,10 @@ enum acme_chal_type {
     ACME_CHAL__MAX
 };
 
+/* acme_chal_type_parse maps "http-01", "dns-01", "tls-alpn-01" to their
+ * type; anything else (and NULL) to ACME_CHAL__MAX. */
+enum acme_chal_type acme_chal_type_parse(const char *s);
+
 /* The ACME problem type a failed validation maps to (RFC 8555 6.7). */
 enum acme_validation_problem {
     ACME_VPROB_NONE,

@@ -196,3 +196,20 @@ acme_validate(const struct acme_validation_opts *opts,
                                   "unknown challenge type");
     }
 }
+
+enum acme_chal_type
+acme_chal_type_parse(const char *s)
+{
+    static const char *const names[ACME_CHAL__MAX] = {
+        [ACME_CHAL_HTTP01] = "http-01",
+        [ACME_CHAL_DNS01] = "dns-01",
+        [ACME_CHAL_TLSALPN01] = "tls-alpn-01",
+    };
+
+    for (int t = 0; s != NULL && t < ACME_CHAL__MAX; t++) {
+        if (strcmp(s, names[t]) == 0) {
+            return (enum acme_chal_type)t;
+        }
+    }
+    return ACME_CHAL__MAX;
+}

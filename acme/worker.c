@@ -15,13 +15,14 @@
 #include "catena/log.h"
 #include "catena/store.h"
 #include "internal.h"
+#include "mpic.h"
 #include "validate.h"
 
 #define QUEUE_CAP 65536
 
 enum acme_prob
 acme_caa_run(struct acme_srv *srv, int64_t account_id, const char *domain,
-             int wildcard, const char *method, char *detail,
+             int wildcard, const char *method, int corroborate, char *detail,
              size_t detail_len)
 {
     struct catena_caa_opts o = {0};
@@ -36,6 +37,15 @@ acme_caa_run(struct acme_srv *srv, int64_t account_id, const char *domain,
     o.account_uri = acct;
     o.validation_method = method;
     rc = catena_caa_check(&o, domain, wildcard, CATENA_CAA_ISSUE, &err);
+    if (rc == CATENA_OK && corroborate && srv->mpic != NULL) {
+        struct acme_mpic_check c = {
+            .id_type = "dns", .id_value = domain, .wildcard = wildcard,
+            .caa = 1, .caa_ids = srv->caa_ids,
+            .num_caa_ids = srv->num_caa_ids, .account_uri = acct,
+            .method = method};
+        return acme_mpic_corroborate(srv->mpic, &c, acme_now(), detail,
+                                     detail_len);
+    }
     if (rc == CATENA_OK) {
         return ACME_PROB_NONE;
     }
@@ -46,21 +56,6 @@ acme_caa_run(struct acme_srv *srv, int64_t account_id, const char *domain,
     }
     /* Fail closed: any other failure is a DNS problem that refuses. */
     return ACME_PROB_DNS;
-}
-
-static enum acme_chal_type
-chal_type(const char *s)
-{
-    if (strcmp(s, "http-01") == 0) {
-        return ACME_CHAL_HTTP01;
-    }
-    if (strcmp(s, "dns-01") == 0) {
-        return ACME_CHAL_DNS01;
-    }
-    if (strcmp(s, "tls-alpn-01") == 0) {
-        return ACME_CHAL_TLSALPN01;
-    }
-    return ACME_CHAL__MAX;
 }
 
 /* process validates challenge |chall_id| (http-01 through |curl|, the
@@ -114,7 +109,7 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl,
     tp = catena_row_text(row, 8);
     /* RFC 8555 8.1: keyAuthorization = token || '.' || thumbprint. */
     snprintf(keyauth, sizeof(keyauth), "%s.%s", token, tp);
-    ct = chal_type(type);
+    ct = acme_chal_type_parse(type);
     vo.resolver = srv->dns_resolver;
     vo.http_port = srv->http01_port;
     vo.tlsalpn_port = srv->tlsalpn01_port;
@@ -129,8 +124,24 @@ process(struct acme_srv *srv, int64_t chall_id, void *curl,
         prob = acme_prob_from_validation(vp);
         snprintf(detail, sizeof(detail), "%s", verr.msg);
     } else if (strcmp(id_type, "dns") == 0) {
-        prob = acme_caa_run(srv, account_id, id_value, wildcard, type, detail,
-                            sizeof(detail));
+        prob = acme_caa_run(srv, account_id, id_value, wildcard, type, 0,
+                            detail, sizeof(detail));
+    }
+    /* This host's checks passed: the remote perspectives must agree on
+     * both (BR 3.2.2.9), in one round. */
+    if (prob == ACME_PROB_NONE && srv->mpic != NULL) {
+        char acct[ACME_MAX_URL + 32];
+        struct acme_mpic_check c = {
+            .id_type = id_type, .id_value = id_value, .wildcard = wildcard,
+            .chal_type = type, .token = token, .keyauth = keyauth,
+            .caa = strcmp(id_type, "dns") == 0, .caa_ids = srv->caa_ids,
+            .num_caa_ids = srv->num_caa_ids, .account_uri = acct,
+            .method = type};
+
+        acme_url(srv, acct, sizeof(acct), "/acct/%lld",
+                 (long long)account_id);
+        prob = acme_mpic_corroborate(srv->mpic, &c, acme_now(), detail,
+                                     sizeof(detail));
     }
     now = acme_now();
     if (prob != ACME_PROB_NONE) {

@@ -48,10 +48,15 @@ catena_cli_load_config(const char *path, struct catena_config **out)
 void
 catena_cli_apply_log_level(const struct catena_config *cfg)
 {
+    catena_cli_set_log_level(
+        catena_config_get(cfg, "catena", NULL, "log_level", "info"));
+}
+
+void
+catena_cli_set_log_level(const char *level)
+{
     static const char *const names[CATENA_LOG_LEVEL__MAX] = {
         "debug", "info", "warn", "error"};
-    const char *level =
-        catena_config_get(cfg, "catena", NULL, "log_level", "info");
 
     for (int i = 0; i < CATENA_LOG_LEVEL__MAX; i++) {
         if (strcmp(level, names[i]) == 0) {

@@ -27,4 +27,8 @@ int catena_cli_load_config(const char *path, struct catena_config **out);
 /* catena_cli_apply_log_level sets the logger from [catena] log_level. */
 void catena_cli_apply_log_level(const struct catena_config *cfg);
 
+/* catena_cli_set_log_level sets the logger from a level name ("debug",
+ * "info", "warn", "error"); other names leave it as it is. */
+void catena_cli_set_log_level(const char *level);
+
 #endif

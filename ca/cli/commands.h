@@ -14,5 +14,6 @@ int catena_cmd_lint(int argc, char **argv);   /* cmd_lint.c */
 int catena_cmd_crl(int argc, char **argv);    /* cmd_crl.c */
 int catena_cmd_caa(int argc, char **argv);    /* cmd_caa.c */
 int catena_cmd_acme(int argc, char **argv);   /* cmd_acme.c */
+int catena_cmd_perspective(int argc, char **argv); /* cmd_perspective.c */
 
 #endif

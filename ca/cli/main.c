@@ -22,6 +22,8 @@ static const struct command commands[] = {
     {"crl", catena_cmd_crl, "publish, list and show CRL shards"},
     {"caa", catena_cmd_caa, "check CAA (issue, issuewild, issuemail)"},
     {"acme", catena_cmd_acme, "ACME External Account Binding keys"},
+    {"perspective", catena_cmd_perspective,
+     "run a remote network perspective (MPIC, TLS BR 3.2.2.9)"},
     {"signer", catena_signer_main, "(internal) the key-holding process"},
 };
 
@@ -30,7 +32,7 @@ usage(FILE *out)
 {
     fprintf(out, "usage: catena <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     }
 }
 

@@ -54,4 +54,23 @@ enum catena_rc catena_acme_eab_list(struct catena_store *store,
                                     const char *base_url, FILE *out,
                                     struct catena_err *err) CATENA_WUR;
 
+/*
+ * A remote network perspective for Multi-Perspective Issuance
+ * Corroboration (TLS BR 3.2.2.9; acme/perspective.c), run by "catena
+ * perspective" from a config file with a [perspective] section.
+ */
+struct catena_config;
+struct catena_config_schema;
+struct catena_perspective;
+
+extern const struct catena_config_schema *const catena_perspective_schemas[];
+extern const size_t catena_perspective_num_schemas;
+
+/* catena_perspective_start listens as |cfg| says and answers the ACME
+ * server's checks on its own threads until catena_perspective_stop. */
+enum catena_rc catena_perspective_start(const struct catena_config *cfg,
+                                        struct catena_perspective **out,
+                                        struct catena_err *err) CATENA_WUR;
+void catena_perspective_stop(struct catena_perspective *ps);
+
 #endif

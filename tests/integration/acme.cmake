@@ -16,3 +16,9 @@ add_test(NAME integration_acme_eab_pg
 set_tests_properties(integration_acme_eab_pg PROPERTIES
     LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300
     FIXTURES_REQUIRED postgres)
+# Multi-Perspective Issuance Corroboration: six "catena perspective"
+# agents on loopback, each with its own DNS server (catena-testdns).
+add_test(NAME integration_acme_mpic
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/acme_mpic.sh $<TARGET_FILE:catena>)
+set_tests_properties(integration_acme_mpic PROPERTIES
+    LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)

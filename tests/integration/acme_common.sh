@@ -86,6 +86,11 @@ EOC
     if [ -n "${acme_authz_lifetime:-}" ]; then
         echo "authz_lifetime = $acme_authz_lifetime" >>"$conf"
     fi
+    # More [acme] keys, then sections of their own (e.g. the remote
+    # perspectives of acme_mpic.sh).
+    if [ -n "${acme_extra_conf:-}" ]; then
+        printf '%s\n' "$acme_extra_conf" >>"$conf"
+    fi
     directory="https://localhost:$acme_port/directory"
     acme_start
 }

@@ -11,6 +11,7 @@ usage: acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT {flow,corpus,ari} [DB]
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT chalwait[-stop PID]
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT eab KID:HMAC x4
        acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT eab-optional KID:HMAC
+       acmeclient.py DIRECTORY_URL ROOT_PEM HTTP01_PORT mpic NAME=WANT...
 """
 import base64
 import datetime
@@ -19,6 +20,7 @@ import hmac
 import http.client
 import http.server
 import json
+import os
 import sqlite3
 import ssl
 import sys
@@ -1159,6 +1161,103 @@ def conformance(c, db=None):
     return ok
 
 
+def zone_add(line, files):
+    """Adds |line| to each loopback DNS data file in |files| (catena-testdns
+    re-reads them per query), atomically."""
+    for f in files:
+        with open(f) as fh:
+            data = fh.read()
+        with open(f + ".tmp", "w") as fh:
+            fh.write(data + line + "\n")
+        os.replace(f + ".tmp", f)
+
+
+def hijack(name, files):
+    """A CAA record naming another CA for |name| in the views |files|."""
+    zone_add(f'{name} CAA 0 issue "other-ca.test"', files)
+
+
+def mpic(c, cases, hijack_files):
+    """Multi-Perspective Issuance Corroboration (TLS BR 3.2.2.9): each case
+    NAME=WANT orders NAME by http-01 and expects WANT: "ok" (issued), a
+    problem type on the challenge ("caa", "connection", ...), or
+    "late-TYPE": valid, then the hijacked DNS views get a CAA record for
+    NAME and the CAA recheck at finalize must fail with TYPE. A "*." NAME
+    is proven by dns-01, its TXT record written into every view
+    (MPIC_ZONE_FILES)."""
+    zones = os.environ.get("MPIC_ZONE_FILES", "").split()
+    c.account()
+    ok = True
+    for case in cases:
+        name, want = case.split("=", 1)
+        late = want.startswith("late-")
+        want = want[5:] if late else want
+        r = c.order([name])
+        assert r.status == 201, (r.status, r.body)
+        ourl = r.headers["Location"]
+        o = r.json()
+        az = o["authorizations"][0]
+        a = c.post(az, None).json()
+        ctype = "dns-01" if name.startswith("*.") else "http-01"
+        ch = [x for x in a["challenges"] if x["type"] == ctype][0]
+        ka = ch["token"] + "." + thumbprint(c.key)
+        if ctype == "dns-01":
+            txt = b64(hashlib.sha256(ka.encode()).digest())
+            zone_add(f'_acme-challenge.{name[2:]} TXT "{txt}"', zones)
+        else:
+            Tokens.tokens[ch["token"]] = ka
+        r = c.post(ch["url"], {})
+        assert r.status == 200, (r.status, r.body)
+        for _ in range(300):
+            a = c.post(az, None).json()
+            if a["status"] not in ("pending", "processing"):
+                break
+            time.sleep(0.1)
+        if not late and want != "ok":
+            err = [x for x in a["challenges"] if x["type"] == ctype][0] \
+                .get("error", {})
+            good = (a["status"] == "invalid" and err.get("type") == ERR + want
+                    and "multi-perspective corroboration failed" in
+                    err.get("detail", ""))
+            print(("ok   " if good else "FAIL ") +
+                  f"{name}: authz {a['status']} {err.get('type')} "
+                  f"(want {want}): {err.get('detail', '')[:300]}")
+            ok &= good
+            continue
+        if a["status"] != "valid":
+            print(f"FAIL {name}: authz {a['status']} {a}")
+            ok = False
+            continue
+        if late:
+            hijack(name, hijack_files)
+            time.sleep(1.2)  # past caa_reuse = 0s: finalize checks again
+        csr = c.csr([name], ec.generate_private_key(ec.SECP256R1()))
+        r = c.post(o["finalize"], {"csr": b64(csr)})
+        for _ in range(100):
+            o = c.post(ourl, None).json()
+            if o["status"] not in ("processing", "ready"):
+                break
+            time.sleep(0.1)
+        if want == "ok":
+            good = o["status"] == "valid"
+            if good:
+                cr = c.post(o["certificate"], None)
+                good = cr.status == 200 and b"BEGIN CERTIFICATE" in cr.body
+            print(("ok   " if good else "FAIL ") +
+                  f"{name}: order {o['status']} (want valid)")
+        else:
+            err = o.get("error", {})
+            good = (o["status"] == "invalid" and err.get("type") == ERR + want
+                    and "multi-perspective corroboration failed" in
+                    err.get("detail", "") and r.status >= 400)
+            print(("ok   " if good else "FAIL ") +
+                  f"{name}: finalize {r.status}, order {o['status']} "
+                  f"{err.get('type')} (want {want}): "
+                  f"{err.get('detail', '')[:300]}")
+        ok &= good
+    return ok
+
+
 def main():
     directory, root, port, cmd = sys.argv[1:5]
     srv = start_responder(int(port))
@@ -1183,6 +1282,9 @@ def main():
             ok = chalwait(c)
         elif cmd == "chalwait-stop":
             ok = chalwait(c, int(sys.argv[5]))
+        elif cmd == "mpic":
+            ok = mpic(c, sys.argv[5:],
+                      os.environ.get("MPIC_HIJACK_FILES", "").split())
     finally:
         srv.shutdown()
     sys.exit(0 if ok else 1)
